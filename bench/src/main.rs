@@ -1,0 +1,162 @@
+//! pcsandbox benchmark: prints a table of throughput and latency figures measured in one run on
+//! this machine. Targets live here, never in timed unit tests.
+//!
+//! Run: `cargo build --release && cargo run --release -p pcsandbox-bench` (see README).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::json;
+
+struct Row {
+    what: String,
+    value: String,
+    note: String,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Sandbox creation through HTTP with `concurrency` clients.
+async fn sandbox_creation_http(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow::Result<()> {
+    let server = api::Server::build(api::Settings::for_tests()).await?;
+    let base = server.urls().http.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let url = format!("{base}/sandbox/v1/sandboxes");
+    // Warm-up.
+    for _ in 0..50 {
+        client.post(&url).json(&json!({})).send().await?.error_for_status()?;
+    }
+    let started = Instant::now();
+    let per = total / concurrency;
+    let mut handles = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url) = (client.clone(), url.clone());
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per);
+            for _ in 0..per {
+                let t = Instant::now();
+                let res = client.post(&url).json(&json!({})).send().await?;
+                anyhow::ensure!(res.status() == 201, "status {}", res.status());
+                let _ = res.bytes().await?;
+                lat.push(t.elapsed());
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for h in handles {
+        lat.extend(h.await??);
+    }
+    let elapsed = started.elapsed();
+    lat.sort();
+    rows.push(Row {
+        what: format!("sandbox creation over HTTP (default scenario, {concurrency} clients)"),
+        value: format!("{:.0} /s", lat.len() as f64 / elapsed.as_secs_f64()),
+        note: format!("p50 {} p99 {}", ms(percentile(&lat, 0.5)), ms(percentile(&lat, 0.99))),
+    });
+    let _ = stop.send(());
+    task.await??;
+    Ok(())
+}
+
+/// Sandbox creation as server time only: the use-case called in-process, one at a time.
+async fn sandbox_creation_core(rows: &mut Vec<Row>, total: usize) -> anyhow::Result<()> {
+    let server = api::Server::build(api::Settings::for_tests()).await?;
+    let core = server.state().core.clone();
+    for _ in 0..50 {
+        core.create_sandbox(None, None).await?;
+    }
+    let mut lat = Vec::with_capacity(total);
+    for _ in 0..total {
+        let t = Instant::now();
+        core.create_sandbox(None, None).await?;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    let mean = lat.iter().sum::<Duration>() / lat.len() as u32;
+    rows.push(Row {
+        what: "sandbox creation, server time (use-case in-process)".into(),
+        value: ms(mean),
+        note: format!(
+            "p50 {} p99 {} (target: under 1 ms)",
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99))
+        ),
+    });
+    Ok(())
+}
+
+/// Spawns the release binary and measures the time until `/healthz` first answers 200.
+async fn time_to_healthy(rows: &mut Vec<Row>, runs: usize) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?.with_file_name("pcsandbox");
+    anyhow::ensure!(
+        exe.exists(),
+        "{} is missing: run `cargo build --release` first",
+        exe.display()
+    );
+    let client = reqwest::Client::new();
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let port = 18_500 + i as u16;
+        let started = Instant::now();
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["serve", "--ephemeral", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("spawn {}", exe.display()))?;
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        loop {
+            if let Ok(r) = client.get(&url).send().await {
+                if r.status() == 200 {
+                    break;
+                }
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(10),
+                "server did not become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        times.push(started.elapsed());
+        child.kill().await?;
+    }
+    times.sort();
+    rows.push(Row {
+        what: "time from spawn to first healthy /healthz (--ephemeral, default sandbox)".into(),
+        value: ms(percentile(&times, 0.5)),
+        note: format!("median of {runs}; max {}", ms(*times.last().unwrap_or(&Duration::ZERO))),
+    });
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    sandbox_creation_core(&mut rows, 2000).await?;
+    sandbox_creation_http(&mut rows, 4000, 8).await?;
+    time_to_healthy(&mut rows, 5).await?;
+
+    let w = rows.iter().map(|r| r.what.len()).max().unwrap_or(10);
+    println!("| {:<w$} | {:>14} | notes |", "measure", "value");
+    println!("|{}|{}|{}|", "-".repeat(w + 2), "-".repeat(16), "-".repeat(50));
+    for r in &rows {
+        println!("| {:<w$} | {:>14} | {} |", r.what, r.value, r.note);
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Per-request context: request and correlation ids (echoed when the client sent them, generated
+//! otherwise) and one log line per request with method, path, status and latency.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+pub static MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
+pub static MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
+
+/// The ids of the request being served, available to handlers as an extension.
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    pub request_id: String,
+    pub correlation_id: String,
+}
+
+fn header_or_new(req: &Request, name: &HeaderName) -> String {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+pub async fn request_context(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let ids = RequestIds {
+        request_id: header_or_new(&req, &MS_REQUEST_ID),
+        correlation_id: header_or_new(&req, &MS_CORRELATION_ID),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    req.extensions_mut().insert(ids.clone());
+    let mut res = next.run(req).await;
+    for (name, value) in [
+        (&MS_REQUEST_ID, &ids.request_id),
+        (&MS_CORRELATION_ID, &ids.correlation_id),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            res.headers_mut().insert(name.clone(), v);
+        }
+    }
+    let status = res.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(request_id = %ids.request_id, %method, %path, status, latency_us, "request");
+    } else {
+        tracing::info!(request_id = %ids.request_id, %method, %path, status, latency_us, "request");
+    }
+    res
+}

@@ -1,0 +1,86 @@
+//! Control-plane errors: a JSON problem (RFC 9457) that names the offending field.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use pcsandbox_core::CoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    #[serde(skip)]
+    pub status: StatusCode,
+    /// A stable, machine-readable code: `InvalidField`, `MalformedJson`, `NotFound`, `Conflict`,
+    /// `Unauthorized`, `Internal`.
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            title: status.canonical_reason().unwrap_or("Error"),
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        let f = field.into();
+        self.field = (!f.is_empty()).then_some(f);
+        self
+    }
+
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "InvalidField", detail).with_field(field)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            status: u16,
+            #[serde(flatten)]
+            problem: &'a Problem,
+        }
+        let body = serde_json::to_vec(&Body {
+            status: self.status.as_u16(),
+            problem: &self,
+        })
+        .unwrap_or_default();
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+impl From<CoreError> for Problem {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound { what, id, field } => Problem::new(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                format!("{what} '{id}' was not found"),
+            )
+            .with_field(field.unwrap_or_default()),
+            CoreError::Invalid(f) => Problem::invalid(f.field.clone(), f.to_string()),
+            CoreError::Conflict { field, message } => {
+                Problem::new(StatusCode::CONFLICT, "Conflict", message).with_field(field)
+            }
+            CoreError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal",
+                    "internal error; see the server log",
+                )
+            }
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Problem>;

@@ -1,0 +1,91 @@
+//! The control plane (`/sandbox/v1`): sandbox set-up for tests and QA. Its JSON is a public
+//! contract (DESIGN.md, openapi/sandbox.yaml): extend it, never break it.
+
+mod error;
+mod extract;
+mod sandboxes;
+mod views;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use error::Problem;
+pub use views::sandbox as sandbox_view;
+
+use crate::AppState;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let routes = Router::new()
+        .route("/sandbox/v1/sandboxes", get(sandboxes::list).post(sandboxes::create))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}",
+            get(sandboxes::get).delete(sandboxes::delete),
+        )
+        .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
+        .route("/sandbox/v1/sandboxes/{sid}/tenants", post(sandboxes::add_tenant))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/tenants/{tid}/users",
+            post(sandboxes::add_user),
+        )
+        .route("/sandbox/v1/sandboxes/{sid}/apps", post(sandboxes::add_app))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/clock",
+            get(sandboxes::clock).post(sandboxes::advance_clock),
+        )
+        .route("/sandbox/v1/scenarios", get(sandboxes::scenarios))
+        .route("/sandbox/v1/scenarios/{name}", get(sandboxes::scenario))
+        .route("/sandbox/v1/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed);
+    if state.settings.admin_key.is_some() {
+        routes.route_layer(middleware::from_fn_with_state(state.clone(), require_admin_key))
+    } else {
+        routes
+    }
+}
+
+async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        "no such control-plane endpoint; see openapi/sandbox.yaml",
+    )
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "this endpoint does not take that method",
+    )
+}
+
+/// Off loopback, the control plane wants `Authorization: Bearer <PCSANDBOX_ADMIN_KEY>`.
+async fn require_admin_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let want = state.settings.admin_key.as_deref().unwrap_or_default();
+    let got = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let same = got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+    if same && !want.is_empty() {
+        next.run(req).await
+    } else {
+        let mut res = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "the control plane needs Authorization: Bearer <PCSANDBOX_ADMIN_KEY>",
+        )
+        .into_response();
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"pcsandbox\""),
+        );
+        res
+    }
+}

@@ -1,0 +1,172 @@
+//! Handlers for sandboxes, their tenants, users, apps, clock, and the scenario catalog.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::SecondsFormat;
+use domain::scenario::{ScenarioSpec, TenantSpec, UserSpec};
+use domain::TenantId;
+use pcsandbox_core::clock::Advance;
+use pcsandbox_core::directory::NewApp;
+use pcsandbox_core::sandboxes::ScenarioSource;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{Problem, Result};
+use super::extract::{self, CpJson};
+use super::views;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSandbox {
+    name: Option<String>,
+    /// A scenario name, or an inline scenario object.
+    scenario: Option<Value>,
+}
+
+pub async fn create(State(s): State<AppState>, CpJson(body): CpJson<CreateSandbox>) -> Result<impl IntoResponse> {
+    let source = match body.scenario {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(ScenarioSource::Named(name)),
+        Some(obj @ Value::Object(_)) => {
+            let bytes = serde_json::to_vec(&obj).unwrap_or_default();
+            let spec: ScenarioSpec = extract::parse(&bytes, "scenario")?;
+            Some(ScenarioSource::Inline(Box::new(spec)))
+        }
+        Some(_) => {
+            return Err(Problem::invalid(
+                "scenario",
+                "scenario: must be a scenario name or a scenario object",
+            ))
+        }
+    };
+    let state = s.core.create_sandbox(body.name, source).await?;
+    Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))))
+}
+
+pub async fn list(State(s): State<AppState>) -> Result<Json<Value>> {
+    let items: Vec<_> = s
+        .core
+        .list_sandboxes()
+        .await?
+        .iter()
+        .map(|st| views::sandbox(st, &s.urls))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn get(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<views::SandboxView>> {
+    let state = s.core.sandbox_state(&sid).await?;
+    Ok(Json(views::sandbox(&state, &s.urls)))
+}
+
+pub async fn delete(State(s): State<AppState>, Path(sid): Path<String>) -> Result<StatusCode> {
+    s.core.delete_sandbox(&sid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn reset(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<views::SandboxView>> {
+    let state = s.core.reset_sandbox(&sid).await?;
+    Ok(Json(views::sandbox(&state, &s.urls)))
+}
+
+pub async fn add_tenant(
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+    CpJson(spec): CpJson<TenantSpec>,
+) -> Result<impl IntoResponse> {
+    let (tenant, users, secrets) = s.core.add_tenant(&sid, spec).await?;
+    Ok((StatusCode::CREATED, Json(views::tenant(&tenant, &users, &secrets))))
+}
+
+pub async fn add_user(
+    State(s): State<AppState>,
+    Path((sid, tid)): Path<(String, String)>,
+    CpJson(spec): CpJson<UserSpec>,
+) -> Result<impl IntoResponse> {
+    let (user, secrets) = s.core.add_user(&sid, &tid, spec).await?;
+    Ok((StatusCode::CREATED, Json(views::user(&user, &secrets))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateApp {
+    tenant_id: TenantId,
+    display_name: Option<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    public_client: bool,
+}
+
+pub async fn add_app(
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+    CpJson(body): CpJson<CreateApp>,
+) -> Result<impl IntoResponse> {
+    let new = NewApp {
+        tenant_id: body.tenant_id,
+        display_name: body.display_name,
+        redirect_uris: body.redirect_uris,
+        public_client: body.public_client,
+    };
+    let (app, secrets) = s.core.add_app(&sid, new).await?;
+    Ok((StatusCode::CREATED, Json(views::app(&app, &secrets))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdvanceClock {
+    advance: Option<String>,
+    business_days: Option<u32>,
+}
+
+pub async fn clock(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<Value>> {
+    let sb = s.core.find_sandbox(&sid).await?;
+    let now = s.core.sandbox_now(&sb);
+    Ok(Json(json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })))
+}
+
+pub async fn advance_clock(
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+    CpJson(body): CpJson<AdvanceClock>,
+) -> Result<Json<Value>> {
+    let advance = match (body.advance, body.business_days) {
+        (Some(d), None) => Advance::By(d),
+        (None, Some(n)) => Advance::BusinessDays(n),
+        _ => {
+            return Err(Problem::invalid(
+                "advance",
+                "give exactly one of advance (an ISO 8601 duration such as P3D) or businessDays",
+            ))
+        }
+    };
+    let now = s.core.advance_clock(&sid, advance).await?;
+    Ok(Json(json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })))
+}
+
+pub async fn scenarios(State(s): State<AppState>) -> Json<Value> {
+    let items: Vec<_> = s
+        .core
+        .catalog
+        .list()
+        .map(|e| json!({"name": e.name, "description": e.description}))
+        .collect();
+    Json(json!({ "items": items }))
+}
+
+pub async fn scenario(State(s): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>> {
+    let e = s.core.catalog.get(&name).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("scenario '{name}' was not found"),
+        )
+    })?;
+    Ok(Json(
+        json!({"name": e.name, "description": e.description, "scenario": e.spec, "yaml": e.source}),
+    ))
+}

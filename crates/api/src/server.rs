@@ -1,0 +1,161 @@
+//! Build, then run (zero2prod's `Application::build` / `run_until_stopped`): building opens the
+//! database, binds the listeners (port 0 allowed) and exposes the chosen ports; running serves
+//! until the shutdown future completes, then drains open connections.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use pcsandbox_core::sandboxes::SandboxState;
+use pcsandbox_core::{Catalog, Core};
+use store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::{AppState, Settings, Urls};
+
+pub struct Server {
+    http: TcpListener,
+    http_addr: SocketAddr,
+    state: AppState,
+    default_sandbox: Option<(SandboxState, bool)>,
+}
+
+/// How a bound address reads in a URL: a wildcard bind is reached as `localhost`.
+fn url_host(addr: SocketAddr) -> String {
+    match addr {
+        a if a.ip().is_unspecified() => format!("localhost:{}", a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+        SocketAddr::V4(a) => a.to_string(),
+    }
+}
+
+impl Server {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate().map_err(anyhow::Error::msg)?;
+        let http = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("--bind {}: cannot listen", settings.bind))?;
+        let http_addr = http.local_addr()?;
+        let store = Store::open(&settings.database)
+            .await
+            .with_context(|| format!("--database {:?}: cannot open", settings.database))?;
+        let catalog = match &settings.scenarios_dir {
+            Some(dir) => Catalog::with_dir(dir),
+            None => Catalog::builtin(),
+        }
+        .map_err(anyhow::Error::msg)?;
+        let core = Core::new(store, catalog);
+        let urls = Urls {
+            http: settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", url_host(http_addr))),
+        };
+        let default_sandbox = if settings.default_sandbox {
+            Some(
+                core.ensure_sandbox("default", "default")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the default sandbox: {e}"))?,
+            )
+        } else {
+            None
+        };
+        let state = AppState {
+            core,
+            urls: Arc::new(urls),
+            settings: Arc::new(settings),
+        };
+        Ok(Self {
+            http,
+            http_addr,
+            state,
+            default_sandbox,
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    pub fn urls(&self) -> &Urls {
+        &self.state.urls
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The `default` sandbox and whether it was created by this start.
+    pub fn default_sandbox(&self) -> Option<&(SandboxState, bool)> {
+        self.default_sandbox.as_ref()
+    }
+
+    /// The `default` sandbox as the control plane shows it.
+    pub fn default_sandbox_json(&self) -> Option<serde_json::Value> {
+        let (state, _) = self.default_sandbox.as_ref()?;
+        serde_json::to_value(crate::control::sandbox_view(state, &self.state.urls)).ok()
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = crate::app(self.state.clone());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let graceful = Arc::new(GracefulShutdown::new());
+        let http = tokio::spawn(accept_loop(self.http, app, stop_rx, graceful.clone()));
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, draining open ones");
+        let _ = stop_tx.send(true);
+        let _ = http.await;
+        if let Ok(g) = Arc::try_unwrap(graceful) {
+            if tokio::time::timeout(Duration::from_secs(10), g.shutdown())
+                .await
+                .is_err()
+            {
+                tracing::warn!("some connections were still open after 10 s; closing them");
+            }
+        }
+        self.state.core.store.close().await;
+        Ok(())
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+    graceful: Arc<GracefulShutdown>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _peer)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(app.clone());
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    if let Err(e) = watcher.watch(conn.into_owned()).await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Tenants, users and apps: turning validated plans into records (ids and credentials), and the
+//! control-plane use-cases that add them to a live sandbox.
+
+use std::collections::BTreeMap;
+
+use domain::scenario::{self, AppPlan, ScenarioPlan, TenantPlan, TenantSpec, UserPlan, UserSpec};
+use domain::world::{App, Tenant, User, World};
+use domain::{AppId, MfaState, TenantId, UserId};
+use identity::{secrets, Random};
+
+use crate::error::{CoreError, Result};
+use crate::Core;
+
+/// Secrets to show once: by user id (passwords) and client id (client secrets).
+pub type Secrets = BTreeMap<String, String>;
+
+/// Records made from a plan, with the secrets to show and those the plan stated outright.
+#[derive(Debug, Default)]
+pub struct Minted {
+    pub world: World,
+    pub secrets: Secrets,
+    pub stated: Secrets,
+}
+
+fn mint_user(random: &dyn Random, tenant: TenantId, plan: &UserPlan, out: &mut Minted) -> User {
+    let id = UserId(random.uuid());
+    let password = match &plan.password {
+        Some(p) => {
+            out.stated.insert(id.to_string(), p.clone());
+            p.clone()
+        }
+        None => secrets::generate_password(random),
+    };
+    let totp_secret = match plan.mfa {
+        MfaState::Registered => Some(
+            plan.totp_secret
+                .clone()
+                .unwrap_or_else(|| secrets::generate_totp_secret(random)),
+        ),
+        _ => None,
+    };
+    let user = User {
+        id,
+        tenant_id: tenant,
+        user_principal_name: plan.user_principal_name.clone(),
+        display_name: plan.display_name.clone(),
+        roles: plan.roles.clone(),
+        mfa: plan.mfa,
+        totp_secret,
+        password_hash: secrets::hash(random, &password),
+    };
+    out.secrets.insert(id.to_string(), password);
+    out.world.users.push(user.clone());
+    user
+}
+
+fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tenant {
+    let tenant = Tenant {
+        id: TenantId(random.uuid()),
+        display_name: plan.display_name.clone(),
+        domain: plan.domain.clone(),
+        verified_domains: plan.verified_domains.clone(),
+        country: plan.country.clone(),
+    };
+    out.world.tenants.push(tenant.clone());
+    for u in &plan.users {
+        mint_user(random, tenant.id, u, out);
+    }
+    tenant
+}
+
+fn mint_app(random: &dyn Random, tenant: TenantId, plan: &AppPlan, out: &mut Minted) -> App {
+    let client_id = AppId(random.uuid());
+    let secret = match (&plan.client_secret, plan.public_client) {
+        (_, true) => None,
+        (Some(s), false) => {
+            out.stated.insert(client_id.to_string(), s.clone());
+            Some(s.clone())
+        }
+        (None, false) => Some(secrets::generate_client_secret(random)),
+    };
+    let app = App {
+        client_id,
+        tenant_id: tenant,
+        display_name: plan.display_name.clone(),
+        redirect_uris: plan.redirect_uris.clone(),
+        public_client: plan.public_client,
+        secret_hash: secret.as_deref().map(|s| secrets::hash(random, s)),
+    };
+    if let Some(s) = secret {
+        out.secrets.insert(client_id.to_string(), s);
+    }
+    out.world.apps.push(app.clone());
+    app
+}
+
+/// Gives a whole scenario its ids and credentials.
+pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan) -> Minted {
+    let mut out = Minted::default();
+    let tenant_ids: Vec<TenantId> = plan
+        .tenants
+        .iter()
+        .map(|t| mint_tenant(random, t, &mut out).id)
+        .collect();
+    for a in &plan.apps {
+        // plan() guarantees the index points at one of the scenario's tenants.
+        if let Some(t) = tenant_ids.get(a.tenant_index) {
+            mint_app(random, *t, a, &mut out);
+        }
+    }
+    out
+}
+
+/// What the control plane accepts for a new app.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    pub tenant_id: TenantId,
+    pub display_name: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub public_client: bool,
+}
+
+impl Core {
+    /// Adds a tenant to a live sandbox. Its domains must be free in the sandbox.
+    pub async fn add_tenant(&self, sandbox: &str, spec: TenantSpec) -> Result<(Tenant, Vec<User>, Secrets)> {
+        let sb = self.find_sandbox(sandbox).await?;
+        let plan = scenario::plan_tenant(&spec)?;
+        let mut minted = Minted::default();
+        let tenant = mint_tenant(self.random.as_ref(), &plan, &mut minted);
+        let mut tx = self.store.begin().await?;
+        for (i, d) in tenant.all_domains().iter().enumerate() {
+            if store::world::domain_taken(&mut tx, sb.id, d).await? {
+                let field = if i == 0 {
+                    "domain".to_owned()
+                } else {
+                    format!("verifiedDomains[{}]", i - 1)
+                };
+                return Err(CoreError::conflict(
+                    field,
+                    format!("domain '{d}' already belongs to a tenant of this sandbox"),
+                ));
+            }
+        }
+        store::world::insert_tenant(&mut tx, sb.id, &tenant).await?;
+        for u in &minted.world.users {
+            store::world::insert_user(&mut tx, sb.id, u).await?;
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok((tenant, minted.world.users, minted.secrets))
+    }
+
+    /// Adds a user to a tenant of a live sandbox; the password is generated unless given.
+    pub async fn add_user(&self, sandbox: &str, tenant: &str, spec: UserSpec) -> Result<(User, Secrets)> {
+        let sb = self.find_sandbox(sandbox).await?;
+        let tenant_id: TenantId = tenant.parse().map_err(|_| CoreError::not_found("tenant", tenant))?;
+        let mut tx = self.store.begin().await?;
+        let t = store::world::tenant(&mut tx, sb.id, tenant_id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("tenant", tenant))?;
+        let ordinal = store::world::user_count(&mut tx, t.id).await?;
+        let plan = scenario::plan_user(&spec, &t.all_domains(), ordinal)?;
+        if store::world::upn_taken(&mut tx, sb.id, &plan.user_principal_name).await? {
+            return Err(CoreError::conflict(
+                "userPrincipalName",
+                format!("a user '{}' already exists in this sandbox", plan.user_principal_name),
+            ));
+        }
+        let mut minted = Minted::default();
+        let user = mint_user(self.random.as_ref(), t.id, &plan, &mut minted);
+        store::world::insert_user(&mut tx, sb.id, &user).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok((user, minted.secrets))
+    }
+
+    /// Registers an app in a tenant of a live sandbox; confidential clients get a secret.
+    pub async fn add_app(&self, sandbox: &str, new: NewApp) -> Result<(App, Secrets)> {
+        let sb = self.find_sandbox(sandbox).await?;
+        let spec = scenario::AppSpec {
+            tenant: None,
+            display_name: new.display_name,
+            redirect_uris: new.redirect_uris,
+            public_client: new.public_client,
+            client_secret: None,
+        };
+        let plan = scenario::plan_app(&spec, 0)?;
+        let mut tx = self.store.begin().await?;
+        if store::world::tenant(&mut tx, sb.id, new.tenant_id).await?.is_none() {
+            return Err(CoreError::NotFound {
+                what: "tenant",
+                id: new.tenant_id.to_string(),
+                field: Some("tenantId".into()),
+            });
+        }
+        let mut minted = Minted::default();
+        let app = mint_app(self.random.as_ref(), new.tenant_id, &plan, &mut minted);
+        store::world::insert_app(&mut tx, sb.id, &app).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok((app, minted.secrets))
+    }
+}

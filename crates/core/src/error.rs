@@ -1,0 +1,65 @@
+//! What a use-case can refuse. Each surface maps these to its own wire errors in one place.
+
+use domain::{DomainError, FieldError};
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{what} '{id}' was not found")]
+    NotFound {
+        what: &'static str,
+        id: String,
+        field: Option<String>,
+    },
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// The request conflicts with existing state (a taken name, domain or UPN).
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl CoreError {
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            what,
+            id: id.to_string(),
+            field: None,
+        }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // A unique index refused a write that our own checks let through: another request won the race.
+            StoreError::Conflict(m) => CoreError::Conflict {
+                field: String::new(),
+                message: m,
+            },
+            other => CoreError::Store(other),
+        }
+    }
+}
+
+impl From<DomainError> for CoreError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(f) => CoreError::Invalid(f),
+            DomainError::Duplicate { field, what, value } => CoreError::Conflict {
+                field,
+                message: format!("{what} '{value}' already exists"),
+            },
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CoreError>;

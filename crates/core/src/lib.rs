@@ -1,0 +1,51 @@
+//! Use-cases: one async function per thing a user can do, called by every surface (control
+//! plane, portal, `/v1`, scenarios). Rules come from `domain`; storage from `store`.
+
+pub mod clock;
+pub mod directory;
+pub mod error;
+pub mod sandboxes;
+pub mod scenarios;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use identity::Random;
+use store::Store;
+
+pub use error::CoreError;
+pub use scenarios::Catalog;
+
+/// Real time. Sandbox clocks add their own offset to it.
+pub trait RealClock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl RealClock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Everything a use-case needs: storage, randomness, real time and the scenario catalog.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Store,
+    pub random: Arc<dyn Random>,
+    pub clock: Arc<dyn RealClock>,
+    pub catalog: Arc<Catalog>,
+}
+
+impl Core {
+    pub fn new(store: Store, catalog: Catalog) -> Self {
+        Self {
+            store,
+            random: Arc::new(identity::OsRandom),
+            clock: Arc::new(SystemClock),
+            catalog: Arc::new(catalog),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The sandbox clock's arithmetic: ISO 8601 durations and business days.
+//!
+//! A sandbox's clock is real time plus an offset that only moves forward; reading real time is
+//! the caller's business, this module only computes.
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+
+use crate::FieldError;
+
+/// Parses an ISO 8601 duration of days and time (`P3D`, `PT90M`, `P1W`, `P1DT12H`, `PT0.5S`).
+/// Years and months have no fixed length and are refused, as are negative durations: the
+/// sandbox clock only moves forward.
+pub fn parse_duration(field: &str, text: &str) -> Result<Duration, FieldError> {
+    let bad = |why: &str| {
+        Err(FieldError::new(
+            field,
+            format!("'{text}' is not an ISO 8601 duration such as P3D or PT2H30M: {why}"),
+        ))
+    };
+    let s = text.trim();
+    let Some(rest) = s.strip_prefix('P').or_else(|| s.strip_prefix('p')) else {
+        return bad("it must start with P");
+    };
+    if rest.is_empty() {
+        return bad("it has no amount");
+    }
+    let (date_part, time_part) = match rest.split_once(['T', 't']) {
+        Some((_, "")) => return bad_owned(field, text, "T must be followed by a time"),
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut millis: i128 = 0;
+    for (unit, amount) in components(field, text, date_part)? {
+        let per = match unit {
+            'W' => 7 * 86_400_000,
+            'D' => 86_400_000,
+            'Y' | 'M' => return bad("years and months have no fixed length; use days"),
+            _ => return bad("unknown date unit"),
+        };
+        millis += (amount * per as f64) as i128;
+    }
+    if let Some(t) = time_part {
+        for (unit, amount) in components(field, text, t)? {
+            let per = match unit {
+                'H' => 3_600_000,
+                'M' => 60_000,
+                'S' => 1_000,
+                _ => return bad("unknown time unit"),
+            };
+            millis += (amount * per as f64) as i128;
+        }
+    }
+    // Ten years is far beyond any review deadline and keeps the offset well inside i64.
+    if millis > 10 * 366 * 86_400_000 {
+        return bad("at most ten years at a time");
+    }
+    Ok(Duration::milliseconds(millis as i64))
+}
+
+fn bad_owned<T>(field: &str, text: &str, why: &str) -> Result<T, FieldError> {
+    Err(FieldError::new(
+        field,
+        format!("'{text}' is not an ISO 8601 duration such as P3D or PT2H30M: {why}"),
+    ))
+}
+
+fn components(field: &str, text: &str, part: &str) -> Result<Vec<(char, f64)>, FieldError> {
+    let mut out = Vec::new();
+    let mut number = String::new();
+    for c in part.chars() {
+        if c.is_ascii_digit() || c == '.' || c == ',' {
+            number.push(if c == ',' { '.' } else { c });
+        } else {
+            let unit = c.to_ascii_uppercase();
+            let amount: f64 = number.parse().map_err(|_| {
+                FieldError::new(
+                    field,
+                    format!(
+                        "'{text}' is not an ISO 8601 duration such as P3D or PT2H30M: a number must come before {unit}"
+                    ),
+                )
+            })?;
+            if !amount.is_finite() || amount < 0.0 {
+                return bad_owned(field, text, "amounts must be positive");
+            }
+            out.push((unit, amount));
+            number.clear();
+        }
+    }
+    if !number.is_empty() {
+        return bad_owned(field, text, "a number has no unit");
+    }
+    Ok(out)
+}
+
+/// Saturday and Sunday are not business days. (Japanese public holidays would be a good addition.)
+pub fn is_business_day(day: Weekday) -> bool {
+    !matches!(day, Weekday::Sat | Weekday::Sun)
+}
+
+/// The instant `n` business days after `from`, keeping the time of day: Friday + 1 = Monday.
+/// Starting on a weekend counts from the following Monday's business day count.
+pub fn add_business_days(from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    let mut t = from;
+    let mut left = n;
+    while left > 0 {
+        t += Duration::days(1);
+        if is_business_day(t.weekday()) {
+            left -= 1;
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn durations_parse_days_weeks_and_times() {
+        assert_eq!(parse_duration("a", "P3D").unwrap(), Duration::days(3));
+        assert_eq!(parse_duration("a", "P1W").unwrap(), Duration::days(7));
+        assert_eq!(parse_duration("a", "P1DT12H").unwrap(), Duration::hours(36));
+        assert_eq!(parse_duration("a", "PT2H30M").unwrap(), Duration::minutes(150));
+        assert_eq!(parse_duration("a", "PT0.5S").unwrap(), Duration::milliseconds(500));
+        assert_eq!(parse_duration("a", "PT1M").unwrap(), Duration::minutes(1));
+        assert_eq!(parse_duration("a", "P1M").unwrap_err().field, "a");
+        for bad in ["", "P", "3D", "PT", "P-1D", "PXD", "P3", "P1DT", "P10000D"] {
+            assert!(parse_duration("a", bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        // 2026-11-20 is a Friday.
+        let fri = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        assert_eq!(
+            add_business_days(fri, 1),
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+        );
+        assert_eq!(
+            add_business_days(fri, 2),
+            Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+        );
+        assert_eq!(
+            add_business_days(fri, 5),
+            Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
+        );
+        assert_eq!(add_business_days(fri, 0), fri);
+        let sat = Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+        assert_eq!(
+            add_business_days(sat, 1),
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+        );
+        let wed = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+        assert_eq!(
+            add_business_days(wed, 2),
+            Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
+        );
+        assert_eq!(
+            add_business_days(wed, 3),
+            Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()
+        );
+    }
+}

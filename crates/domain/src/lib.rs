@@ -1,0 +1,17 @@
+//! Pure rules and types of pcsandbox: no I/O, no async, no clock reads.
+//!
+//! Functions take `now` when time matters and return new state; every rule here is a plain unit test.
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod mfa;
+pub mod names;
+pub mod role;
+pub mod scenario;
+pub mod world;
+
+pub use error::{DomainError, FieldError};
+pub use ids::{AppId, SandboxId, TenantId, UserId};
+pub use mfa::MfaState;
+pub use role::Role;

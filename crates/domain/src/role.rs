@@ -1,0 +1,100 @@
+//! Partner Center roles (the ones the control plane can grant).
+//!
+//! Wire names are kebab-case on the control plane; Partner Center's own role names
+//! (`/v1/roles`) are given by [`Role::partner_center_name`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    GlobalAdmin,
+    AccountAdmin,
+    UserManagementAdmin,
+    BillingAdmin,
+    AdminAgent,
+    SalesAgent,
+    HelpdeskAgent,
+    ReferralsAdmin,
+    ReportViewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::GlobalAdmin,
+        Role::AccountAdmin,
+        Role::UserManagementAdmin,
+        Role::BillingAdmin,
+        Role::AdminAgent,
+        Role::SalesAgent,
+        Role::HelpdeskAgent,
+        Role::ReferralsAdmin,
+        Role::ReportViewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GlobalAdmin => "global-admin",
+            Role::AccountAdmin => "account-admin",
+            Role::UserManagementAdmin => "user-management-admin",
+            Role::BillingAdmin => "billing-admin",
+            Role::AdminAgent => "admin-agent",
+            Role::SalesAgent => "sales-agent",
+            Role::HelpdeskAgent => "helpdesk-agent",
+            Role::ReferralsAdmin => "referrals-admin",
+            Role::ReportViewer => "report-viewer",
+        }
+    }
+
+    /// The display name Partner Center uses for the role.
+    pub fn partner_center_name(self) -> &'static str {
+        match self {
+            Role::GlobalAdmin => "Global Admin",
+            Role::AccountAdmin => "Account Admin",
+            Role::UserManagementAdmin => "User Management Admin",
+            Role::BillingAdmin => "Billing Admin",
+            Role::AdminAgent => "Admin Agent",
+            Role::SalesAgent => "Sales Agent",
+            Role::HelpdeskAgent => "Helpdesk Agent",
+            Role::ReferralsAdmin => "Referrals Admin",
+            Role::ReportViewer => "Report Viewer",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role '{s}'; expected one of {}", names.join(", "))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_wire_names() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+        }
+        assert!("owner".parse::<Role>().unwrap_err().contains("global-admin"));
+    }
+}

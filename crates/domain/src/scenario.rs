@@ -1,0 +1,387 @@
+//! Scenarios: the declarative description of a sandbox's starting world.
+//!
+//! A [`ScenarioSpec`] is what a YAML file or an inline JSON object says; [`plan`] validates it and
+//! fills in every derived value (domains, UPNs, defaults) so that the only thing left for the
+//! caller is randomness (ids, generated passwords and secrets). Unknown fields are refused so a
+//! typo in a scenario does not silently change a test.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{names, FieldError, MfaState, Role};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tenants: Vec<TenantSpec>,
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantSpec {
+    pub display_name: String,
+    /// The initial `*.onmicrosoft.com` domain; derived from the display name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Further verified (custom) domains, e.g. the company's own `contoso.co.jp`.
+    #[serde(default)]
+    pub verified_domains: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `alias` or `alias@domain` (a domain of the tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaState>,
+    /// A fixed password; generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// A fixed base32 TOTP secret for a registered user; generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppSpec {
+    /// The owning tenant, by its domain (or display name) in this scenario; the first tenant when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub public_client: bool,
+    /// A fixed client secret; generated for confidential clients when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// A validated scenario with every derived value filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioPlan {
+    pub tenants: Vec<TenantPlan>,
+    pub apps: Vec<AppPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantPlan {
+    pub display_name: String,
+    pub domain: String,
+    pub verified_domains: Vec<String>,
+    pub country: String,
+    pub users: Vec<UserPlan>,
+}
+
+impl TenantPlan {
+    /// The initial domain first, then the verified ones.
+    pub fn all_domains(&self) -> Vec<String> {
+        std::iter::once(self.domain.clone())
+            .chain(self.verified_domains.iter().cloned())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPlan {
+    pub display_name: String,
+    pub user_principal_name: String,
+    pub roles: Vec<Role>,
+    pub mfa: MfaState,
+    pub password: Option<String>,
+    pub totp_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppPlan {
+    pub tenant_index: usize,
+    pub display_name: String,
+    pub redirect_uris: Vec<String>,
+    pub public_client: bool,
+    pub client_secret: Option<String>,
+}
+
+pub const DEFAULT_COUNTRY: &str = "JP";
+
+/// Validates a tenant on its own (also used when a tenant is added to a live sandbox).
+pub fn plan_tenant(spec: &TenantSpec) -> Result<TenantPlan, FieldError> {
+    let display_name = names::display_name("displayName", &spec.display_name)?;
+    let domain = match &spec.domain {
+        Some(d) => names::domain("domain", d)?,
+        None => names::default_domain(&display_name),
+    };
+    let mut verified_domains = Vec::new();
+    for (i, d) in spec.verified_domains.iter().enumerate() {
+        let d = names::domain(&format!("verifiedDomains[{i}]"), d)?;
+        if d != domain && !verified_domains.contains(&d) {
+            verified_domains.push(d);
+        }
+    }
+    let country = match &spec.country {
+        Some(c) => names::country("country", c)?,
+        None => DEFAULT_COUNTRY.to_owned(),
+    };
+    let mut tenant = TenantPlan {
+        display_name,
+        domain,
+        verified_domains,
+        country,
+        users: Vec::new(),
+    };
+    let domains = tenant.all_domains();
+    for (i, u) in spec.users.iter().enumerate() {
+        let user = plan_user(u, &domains, tenant.users.len()).map_err(|e| e.within(&format!("users[{i}]")))?;
+        if tenant
+            .users
+            .iter()
+            .any(|x| x.user_principal_name == user.user_principal_name)
+        {
+            return Err(FieldError::new(
+                format!("users[{i}].userPrincipalName"),
+                format!("'{}' appears twice in this tenant", user.user_principal_name),
+            ));
+        }
+        tenant.users.push(user);
+    }
+    Ok(tenant)
+}
+
+/// Validates a user for a tenant with the given domains; `ordinal` names unnamed users `user1`, `user2`...
+pub fn plan_user(spec: &UserSpec, tenant_domains: &[String], ordinal: usize) -> Result<UserPlan, FieldError> {
+    let upn_input = spec
+        .user_principal_name
+        .clone()
+        .unwrap_or_else(|| format!("user{}", ordinal + 1));
+    let user_principal_name = names::user_principal_name("userPrincipalName", &upn_input, tenant_domains)?;
+    let display_name = match &spec.display_name {
+        Some(n) => names::display_name("displayName", n)?,
+        None => user_principal_name.split('@').next().unwrap_or_default().to_owned(),
+    };
+    let mut roles = spec.roles.clone();
+    roles.sort();
+    roles.dedup();
+    let mfa = spec.mfa.unwrap_or_default();
+    let password = spec
+        .password
+        .as_deref()
+        .map(|p| names::password("password", p))
+        .transpose()?;
+    let totp_secret = match (&spec.totp_secret, mfa) {
+        (Some(s), MfaState::Registered) => Some(totp_secret("totpSecret", s)?),
+        (Some(_), _) => {
+            return Err(FieldError::new(
+                "totpSecret",
+                "only a user whose mfa is 'registered' has a TOTP secret",
+            ))
+        }
+        (None, _) => None,
+    };
+    Ok(UserPlan {
+        display_name,
+        user_principal_name,
+        roles,
+        mfa,
+        password,
+        totp_secret,
+    })
+}
+
+/// A base32 (RFC 4648, no padding) secret of at least 80 bits, as authenticator apps expect.
+pub fn totp_secret(field: &str, value: &str) -> Result<String, FieldError> {
+    let v: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if v.len() < 16 || !v.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)) {
+        return Err(FieldError::new(
+            field,
+            "must be base32 (A-Z, 2-7) of at least 16 characters",
+        ));
+    }
+    Ok(v)
+}
+
+/// Validates an app for a tenant of the scenario.
+pub fn plan_app(spec: &AppSpec, tenant_index: usize) -> Result<AppPlan, FieldError> {
+    let display_name = match &spec.display_name {
+        Some(n) => names::display_name("displayName", n)?,
+        None => "pcsandbox app".to_owned(),
+    };
+    let mut redirect_uris = Vec::new();
+    for (i, r) in spec.redirect_uris.iter().enumerate() {
+        redirect_uris.push(names::redirect_uri(&format!("redirectUris[{i}]"), r)?);
+    }
+    let client_secret = match (&spec.client_secret, spec.public_client) {
+        (Some(_), true) => return Err(FieldError::new("clientSecret", "a public client has no client secret")),
+        (Some(s), false) if s.chars().count() < 16 => {
+            return Err(FieldError::new("clientSecret", "must be at least 16 characters"))
+        }
+        (s, _) => s.clone(),
+    };
+    Ok(AppPlan {
+        tenant_index,
+        display_name,
+        redirect_uris,
+        public_client: spec.public_client,
+        client_secret,
+    })
+}
+
+/// Validates a whole scenario: field paths in errors start at the scenario's root.
+pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
+    let mut tenants: Vec<TenantPlan> = Vec::new();
+    for (i, t) in spec.tenants.iter().enumerate() {
+        let tenant = plan_tenant(t).map_err(|e| e.within(&format!("tenants[{i}]")))?;
+        if tenants
+            .iter()
+            .any(|x| x.all_domains().iter().any(|d| tenant.all_domains().contains(d)))
+        {
+            return Err(FieldError::new(
+                format!("tenants[{i}].domain"),
+                format!("domain '{}' is used by two tenants of this scenario", tenant.domain),
+            ));
+        }
+        tenants.push(tenant);
+    }
+    let mut apps = Vec::new();
+    for (i, a) in spec.apps.iter().enumerate() {
+        let tenant_index = match &a.tenant {
+            None if !tenants.is_empty() => 0,
+            None => {
+                return Err(FieldError::new(
+                    format!("apps[{i}].tenant"),
+                    "the scenario has no tenant to own this app",
+                ))
+            }
+            Some(key) => {
+                let k = key.trim().to_ascii_lowercase();
+                tenants
+                    .iter()
+                    .position(|t| t.all_domains().contains(&k) || t.display_name.to_lowercase() == k)
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            format!("apps[{i}].tenant"),
+                            format!("no tenant of this scenario has the domain or name '{key}'"),
+                        )
+                    })?
+            }
+        };
+        apps.push(plan_app(a, tenant_index).map_err(|e| e.within(&format!("apps[{i}]")))?);
+    }
+    Ok(ScenarioPlan { tenants, apps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: serde_json::Value) -> ScenarioSpec {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_scenario_fills_in_domains_upns_and_defaults() {
+        let p = plan(&spec(serde_json::json!({
+            "tenants": [{"displayName": "Contoso", "users": [{"roles": ["global-admin", "global-admin"]}, {"userPrincipalName": "Sales"}]}],
+            "apps": [{"displayName": "CPV"}]
+        })))
+        .unwrap();
+        let t = &p.tenants[0];
+        assert_eq!(t.domain, "contoso.onmicrosoft.com");
+        assert_eq!(t.country, "JP");
+        assert_eq!(t.users[0].user_principal_name, "user1@contoso.onmicrosoft.com");
+        assert_eq!(t.users[0].roles, vec![Role::GlobalAdmin]);
+        assert_eq!(t.users[1].user_principal_name, "sales@contoso.onmicrosoft.com");
+        assert_eq!(p.apps[0].tenant_index, 0);
+    }
+
+    #[test]
+    fn errors_name_the_field_by_its_path() {
+        let e = plan(&spec(serde_json::json!({
+            "tenants": [{"displayName": "A", "users": [{}, {"userPrincipalName": "x@elsewhere.com"}]}]
+        })))
+        .unwrap_err();
+        assert_eq!(e.field, "tenants[0].users[1].userPrincipalName");
+
+        let e = plan(&spec(serde_json::json!({
+            "tenants": [{"displayName": "A", "domain": "a.onmicrosoft.com"}, {"displayName": "B", "domain": "A.onmicrosoft.com"}]
+        })))
+        .unwrap_err();
+        assert_eq!(e.field, "tenants[1].domain");
+
+        let e = plan(&spec(
+            serde_json::json!({"tenants": [{"displayName": "A"}], "apps": [{"tenant": "nope.com"}]}),
+        ))
+        .unwrap_err();
+        assert_eq!(e.field, "apps[0].tenant");
+
+        let e = plan(&spec(serde_json::json!({
+            "tenants": [{"displayName": "A", "users": [{"userPrincipalName": "a"}, {"userPrincipalName": "A"}]}]
+        })))
+        .unwrap_err();
+        assert_eq!(e.field, "tenants[0].users[1].userPrincipalName");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let e = serde_json::from_value::<ScenarioSpec>(
+            serde_json::json!({"tenants": [{"displayName": "A", "domian": "x.com"}]}),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("domian"));
+    }
+
+    #[test]
+    fn totp_secrets_belong_to_registered_users_only() {
+        let doms = vec!["a.onmicrosoft.com".to_owned()];
+        let u = UserSpec {
+            totp_secret: Some("JBSWY3DPEHPK3PXP".into()),
+            ..Default::default()
+        };
+        assert_eq!(plan_user(&u, &doms, 0).unwrap_err().field, "totpSecret");
+        let u = UserSpec {
+            mfa: Some(MfaState::Registered),
+            totp_secret: Some("jbsw y3dp ehpk 3pxp".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            plan_user(&u, &doms, 0).unwrap().totp_secret.unwrap(),
+            "JBSWY3DPEHPK3PXP"
+        );
+        let u = UserSpec {
+            mfa: Some(MfaState::Registered),
+            totp_secret: Some("short".into()),
+            ..Default::default()
+        };
+        assert!(plan_user(&u, &doms, 0).is_err());
+    }
+
+    #[test]
+    fn public_clients_have_no_secret() {
+        let a = AppSpec {
+            public_client: true,
+            client_secret: Some("x".repeat(20)),
+            ..Default::default()
+        };
+        assert_eq!(plan_app(&a, 0).unwrap_err().field, "clientSecret");
+    }
+}

@@ -1,0 +1,229 @@
+//! Tenants (with their domains), users and apps of a sandbox.
+
+use domain::world::{App, Tenant, User, World};
+use domain::{SandboxId, TenantId};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::{corrupt, map_write_err, Result, Store, Tx};
+
+fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T> {
+    s.parse().map_err(|_| corrupt(format!("{what} '{s}'")))
+}
+
+fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn user_from_row(r: &SqliteRow) -> Result<User> {
+    let mfa: String = r.get("mfa_state");
+    Ok(User {
+        id: parse("user id", r.get("id"))?,
+        tenant_id: parse("tenant id", r.get("tenant_id"))?,
+        user_principal_name: r.get("user_principal_name"),
+        display_name: r.get("display_name"),
+        roles: json("roles", r.get("roles"))?,
+        mfa: mfa.parse().map_err(corrupt)?,
+        totp_secret: r.get("totp_secret"),
+        password_hash: r.get("password_hash"),
+    })
+}
+
+fn app_from_row(r: &SqliteRow) -> Result<App> {
+    Ok(App {
+        client_id: parse("client id", r.get("client_id"))?,
+        tenant_id: parse("tenant id", r.get("tenant_id"))?,
+        display_name: r.get("display_name"),
+        redirect_uris: json("redirect uris", r.get("redirect_uris"))?,
+        public_client: r.get::<i64, _>("public_client") != 0,
+        secret_hash: r.get("secret_hash"),
+    })
+}
+
+impl Store {
+    /// Everything in a sandbox, in creation order.
+    pub async fn world(&self, sandbox: SandboxId) -> Result<World> {
+        let sid = sandbox.to_string();
+        let tenant_rows =
+            sqlx::query("SELECT id, display_name, domain, country FROM tenants WHERE sandbox_id = ? ORDER BY seq")
+                .bind(&sid)
+                .fetch_all(self.reader())
+                .await?;
+        let domain_rows = sqlx::query(
+            "SELECT tenant_id, domain FROM tenant_domains WHERE sandbox_id = ? AND initial = 0 ORDER BY rowid",
+        )
+        .bind(&sid)
+        .fetch_all(self.reader())
+        .await?;
+        let mut tenants = Vec::with_capacity(tenant_rows.len());
+        for r in &tenant_rows {
+            let id: String = r.get("id");
+            tenants.push(Tenant {
+                id: parse("tenant id", &id)?,
+                display_name: r.get("display_name"),
+                domain: r.get("domain"),
+                verified_domains: domain_rows
+                    .iter()
+                    .filter(|d| d.get::<String, _>("tenant_id") == id)
+                    .map(|d| d.get("domain"))
+                    .collect(),
+                country: r.get("country"),
+            });
+        }
+        let users = sqlx::query("SELECT * FROM users WHERE sandbox_id = ? ORDER BY seq")
+            .bind(&sid)
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<_>>()?;
+        let apps = sqlx::query("SELECT * FROM apps WHERE sandbox_id = ? ORDER BY seq")
+            .bind(&sid)
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(app_from_row)
+            .collect::<Result<_>>()?;
+        Ok(World { tenants, users, apps })
+    }
+
+    /// The sandbox a tenant belongs to: tenant ids are globally unique.
+    pub async fn tenant_sandbox(&self, tenant: TenantId) -> Result<Option<SandboxId>> {
+        let sid: Option<String> = sqlx::query_scalar("SELECT sandbox_id FROM tenants WHERE id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        sid.map(|s| parse("sandbox id", &s)).transpose()
+    }
+}
+
+/// Is this domain already a domain of some tenant of the sandbox?
+pub async fn domain_taken(tx: &mut Tx, sandbox: SandboxId, domain: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_domains WHERE sandbox_id = ? AND domain = ?")
+        .bind(sandbox.to_string())
+        .bind(domain)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn upn_taken(tx: &mut Tx, sandbox: SandboxId, upn: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
+        .bind(sandbox.to_string())
+        .bind(upn)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A tenant of the sandbox, read inside the write transaction.
+pub async fn tenant(tx: &mut Tx, sandbox: SandboxId, id: TenantId) -> Result<Option<Tenant>> {
+    let row = sqlx::query("SELECT display_name, domain, country FROM tenants WHERE sandbox_id = ? AND id = ?")
+        .bind(sandbox.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let verified_domains =
+        sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = ? AND initial = 0 ORDER BY rowid")
+            .bind(id.to_string())
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(Some(Tenant {
+        id,
+        display_name: r.get("display_name"),
+        domain: r.get("domain"),
+        verified_domains,
+        country: r.get("country"),
+    }))
+}
+
+/// How many users a tenant has (names unnamed users `userN`).
+pub async fn user_count(tx: &mut Tx, tenant: TenantId) -> Result<usize> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = ?")
+        .bind(tenant.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
+pub async fn insert_tenant(tx: &mut Tx, sandbox: SandboxId, t: &Tenant) -> Result<()> {
+    let sid = sandbox.to_string();
+    sqlx::query("INSERT INTO tenants (id, sandbox_id, display_name, domain, country, seq) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tenants WHERE sandbox_id = ?2))")
+        .bind(t.id.to_string())
+        .bind(&sid)
+        .bind(&t.display_name)
+        .bind(&t.domain)
+        .bind(&t.country)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_write_err)?;
+    for (i, d) in t.all_domains().iter().enumerate() {
+        sqlx::query("INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) VALUES (?, ?, ?, ?)")
+            .bind(&sid)
+            .bind(t.id.to_string())
+            .bind(d)
+            .bind(i64::from(i == 0))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_write_err)?;
+    }
+    Ok(())
+}
+
+pub async fn insert_user(tx: &mut Tx, sandbox: SandboxId, u: &User) -> Result<()> {
+    let roles = serde_json::to_string(&u.roles).map_err(|e| corrupt(e.to_string()))?;
+    sqlx::query("INSERT INTO users (id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM users WHERE sandbox_id = ?2))")
+        .bind(u.id.to_string())
+        .bind(sandbox.to_string())
+        .bind(u.tenant_id.to_string())
+        .bind(&u.user_principal_name)
+        .bind(&u.display_name)
+        .bind(roles)
+        .bind(u.mfa.as_str())
+        .bind(&u.totp_secret)
+        .bind(&u.password_hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_write_err)?;
+    Ok(())
+}
+
+pub async fn insert_app(tx: &mut Tx, sandbox: SandboxId, a: &App) -> Result<()> {
+    let uris = serde_json::to_string(&a.redirect_uris).map_err(|e| corrupt(e.to_string()))?;
+    sqlx::query("INSERT INTO apps (client_id, sandbox_id, tenant_id, display_name, redirect_uris, public_client, secret_hash, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM apps WHERE sandbox_id = ?2))")
+        .bind(a.client_id.to_string())
+        .bind(sandbox.to_string())
+        .bind(a.tenant_id.to_string())
+        .bind(&a.display_name)
+        .bind(uris)
+        .bind(i64::from(a.public_client))
+        .bind(&a.secret_hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_write_err)?;
+    Ok(())
+}
+
+/// Writes a whole world into a sandbox (scenario application, reset).
+pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<()> {
+    for t in &w.tenants {
+        insert_tenant(tx, sandbox, t).await?;
+    }
+    for u in &w.users {
+        insert_user(tx, sandbox, u).await?;
+    }
+    for a in &w.apps {
+        insert_app(tx, sandbox, a).await?;
+    }
+    Ok(())
+}
+
+/// Removes every tenant (and so every user, app and domain) of a sandbox.
+pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
+    sqlx::query("DELETE FROM tenants WHERE sandbox_id = ?")
+        .bind(sandbox.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! `pcsandbox serve`: settings from flags, telemetry, build, print, run.
+
+use std::io::Write;
+
+use api::settings::Database;
+use api::{Server, Settings};
+
+use crate::cli::ServeArgs;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(&args.log_format);
+    let settings = Settings {
+        bind: args.bind,
+        database: if args.ephemeral {
+            Database::Memory
+        } else {
+            Database::File(args.database)
+        },
+        admin_key: args.admin_key.filter(|k| !k.is_empty()),
+        public_url: args.public_url,
+        scenarios_dir: args.scenarios,
+        default_sandbox: !args.no_default_sandbox,
+    };
+    let server = Server::build(settings).await?;
+    let mut out = std::io::stdout().lock();
+    if let Some(sandbox) = server.default_sandbox_json() {
+        writeln!(out, "{}", crate::banner::default_sandbox(&sandbox))?;
+    }
+    writeln!(out, "pcsandbox ready {}", server.urls().http)?;
+    out.flush()?;
+    drop(out);
+    server.run_until_stopped(shutdown_signal()).await
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

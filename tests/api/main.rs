@@ -1,0 +1,6 @@
+//! End-to-end tests: the real server on 127.0.0.1:0, spoken to over HTTP. One binary, many modules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod control;
+mod support;
