@@ -19,7 +19,9 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Print the path of the local CA certificate that clients should trust.
+    Ca(CaArgs),
     /// Inspect the scenario catalog.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -36,6 +38,24 @@ pub struct ServeArgs {
     /// Keep the database in memory for this run only.
     #[arg(long)]
     pub ephemeral: bool,
+    /// HTTPS listener address (repeatable; the first is the authority). Port 443 lets MSAL
+    /// Python's password grant reach the user-realm endpoint.
+    #[arg(
+        long = "https-bind",
+        env = "PCSANDBOX_HTTPS_BIND",
+        value_delimiter = ',',
+        default_value = "127.0.0.1:8443"
+    )]
+    pub https_bind: Vec<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM) instead of the generated local CA.
+    #[arg(long, env = "PCSANDBOX_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) for --tls-cert.
+    #[arg(long, env = "PCSANDBOX_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Extra DNS names or IPs for the generated server certificate (repeatable).
+    #[arg(long = "tls-san", value_delimiter = ',')]
+    pub tls_san: Vec<String>,
     /// Key required on /sandbox/v1 (mandatory when bound to a non-loopback address).
     #[arg(long, env = "PCSANDBOX_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
@@ -66,4 +86,14 @@ pub enum ScenarioCommand {
         #[arg(long, env = "PCSANDBOX_SCENARIOS")]
         scenarios: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+pub struct CaArgs {
+    /// The database whose CA to show (the CA lives beside it).
+    #[arg(long, env = "PCSANDBOX_DATABASE", default_value = "pcsandbox.db")]
+    pub database: PathBuf,
+    /// The CA of --ephemeral servers.
+    #[arg(long)]
+    pub ephemeral: bool,
 }

@@ -20,7 +20,25 @@ fn catalog(dir: Option<std::path::PathBuf>) -> anyhow::Result<Catalog> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
+        Command::Ca(args) => {
+            let settings_dir = if args.ephemeral {
+                api::tls::ephemeral_dir()
+            } else {
+                match args.database.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => std::path::PathBuf::from("."),
+                }
+            };
+            let path = api::tls::ca_path(&settings_dir);
+            anyhow::ensure!(
+                path.exists(),
+                "{} does not exist yet: start `pcsandbox serve` once to create it",
+                path.display()
+            );
+            println!("{}", path.display());
+            Ok(())
+        }
         Command::Scenario(ScenarioCommand::List { scenarios }) => {
             for e in catalog(scenarios)?.list() {
                 println!("{:<24} {}", e.name, e.description);

@@ -20,13 +20,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url,
         scenarios_dir: args.scenarios,
         default_sandbox: !args.no_default_sandbox,
+        https_binds: args.https_bind,
+        tls_files: args.tls_cert.zip(args.tls_key),
+        tls_sans: args.tls_san,
+        signing_key_pem: None,
     };
     let server = Server::build(settings).await?;
     let mut out = std::io::stdout().lock();
     if let Some(sandbox) = server.default_sandbox_json() {
         writeln!(out, "{}", crate::banner::default_sandbox(&sandbox))?;
     }
-    writeln!(out, "pcsandbox ready {}", server.urls().http)?;
+    if let Some(ca) = server.ca_path() {
+        writeln!(
+            out,
+            "trust the local CA: {}  (REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS / SSL_CERT_FILE)",
+            ca.display()
+        )?;
+    }
+    let urls = server.urls();
+    writeln!(out, "pcsandbox ready {}", urls.all().join(" "))?;
     out.flush()?;
     drop(out);
     server.run_until_stopped(shutdown_signal()).await

@@ -28,7 +28,8 @@ async fn a_sandbox_from_the_default_scenario_hands_out_every_credential() {
     let s = server().await;
     let sb = s.create_sandbox(json!({})).await.unwrap();
     assert_eq!(sb["scenario"], "default");
-    assert_eq!(sb["authority"], s.uri());
+    assert_eq!(sb["authority"], s.https_uri());
+    assert!(s.https_uri().starts_with("https://"));
     let t = &sb["tenants"][0];
     assert_eq!(t["domain"], "contosojp.onmicrosoft.com");
     assert_eq!(t["country"], "JP");

@@ -3,9 +3,11 @@
 
 pub mod context;
 pub mod control;
+pub mod entra;
 pub mod health;
 pub mod server;
 pub mod settings;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -19,16 +21,25 @@ pub use settings::Settings;
 #[derive(Debug, Clone)]
 pub struct Urls {
     pub http: String,
+    /// One per HTTPS listener, in the order given.
+    pub https: Vec<String>,
 }
 
 impl Urls {
-    /// The authority base for identity clients (MSAL wants HTTPS; until then, plain HTTP).
+    /// The authority base for identity clients: the first HTTPS listener (MSAL refuses http).
     pub fn authority(&self) -> &str {
-        &self.http
+        self.https.first().unwrap_or(&self.http)
     }
 
     pub fn partner_center(&self) -> &str {
-        &self.http
+        self.authority()
+    }
+
+    /// Every base URL the server answers on: token issuers may name any of them.
+    pub fn all(&self) -> Vec<&str> {
+        std::iter::once(self.http.as_str())
+            .chain(self.https.iter().map(String::as_str))
+            .collect()
     }
 }
 
@@ -37,6 +48,8 @@ pub struct AppState {
     pub core: Core,
     pub urls: Arc<Urls>,
     pub settings: Arc<Settings>,
+    /// The local CA's PEM, when the server generated its certificate.
+    pub ca_pem: Option<Arc<str>>,
 }
 
 /// The whole application: every surface, with the shared layers.
@@ -44,6 +57,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(control::router(&state))
+        .merge(entra::router())
         .layer(axum::middleware::from_fn(context::request_context))
         .with_state(state)
 }

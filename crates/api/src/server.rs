@@ -18,12 +18,17 @@ use pcsandbox_core::{Catalog, Core};
 use store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use crate::{AppState, Settings, Urls};
 
 pub struct Server {
     http: TcpListener,
     http_addr: SocketAddr,
+    https: Vec<TcpListener>,
+    https_addrs: Vec<SocketAddr>,
+    tls: Option<TlsAcceptor>,
+    ca_path: Option<std::path::PathBuf>,
     state: AppState,
     default_sandbox: Option<(SandboxState, bool)>,
 }
@@ -40,10 +45,30 @@ fn url_host(addr: SocketAddr) -> String {
 impl Server {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let http = TcpListener::bind(settings.bind)
+        let http_listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("--bind {}: cannot listen", settings.bind))?;
-        let http_addr = http.local_addr()?;
+        let http_addr = http_listener.local_addr()?;
+        let mut https = Vec::new();
+        for addr in &settings.https_binds {
+            https.push(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("--https-bind {addr}: cannot listen"))?,
+            );
+        }
+        let https_addrs = https
+            .iter()
+            .map(TcpListener::local_addr)
+            .collect::<Result<Vec<_>, _>>()?;
+        let tls = if https.is_empty() {
+            None
+        } else {
+            Some(match &settings.tls_files {
+                Some((cert, key)) => crate::tls::from_files(cert, key)?,
+                None => crate::tls::generated(&settings.tls_dir(), &settings.tls_sans)?,
+            })
+        };
         let store = Store::open(&settings.database)
             .await
             .with_context(|| format!("--database {:?}: cannot open", settings.database))?;
@@ -52,13 +77,34 @@ impl Server {
             None => Catalog::builtin(),
         }
         .map_err(anyhow::Error::msg)?;
-        let core = Core::new(store, catalog);
-        let urls = Urls {
-            http: settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", url_host(http_addr))),
+        let keys = pcsandbox_core::entra::load_signing_keys(&store, settings.signing_key_pem.as_deref())
+            .await
+            .map_err(|e| anyhow::anyhow!("token signing key: {e}"))?;
+        let core = Core::new(store, catalog, keys);
+        let own_http = format!("http://{}", url_host(http_addr));
+        let mut https_urls: Vec<String> = https_addrs
+            .iter()
+            .map(|a| format!("https://{}", url_host(*a)))
+            .collect();
+        let http = match settings
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned())
+        {
+            Some(u) if u.starts_with("https://") => {
+                https_urls.insert(0, u);
+                own_http
+            }
+            Some(u) => u,
+            None => own_http,
         };
+        let urls = Urls {
+            http,
+            https: https_urls,
+        };
+        let ca_pem = tls.as_ref().and_then(|t| t.ca_pem.as_deref()).map(Arc::from);
+        let ca_path = tls.as_ref().and_then(|t| t.ca_path.clone());
+        let tls = tls.map(|t| TlsAcceptor::from(t.config));
         let default_sandbox = if settings.default_sandbox {
             Some(
                 core.ensure_sandbox("default", "default")
@@ -72,10 +118,15 @@ impl Server {
             core,
             urls: Arc::new(urls),
             settings: Arc::new(settings),
+            ca_pem,
         };
         Ok(Self {
-            http,
+            http: http_listener,
             http_addr,
+            https,
+            https_addrs,
+            tls,
+            ca_path,
             state,
             default_sandbox,
         })
@@ -83,6 +134,15 @@ impl Server {
 
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    pub fn https_addrs(&self) -> &[SocketAddr] {
+        &self.https_addrs
+    }
+
+    /// The local CA certificate file clients should trust, when the server generated one.
+    pub fn ca_path(&self) -> Option<&std::path::Path> {
+        self.ca_path.as_deref()
     }
 
     pub fn urls(&self) -> &Urls {
@@ -108,11 +168,29 @@ impl Server {
         let app = crate::app(self.state.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let graceful = Arc::new(GracefulShutdown::new());
-        let http = tokio::spawn(accept_loop(self.http, app, stop_rx, graceful.clone()));
+        let mut loops = vec![tokio::spawn(accept_loop(
+            self.http,
+            None,
+            app.clone(),
+            stop_rx.clone(),
+            graceful.clone(),
+        ))];
+        for listener in self.https {
+            loops.push(tokio::spawn(accept_loop(
+                listener,
+                self.tls.clone(),
+                app.clone(),
+                stop_rx.clone(),
+                graceful.clone(),
+            )));
+        }
+        drop(stop_rx);
         shutdown.await;
         tracing::info!("shutting down: no new connections, draining open ones");
         let _ = stop_tx.send(true);
-        let _ = http.await;
+        for l in loops {
+            let _ = l.await;
+        }
         if let Ok(g) = Arc::try_unwrap(graceful) {
             if tokio::time::timeout(Duration::from_secs(10), g.shutdown())
                 .await
@@ -128,6 +206,7 @@ impl Server {
 
 async fn accept_loop(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     mut stop: watch::Receiver<bool>,
     graceful: Arc<GracefulShutdown>,
@@ -147,10 +226,20 @@ async fn accept_loop(
                 let _ = stream.set_nodelay(true);
                 let service = TowerToHyperService::new(app.clone());
                 let watcher = graceful.watcher();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let builder = auto::Builder::new(TokioExecutor::new());
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    if let Err(e) = watcher.watch(conn.into_owned()).await {
+                    let result = match tls {
+                        None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
+                        Some(acceptor) => {
+                            // A handshake that fails or stalls (a client not trusting the CA) just ends.
+                            let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {
+                                return;
+                            };
+                            watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
+                        }
+                    };
+                    if let Err(e) = result {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 });

@@ -18,6 +18,27 @@ pub struct Settings {
     pub scenarios_dir: Option<PathBuf>,
     /// Create the `default` sandbox at start when it does not exist.
     pub default_sandbox: bool,
+    /// HTTPS listeners (`--https-bind`, repeatable); the first is the authority clients use.
+    pub https_binds: Vec<SocketAddr>,
+    /// The user's own certificate and key instead of the generated local CA.
+    pub tls_files: Option<(PathBuf, PathBuf)>,
+    /// Extra names for the generated server certificate.
+    pub tls_sans: Vec<String>,
+    /// A token signing key to use when the database has none yet (tests share one to save time).
+    pub signing_key_pem: Option<String>,
+}
+
+impl Settings {
+    /// Where the generated CA lives: beside the database file, or a per-user temporary directory.
+    pub fn tls_dir(&self) -> PathBuf {
+        match &self.database {
+            Database::File(path) => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            Database::Memory => crate::tls::ephemeral_dir(),
+        }
+    }
 }
 
 impl Settings {
@@ -30,14 +51,21 @@ impl Settings {
             public_url: None,
             scenarios_dir: None,
             default_sandbox: false,
+            https_binds: vec![SocketAddr::from(([127, 0, 0, 1], 0))],
+            tls_files: None,
+            tls_sans: Vec::new(),
+            signing_key_pem: None,
         }
     }
 
     /// Refuses settings that would expose the control plane without a key.
     pub fn validate(&self) -> Result<(), String> {
-        if !self.bind.ip().is_loopback() && self.admin_key.as_deref().is_none_or(str::is_empty) {
+        let exposed = std::iter::once(&self.bind)
+            .chain(&self.https_binds)
+            .any(|a| !a.ip().is_loopback());
+        if exposed && self.admin_key.as_deref().is_none_or(str::is_empty) {
             return Err(format!(
-                "--bind {} is not a loopback address: set PCSANDBOX_ADMIN_KEY (--admin-key) to protect /sandbox/v1",
+                "a listener is bound to a non-loopback address ({}): set PCSANDBOX_ADMIN_KEY (--admin-key) to protect /sandbox/v1",
                 self.bind
             ));
         }

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod directory;
+pub mod entra;
 pub mod error;
 pub mod sandboxes;
 pub mod scenarios;
@@ -10,7 +11,7 @@ pub mod scenarios;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use identity::Random;
+use identity::{KeySet, Random};
 use store::Store;
 
 pub use error::CoreError;
@@ -37,15 +38,18 @@ pub struct Core {
     pub random: Arc<dyn Random>,
     pub clock: Arc<dyn RealClock>,
     pub catalog: Arc<Catalog>,
+    /// Token signing keys: the newest signs, all verify.
+    pub keys: Arc<KeySet>,
 }
 
 impl Core {
-    pub fn new(store: Store, catalog: Catalog) -> Self {
+    pub fn new(store: Store, catalog: Catalog, keys: KeySet) -> Self {
         Self {
             store,
             random: Arc::new(identity::OsRandom),
             clock: Arc::new(SystemClock),
             catalog: Arc::new(catalog),
+            keys: Arc::new(keys),
         }
     }
 }

@@ -166,6 +166,7 @@ impl Core {
         let snapshot = self.store.snapshot(sb.id).await?;
         let mut tx = self.store.begin().await?;
         store::world::clear_world(&mut tx, sb.id).await?;
+        store::oauth::clear(&mut tx, sb.id).await?;
         store::world::insert_world(&mut tx, sb.id, &snapshot).await?;
         store::sandboxes::set_clock_offset(&mut tx, sb.id, 0).await?;
         tx.commit().await.map_err(store::StoreError::from)?;

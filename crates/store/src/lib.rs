@@ -5,6 +5,7 @@
 //! transaction ([`Store::begin`]).
 
 pub mod keys;
+pub mod oauth;
 pub mod sandboxes;
 pub mod world;
 

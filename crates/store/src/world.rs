@@ -1,7 +1,7 @@
 //! Tenants (with their domains), users and apps of a sandbox.
 
 use domain::world::{App, Tenant, User, World};
-use domain::{SandboxId, TenantId};
+use domain::{AppId, SandboxId, TenantId, UserId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -85,6 +85,65 @@ impl Store {
             .map(app_from_row)
             .collect::<Result<_>>()?;
         Ok(World { tenants, users, apps })
+    }
+
+    /// An app by its globally unique client id, with its sandbox.
+    pub async fn app(&self, client_id: AppId) -> Result<Option<(SandboxId, App)>> {
+        let row = sqlx::query("SELECT * FROM apps WHERE client_id = ?")
+            .bind(client_id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((parse("sandbox id", r.get("sandbox_id"))?, app_from_row(&r)?))),
+        }
+    }
+
+    /// A user by UPN (lower-case) in a sandbox, with the step of the last TOTP code accepted.
+    pub async fn user_by_upn(&self, sandbox: SandboxId, upn: &str) -> Result<Option<(User, Option<i64>)>> {
+        let row = sqlx::query("SELECT * FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
+            .bind(sandbox.to_string())
+            .bind(upn)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.get("totp_last_step"))))
+            .transpose()
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// A tenant by id (globally unique), with its sandbox.
+    pub async fn tenant_by_id(&self, id: TenantId) -> Result<Option<(SandboxId, Tenant)>> {
+        let sid: Option<String> = sqlx::query_scalar("SELECT sandbox_id FROM tenants WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        let Some(sid) = sid else { return Ok(None) };
+        let sandbox: SandboxId = parse("sandbox id", &sid)?;
+        let w = self.world(sandbox).await?;
+        Ok(w.tenants.into_iter().find(|t| t.id == id).map(|t| (sandbox, t)))
+    }
+
+    /// Tenants (with their sandboxes) that have this domain, in any sandbox.
+    pub async fn tenants_by_domain(&self, domain: &str) -> Result<Vec<(SandboxId, TenantId)>> {
+        let rows = sqlx::query("SELECT sandbox_id, tenant_id FROM tenant_domains WHERE domain = ?")
+            .bind(domain)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse("sandbox id", r.get("sandbox_id"))?,
+                    parse("tenant id", r.get("tenant_id"))?,
+                ))
+            })
+            .collect()
     }
 
     /// The sandbox a tenant belongs to: tenant ids are globally unique.
@@ -226,4 +285,25 @@ pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Records an accepted TOTP step (no code may be used twice) and, on registration, the secret.
+pub async fn set_totp(tx: &mut Tx, user: UserId, secret: &str, mfa: domain::MfaState, last_step: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ?")
+        .bind(secret)
+        .bind(mfa.as_str())
+        .bind(last_step)
+        .bind(user.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The step of the last TOTP code accepted for a user, read in the write transaction.
+pub async fn totp_last_step(tx: &mut Tx, user: UserId) -> Result<Option<i64>> {
+    let v: Option<Option<i64>> = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE id = ?")
+        .bind(user.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(v.flatten())
 }

@@ -23,6 +23,8 @@ pub use api::Settings;
 pub struct Sandbox {
     addr: SocketAddr,
     uri: String,
+    https_uri: Option<String>,
+    ca_pem: Option<String>,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -51,18 +53,29 @@ impl Sandbox {
     /// let server = testkit::Sandbox::start_with(settings).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn start_with(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn start_with(mut settings: Settings) -> anyhow::Result<Self> {
+        if settings.signing_key_pem.is_none() {
+            settings.signing_key_pem = Some(shared_signing_key()?);
+        }
         let server = api::Server::build(settings).await?;
         let addr = server.http_addr();
         let uri = server.urls().http.clone();
+        let https_uri = server.urls().https.first().cloned();
+        let ca_pem = server.state().ca_pem.as_deref().map(str::to_owned);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until_stopped(async {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder().build().context("http client")?;
+        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = &ca_pem {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
+        }
+        let client = builder.build().context("http client")?;
         Ok(Self {
             addr,
             uri,
+            https_uri,
+            ca_pem,
             client,
             stop: Some(stop),
             task: Some(task),
@@ -78,6 +91,25 @@ impl Sandbox {
         &self.uri
     }
 
+    /// The first HTTPS base URL (the authority MSAL uses), e.g. `https://127.0.0.1:41235`.
+    ///
+    /// ```no_run
+    /// # fn demo(server: testkit::Sandbox) { assert!(server.https_uri().starts_with("https://")); }
+    /// ```
+    pub fn https_uri(&self) -> &str {
+        self.https_uri.as_deref().unwrap_or(&self.uri)
+    }
+
+    /// The local CA certificate (PEM) the HTTPS listeners chain to; the client of
+    /// [`Sandbox::client`] already trusts it.
+    ///
+    /// ```no_run
+    /// # fn demo(server: testkit::Sandbox) { assert!(server.ca_pem().unwrap().contains("BEGIN CERTIFICATE")); }
+    /// ```
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
     /// The bound address.
     ///
     /// ```no_run
@@ -87,7 +119,7 @@ impl Sandbox {
         self.addr
     }
 
-    /// A `reqwest` client for this server.
+    /// A `reqwest` client for this server: trusts its CA and does not follow redirects.
     ///
     /// ```no_run
     /// # async fn demo(server: testkit::Sandbox) -> anyhow::Result<()> {
@@ -150,4 +182,17 @@ impl Drop for Sandbox {
             let _ = stop.send(());
         }
     }
+}
+
+/// One RSA key for every server of this test process: generating one costs far more than
+/// starting a server.
+fn shared_signing_key() -> anyhow::Result<String> {
+    static KEY: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        identity::SigningKey::generate()
+            .map(|k| k.pem().to_owned())
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(anyhow::Error::msg)
 }

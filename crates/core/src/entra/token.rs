@@ -1,0 +1,378 @@
+//! The token endpoint: one function per grant, claims from `identity::claims`, times from the
+//! sandbox clock.
+
+use std::collections::HashMap;
+
+use domain::world::{App, User};
+use domain::{AppId, MfaState, SandboxId, TenantId, UserId};
+use identity::claims::{self, AccessTokenSpec, UserClaims};
+use identity::secrets;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use store::oauth::{Kind, NewGrant};
+
+use super::scopes::{self, Requested};
+use super::{key_hash, opaque, EntraError, TenantPath, ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS};
+use crate::Core;
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// A token request as the HTTP layer parsed it.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub form: HashMap<String, String>,
+    /// Client credentials from HTTP Basic, when sent that way.
+    pub basic: Option<(String, String)>,
+    /// 1 for `/oauth2/token`, 2 for `/oauth2/v2.0/token`.
+    pub endpoint_version: u8,
+    pub issuer_base: String,
+}
+
+impl TokenRequest {
+    fn get(&self, k: &str) -> Option<&str> {
+        self.form.get(k).map(String::as_str).filter(|v| !v.is_empty())
+    }
+    fn need(&self, k: &str) -> Result<&str, EntraError> {
+        self.get(k).ok_or_else(|| EntraError::missing(k))
+    }
+}
+
+/// What a code, refresh token or device code stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredGrant {
+    pub client_id: AppId,
+    pub tenant_id: Option<TenantId>,
+    pub user_id: Option<UserId>,
+    pub mfa: bool,
+    /// The v2 scope or v1 resource asked for at the start.
+    pub scope: String,
+    pub endpoint_version: u8,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    #[serde(default)]
+    pub code_challenge: Option<String>,
+    #[serde(default)]
+    pub code_challenge_method: Option<String>,
+}
+
+struct Caller {
+    sandbox: SandboxId,
+    app: App,
+    now: i64,
+}
+
+impl Core {
+    pub async fn token(&self, path: &TenantPath, req: &TokenRequest) -> Result<Map<String, Value>, EntraError> {
+        let client_id = req
+            .get("client_id")
+            .map(str::to_owned)
+            .or_else(|| req.basic.as_ref().map(|b| b.0.clone()))
+            .ok_or_else(|| EntraError::missing("client_id"))?;
+        let (sandbox, app) = self.client_app(path, &client_id).await?;
+        let secret = req
+            .get("client_secret")
+            .map(str::to_owned)
+            .or_else(|| req.basic.as_ref().map(|b| b.1.clone()));
+        match (&app.secret_hash, secret) {
+            (None, Some(_)) => return Err(EntraError::public_client_with_secret()),
+            (Some(_), None) => return Err(EntraError::secret_required()),
+            (Some(hash), Some(s)) if !secrets::verify(hash, &s) => {
+                return Err(EntraError::bad_client_secret(&client_id))
+            }
+            _ => {}
+        }
+        let now = self.sandbox_unix_now(sandbox).await?;
+        let caller = Caller { sandbox, app, now };
+        match req.need("grant_type")? {
+            "client_credentials" => self.client_credentials(path, req, &caller).await,
+            "password" => self.password_grant(path, req, &caller).await,
+            "authorization_code" => self.code_grant(req, &caller).await,
+            "refresh_token" => self.refresh_grant(req, &caller).await,
+            DEVICE_CODE_GRANT | "device_code" => self.device_grant(req, &caller).await,
+            other => Err(EntraError::unsupported_grant(other)),
+        }
+    }
+
+    fn requested(
+        &self,
+        req: &TokenRequest,
+        tenant_label: &str,
+        fallback: Option<&str>,
+    ) -> Result<Requested, EntraError> {
+        if req.endpoint_version == 1 {
+            let r = req.get("resource").or(fallback).unwrap_or_default();
+            scopes::from_resource(r, tenant_label)
+        } else {
+            let s = req.get("scope").or(fallback).unwrap_or_default();
+            scopes::from_scope(s, tenant_label)
+        }
+    }
+
+    async fn client_credentials(
+        &self,
+        path: &TenantPath,
+        req: &TokenRequest,
+        c: &Caller,
+    ) -> Result<Map<String, Value>, EntraError> {
+        if c.app.secret_hash.is_none() {
+            return Err(EntraError::secret_required());
+        }
+        let requested = self.requested(req, &path.label(), None)?;
+        if req.endpoint_version == 2 && !requested.default {
+            return Err(EntraError::scope_needs_default(req.get("scope").unwrap_or_default()));
+        }
+        let tenant = match path {
+            TenantPath::Specific { tenant, .. } => tenant.id,
+            TenantPath::Any(_) => c.app.tenant_id,
+        };
+        let uti = opaque(self.random.as_ref(), 16);
+        let claims = claims::access_token(&AccessTokenSpec {
+            issuer_base: &req.issuer_base,
+            tenant_id: tenant,
+            resource: requested.resource,
+            client_id: c.app.client_id,
+            confidential: true,
+            user: None,
+            issued_at: c.now,
+            lifetime_secs: ACCESS_TOKEN_SECS,
+            uti: &uti,
+        });
+        let mut out = self.token_response(&claims, &requested, req.endpoint_version, c.now)?;
+        out.remove("scope");
+        Ok(out)
+    }
+
+    async fn password_grant(
+        &self,
+        path: &TenantPath,
+        req: &TokenRequest,
+        c: &Caller,
+    ) -> Result<Map<String, Value>, EntraError> {
+        let username = req.need("username")?.trim().to_lowercase();
+        let password = req.need("password")?;
+        let requested = self.requested(req, &path.label(), None)?;
+        let (user, _) = self
+            .store
+            .user_by_upn(c.sandbox, &username)
+            .await?
+            .ok_or_else(|| EntraError::user_not_found(&path.label()))?;
+        if let TenantPath::Specific { tenant, .. } = path {
+            if tenant.id != user.tenant_id {
+                return Err(EntraError::user_not_found(&path.label()));
+            }
+        }
+        if !secrets::verify(&user.password_hash, password) {
+            return Err(EntraError::bad_password());
+        }
+        // ROPC cannot do a second factor: Entra refuses users who must use one.
+        match user.mfa {
+            MfaState::Registered => return Err(EntraError::mfa_required(requested.resource.audience)),
+            MfaState::RequiredUnregistered => {
+                return Err(EntraError::mfa_registration_required(requested.resource.audience))
+            }
+            MfaState::Unregistered => {}
+        }
+        let grant = StoredGrant {
+            client_id: c.app.client_id,
+            tenant_id: Some(user.tenant_id),
+            user_id: Some(user.id),
+            mfa: false,
+            scope: req.get("scope").or(req.get("resource")).unwrap_or_default().to_owned(),
+            endpoint_version: req.endpoint_version,
+            nonce: None,
+            redirect_uri: None,
+            code_challenge: None,
+            code_challenge_method: None,
+        };
+        self.user_tokens(c, &user, &grant, &requested, req).await
+    }
+
+    async fn code_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
+        let code = req.need("code")?;
+        let mut tx = self.store.begin().await?;
+        let row = store::oauth::get(&mut tx, Kind::Code, &key_hash(code))
+            .await?
+            .ok_or_else(EntraError::malformed_grant)?;
+        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
+        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
+            return Err(EntraError::malformed_grant());
+        }
+        if row.status == "redeemed" {
+            return Err(EntraError::code_redeemed());
+        }
+        if c.now >= row.expires_at {
+            return Err(EntraError::grant_expired());
+        }
+        let redirect = req.get("redirect_uri").unwrap_or_default();
+        if grant.redirect_uri.as_deref().is_some_and(|r| r != redirect) {
+            return Err(EntraError::redirect_mismatch(redirect, &c.app.client_id.to_string()));
+        }
+        if let Some(challenge) = &grant.code_challenge {
+            let method = identity::pkce::Method::parse(grant.code_challenge_method.as_deref())
+                .unwrap_or(identity::pkce::Method::Plain);
+            let verifier = req.get("code_verifier").unwrap_or_default();
+            if !identity::pkce::matches(method, challenge, verifier) {
+                return Err(EntraError::pkce_mismatch());
+            }
+        }
+        store::oauth::update(&mut tx, Kind::Code, &row.key_hash, &row.data, "redeemed").await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        let user = self.grant_user(&grant).await?;
+        let requested = self.requested(req, "", Some(&grant.scope))?;
+        self.user_tokens(c, &user, &grant, &requested, req).await
+    }
+
+    async fn refresh_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
+        let token = req.need("refresh_token")?;
+        let mut tx = self.store.begin().await?;
+        let row = store::oauth::get(&mut tx, Kind::Refresh, &key_hash(token))
+            .await?
+            .ok_or_else(EntraError::malformed_grant)?;
+        drop(tx);
+        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
+        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
+            return Err(EntraError::malformed_grant());
+        }
+        if c.now >= row.expires_at {
+            return Err(EntraError::grant_expired());
+        }
+        let user = self.grant_user(&grant).await?;
+        // Entra's refresh tokens are multi-resource: a new scope may name another API.
+        let requested = self.requested(req, "", Some(&grant.scope))?;
+        self.user_tokens(c, &user, &grant, &requested, req).await
+    }
+
+    async fn device_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
+        let code = req
+            .get("device_code")
+            .or(req.get("code"))
+            .ok_or_else(|| EntraError::missing("device_code"))?;
+        let mut tx = self.store.begin().await?;
+        let row = store::oauth::get(&mut tx, Kind::Device, &key_hash(code))
+            .await?
+            .ok_or_else(EntraError::malformed_grant)?;
+        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
+        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
+            return Err(EntraError::malformed_grant());
+        }
+        if c.now >= row.expires_at {
+            return Err(EntraError::device_code_expired());
+        }
+        match row.status.as_str() {
+            "approved" => {}
+            "declined" => return Err(EntraError::authorization_declined()),
+            "redeemed" => return Err(EntraError::code_redeemed()),
+            _ => return Err(EntraError::authorization_pending()),
+        }
+        store::oauth::update(&mut tx, Kind::Device, &row.key_hash, &row.data, "redeemed").await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        let user = self.grant_user(&grant).await?;
+        let requested = self.requested(req, "", Some(&grant.scope))?;
+        self.user_tokens(c, &user, &grant, &requested, req).await
+    }
+
+    async fn grant_user(&self, grant: &StoredGrant) -> Result<User, EntraError> {
+        let id = grant.user_id.ok_or_else(EntraError::malformed_grant)?;
+        // A user deleted (by a reset) since the grant was made can no longer redeem it.
+        self.store.user(id).await?.ok_or_else(EntraError::malformed_grant)
+    }
+
+    /// Access token, refresh token (rotating), ID token and client_info for a signed-in user.
+    async fn user_tokens(
+        &self,
+        c: &Caller,
+        user: &User,
+        grant: &StoredGrant,
+        requested: &Requested,
+        req: &TokenRequest,
+    ) -> Result<Map<String, Value>, EntraError> {
+        let tenant = grant.tenant_id.unwrap_or(user.tenant_id);
+        let who = UserClaims {
+            id: user.id,
+            upn: user.user_principal_name.clone(),
+            name: user.display_name.clone(),
+            mfa: grant.mfa,
+        };
+        let uti = opaque(self.random.as_ref(), 16);
+        let claims = claims::access_token(&AccessTokenSpec {
+            issuer_base: &req.issuer_base,
+            tenant_id: tenant,
+            resource: requested.resource,
+            client_id: c.app.client_id,
+            confidential: c.app.secret_hash.is_some(),
+            user: Some(&who),
+            issued_at: c.now,
+            lifetime_secs: ACCESS_TOKEN_SECS,
+            uti: &uti,
+        });
+        let mut out = self.token_response(&claims, requested, req.endpoint_version, c.now)?;
+        if requested.openid {
+            let id = claims::id_token(
+                &req.issuer_base,
+                tenant,
+                c.app.client_id,
+                &who,
+                grant.nonce.as_deref(),
+                c.now,
+                ACCESS_TOKEN_SECS,
+            );
+            out.insert("id_token".into(), json!(self.sign(&id)?));
+        }
+        out.insert("client_info".into(), json!(claims::client_info(user.id, tenant)));
+        if requested.offline {
+            let refresh = opaque(self.random.as_ref(), 48);
+            let data = serde_json::to_string(grant).map_err(|_| EntraError::server_error())?;
+            let mut tx = self.store.begin().await?;
+            store::oauth::insert(
+                &mut tx,
+                NewGrant {
+                    kind: Kind::Refresh,
+                    key_hash: &key_hash(&refresh),
+                    sandbox: c.sandbox,
+                    data: &data,
+                    user_code: None,
+                    expires_at: c.now + REFRESH_TOKEN_SECS,
+                },
+            )
+            .await?;
+            tx.commit().await.map_err(store::StoreError::from)?;
+            out.insert("refresh_token".into(), json!(refresh));
+            out.insert("refresh_token_expires_in".into(), json!(REFRESH_TOKEN_SECS));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn sign(&self, claims: &Map<String, Value>) -> Result<String, EntraError> {
+        self.keys.active().sign(claims).map_err(|e| {
+            tracing::error!(error = %e, "signing failed");
+            EntraError::server_error()
+        })
+    }
+
+    /// The common fields of a token response (v1 adds its string-typed extras).
+    fn token_response(
+        &self,
+        claims: &Map<String, Value>,
+        requested: &Requested,
+        endpoint_version: u8,
+        now: i64,
+    ) -> Result<Map<String, Value>, EntraError> {
+        let mut out = Map::new();
+        out.insert("token_type".into(), json!("Bearer"));
+        if endpoint_version == 1 {
+            out.insert("expires_in".into(), json!(ACCESS_TOKEN_SECS.to_string()));
+            out.insert("ext_expires_in".into(), json!(ACCESS_TOKEN_SECS.to_string()));
+            out.insert("expires_on".into(), json!((now + ACCESS_TOKEN_SECS).to_string()));
+            out.insert("not_before".into(), json!(now.to_string()));
+            out.insert("resource".into(), json!(requested.resource.audience));
+        } else {
+            out.insert("scope".into(), json!(requested.scope));
+            out.insert("expires_in".into(), json!(ACCESS_TOKEN_SECS));
+            out.insert("ext_expires_in".into(), json!(ACCESS_TOKEN_SECS));
+        }
+        out.insert("access_token".into(), json!(self.sign(claims)?));
+        Ok(out)
+    }
+}
