@@ -18,9 +18,10 @@ VOLUME ["/data"]
 # Inside a container the listener must bind all interfaces, so the control plane needs a key:
 # set PCSANDBOX_ADMIN_KEY when running the image.
 ENV PCSANDBOX_BIND=0.0.0.0:8080 \
+    PCSANDBOX_HTTPS_BIND=0.0.0.0:8443 \
     PCSANDBOX_DATABASE=/data/pcsandbox.db \
     RUST_LOG=info,sqlx=warn
-EXPOSE 8080
+EXPOSE 8080 8443
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["pcsandbox"]

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
-//! let server = testkit::Sandbox::start().await?;
+//! let server = pcsandbox_testkit::Sandbox::start().await?;
 //! let sandbox = server.create_sandbox(serde_json::json!({"scenario": "default"})).await?;
 //! assert_eq!(sandbox["tenants"][0]["domain"], "contosojp.onmicrosoft.com");
 //! # Ok(()) }
@@ -35,7 +35,7 @@ impl Sandbox {
     ///
     /// ```no_run
     /// # async fn demo() -> anyhow::Result<()> {
-    /// let server = testkit::Sandbox::start().await?;
+    /// let server = pcsandbox_testkit::Sandbox::start().await?;
     /// let health = reqwest::get(format!("{}/healthz", server.uri())).await?;
     /// assert!(health.status().is_success());
     /// # Ok(()) }
@@ -48,9 +48,9 @@ impl Sandbox {
     ///
     /// ```no_run
     /// # async fn demo() -> anyhow::Result<()> {
-    /// let mut settings = testkit::Settings::for_tests();
+    /// let mut settings = pcsandbox_testkit::Settings::for_tests();
     /// settings.default_sandbox = true;
-    /// let server = testkit::Sandbox::start_with(settings).await?;
+    /// let server = pcsandbox_testkit::Sandbox::start_with(settings).await?;
     /// # Ok(()) }
     /// ```
     pub async fn start_with(mut settings: Settings) -> anyhow::Result<Self> {
@@ -85,7 +85,7 @@ impl Sandbox {
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     ///
     /// ```no_run
-    /// # async fn demo(server: testkit::Sandbox) { let _ = format!("{}/sandbox/v1/sandboxes", server.uri()); }
+    /// # async fn demo(server: pcsandbox_testkit::Sandbox) { let _ = format!("{}/sandbox/v1/sandboxes", server.uri()); }
     /// ```
     pub fn uri(&self) -> &str {
         &self.uri
@@ -94,7 +94,7 @@ impl Sandbox {
     /// The first HTTPS base URL (the authority MSAL uses), e.g. `https://127.0.0.1:41235`.
     ///
     /// ```no_run
-    /// # fn demo(server: testkit::Sandbox) { assert!(server.https_uri().starts_with("https://")); }
+    /// # fn demo(server: pcsandbox_testkit::Sandbox) { assert!(server.https_uri().starts_with("https://")); }
     /// ```
     pub fn https_uri(&self) -> &str {
         self.https_uri.as_deref().unwrap_or(&self.uri)
@@ -104,7 +104,7 @@ impl Sandbox {
     /// [`Sandbox::client`] already trusts it.
     ///
     /// ```no_run
-    /// # fn demo(server: testkit::Sandbox) { assert!(server.ca_pem().unwrap().contains("BEGIN CERTIFICATE")); }
+    /// # fn demo(server: pcsandbox_testkit::Sandbox) { assert!(server.ca_pem().unwrap().contains("BEGIN CERTIFICATE")); }
     /// ```
     pub fn ca_pem(&self) -> Option<&str> {
         self.ca_pem.as_deref()
@@ -113,7 +113,7 @@ impl Sandbox {
     /// The bound address.
     ///
     /// ```no_run
-    /// # fn demo(server: testkit::Sandbox) { assert!(server.addr().ip().is_loopback()); }
+    /// # fn demo(server: pcsandbox_testkit::Sandbox) { assert!(server.addr().ip().is_loopback()); }
     /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -122,7 +122,7 @@ impl Sandbox {
     /// A `reqwest` client for this server: trusts its CA and does not follow redirects.
     ///
     /// ```no_run
-    /// # async fn demo(server: testkit::Sandbox) -> anyhow::Result<()> {
+    /// # async fn demo(server: pcsandbox_testkit::Sandbox) -> anyhow::Result<()> {
     /// let res = server.client().get(server.url("/healthz")).send().await?;
     /// # Ok(()) }
     /// ```
@@ -133,7 +133,7 @@ impl Sandbox {
     /// An absolute URL for a path on this server.
     ///
     /// ```no_run
-    /// # fn demo(server: testkit::Sandbox) { assert!(server.url("/healthz").ends_with("/healthz")); }
+    /// # fn demo(server: pcsandbox_testkit::Sandbox) { assert!(server.url("/healthz").ends_with("/healthz")); }
     /// ```
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.uri, path)
@@ -142,7 +142,7 @@ impl Sandbox {
     /// Creates a sandbox through the control plane and returns its JSON (with credentials).
     ///
     /// ```no_run
-    /// # async fn demo(server: testkit::Sandbox) -> anyhow::Result<()> {
+    /// # async fn demo(server: pcsandbox_testkit::Sandbox) -> anyhow::Result<()> {
     /// let sb = server.create_sandbox(serde_json::json!({"scenario": "empty"})).await?;
     /// assert!(sb["tenants"].as_array().unwrap().is_empty());
     /// # Ok(()) }
@@ -163,7 +163,7 @@ impl Sandbox {
     /// Stops the server and waits until it has drained.
     ///
     /// ```no_run
-    /// # async fn demo(server: testkit::Sandbox) -> anyhow::Result<()> { server.shutdown().await }
+    /// # async fn demo(server: pcsandbox_testkit::Sandbox) -> anyhow::Result<()> { server.shutdown().await }
     /// ```
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
