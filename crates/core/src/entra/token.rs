@@ -192,13 +192,7 @@ impl Core {
     async fn code_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
         let code = req.need("code")?;
         let mut tx = self.store.begin().await?;
-        let row = store::oauth::get(&mut tx, Kind::Code, &key_hash(code))
-            .await?
-            .ok_or_else(EntraError::malformed_grant)?;
-        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
-        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
-            return Err(EntraError::malformed_grant());
-        }
+        let (row, grant) = self.owned_grant(&mut tx, Kind::Code, code, c).await?;
         if row.status == "redeemed" {
             return Err(EntraError::code_redeemed());
         }
@@ -219,29 +213,18 @@ impl Core {
         }
         store::oauth::update(&mut tx, Kind::Code, &row.key_hash, &row.data, "redeemed").await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        let user = self.grant_user(&grant).await?;
-        let requested = self.requested(req, "", Some(&grant.scope))?;
-        self.user_tokens(c, &user, &grant, &requested, req).await
+        self.redeem(req, c, &grant).await
     }
 
     async fn refresh_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
         let token = req.need("refresh_token")?;
         let mut tx = self.store.begin().await?;
-        let row = store::oauth::get(&mut tx, Kind::Refresh, &key_hash(token))
-            .await?
-            .ok_or_else(EntraError::malformed_grant)?;
+        let (row, grant) = self.owned_grant(&mut tx, Kind::Refresh, token, c).await?;
         drop(tx);
-        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
-        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
-            return Err(EntraError::malformed_grant());
-        }
         if c.now >= row.expires_at {
             return Err(EntraError::grant_expired());
         }
-        let user = self.grant_user(&grant).await?;
-        // Entra's refresh tokens are multi-resource: a new scope may name another API.
-        let requested = self.requested(req, "", Some(&grant.scope))?;
-        self.user_tokens(c, &user, &grant, &requested, req).await
+        self.redeem(req, c, &grant).await
     }
 
     async fn device_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
@@ -250,13 +233,7 @@ impl Core {
             .or(req.get("code"))
             .ok_or_else(|| EntraError::missing("device_code"))?;
         let mut tx = self.store.begin().await?;
-        let row = store::oauth::get(&mut tx, Kind::Device, &key_hash(code))
-            .await?
-            .ok_or_else(EntraError::malformed_grant)?;
-        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
-        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
-            return Err(EntraError::malformed_grant());
-        }
+        let (row, grant) = self.owned_grant(&mut tx, Kind::Device, code, c).await?;
         if c.now >= row.expires_at {
             return Err(EntraError::device_code_expired());
         }
@@ -268,9 +245,39 @@ impl Core {
         }
         store::oauth::update(&mut tx, Kind::Device, &row.key_hash, &row.data, "redeemed").await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        let user = self.grant_user(&grant).await?;
+        self.redeem(req, c, &grant).await
+    }
+
+    /// A stored grant of this sandbox and this client, found by its secret value; anything else
+    /// is indistinguishable from a made-up value (AADSTS9002313).
+    async fn owned_grant(
+        &self,
+        tx: &mut store::Tx,
+        kind: Kind,
+        secret: &str,
+        c: &Caller,
+    ) -> Result<(store::oauth::GrantRow, StoredGrant), EntraError> {
+        let row = store::oauth::get(tx, kind, &key_hash(secret))
+            .await?
+            .ok_or_else(EntraError::malformed_grant)?;
+        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
+        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
+            return Err(EntraError::malformed_grant());
+        }
+        Ok((row, grant))
+    }
+
+    /// Tokens for the user a code, refresh token or device code stands for. Entra's refresh
+    /// tokens are multi-resource, so a new `scope` may name another API.
+    async fn redeem(
+        &self,
+        req: &TokenRequest,
+        c: &Caller,
+        grant: &StoredGrant,
+    ) -> Result<Map<String, Value>, EntraError> {
+        let user = self.grant_user(grant).await?;
         let requested = self.requested(req, "", Some(&grant.scope))?;
-        self.user_tokens(c, &user, &grant, &requested, req).await
+        self.user_tokens(c, &user, grant, &requested, req).await
     }
 
     async fn grant_user(&self, grant: &StoredGrant) -> Result<User, EntraError> {
