@@ -26,31 +26,27 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Sandbox creation through HTTP with `concurrency` clients.
-async fn sandbox_creation_http(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow::Result<()> {
-    let server = api::Server::build(api::Settings::for_tests()).await?;
-    let base = server.urls().http.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+/// After 50 warm-up requests, sends `total` requests from `concurrency` clients, each expecting
+/// `expect`; returns the sorted latencies and the rate per second.
+async fn load<F>(total: usize, concurrency: usize, expect: u16, make: F) -> anyhow::Result<(Vec<Duration>, f64)>
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
     let client = reqwest::Client::new();
-    let url = format!("{base}/sandbox/v1/sandboxes");
-    // Warm-up.
     for _ in 0..50 {
-        client.post(&url).json(&json!({})).send().await?.error_for_status()?;
+        make(&client).send().await?.error_for_status()?;
     }
     let started = Instant::now();
     let per = total / concurrency;
     let mut handles = Vec::new();
     for _ in 0..concurrency {
-        let (client, url) = (client.clone(), url.clone());
+        let (client, make) = (client.clone(), make.clone());
         handles.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(per);
             for _ in 0..per {
                 let t = Instant::now();
-                let res = client.post(&url).json(&json!({})).send().await?;
-                anyhow::ensure!(res.status() == 201, "status {}", res.status());
+                let res = make(&client).send().await?;
+                anyhow::ensure!(res.status() == expect, "status {}", res.status());
                 let _ = res.bytes().await?;
                 lat.push(t.elapsed());
             }
@@ -61,11 +57,24 @@ async fn sandbox_creation_http(rows: &mut Vec<Row>, total: usize, concurrency: u
     for h in handles {
         lat.extend(h.await??);
     }
-    let elapsed = started.elapsed();
+    let rate = lat.len() as f64 / started.elapsed().as_secs_f64();
     lat.sort();
+    Ok((lat, rate))
+}
+
+/// Sandbox creation through HTTP with `concurrency` clients.
+async fn sandbox_creation_http(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow::Result<()> {
+    let server = api::Server::build(api::Settings::for_tests()).await?;
+    let base = server.urls().http.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let url = format!("{base}/sandbox/v1/sandboxes");
+    let (lat, rate) = load(total, concurrency, 201, move |c| c.post(&url).json(&json!({}))).await?;
     rows.push(Row {
         what: format!("sandbox creation over HTTP (default scenario, {concurrency} clients)"),
-        value: format!("{:.0} /s", lat.len() as f64 / elapsed.as_secs_f64()),
+        value: format!("{rate:.0} /s"),
         note: format!("p50 {} p99 {}", ms(percentile(&lat, 0.5)), ms(percentile(&lat, 0.99))),
     });
     let _ = stop.send(());
@@ -183,33 +192,7 @@ async fn tokens(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow
             "https://api.partnercenter.microsoft.com/.default".to_owned(),
         ),
     ];
-    let client = reqwest::Client::new();
-    for _ in 0..50 {
-        client.post(&url).form(&form).send().await?.error_for_status()?;
-    }
-    let started = Instant::now();
-    let per = total / concurrency;
-    let mut handles = Vec::new();
-    for _ in 0..concurrency {
-        let (client, url, form) = (client.clone(), url.clone(), form.clone());
-        handles.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(per);
-            for _ in 0..per {
-                let t = Instant::now();
-                let res = client.post(&url).form(&form).send().await?;
-                anyhow::ensure!(res.status() == 200, "status {}", res.status());
-                let _ = res.bytes().await?;
-                lat.push(t.elapsed());
-            }
-            Ok::<_, anyhow::Error>(lat)
-        }));
-    }
-    let mut lat = Vec::new();
-    for h in handles {
-        lat.extend(h.await??);
-    }
-    let rate = lat.len() as f64 / started.elapsed().as_secs_f64();
-    lat.sort();
+    let (lat, rate) = load(total, concurrency, 200, move |c| c.post(&url).form(&form)).await?;
     rows.push(Row {
         what: format!("client_credentials tokens over HTTP ({concurrency} clients, 2 cores shared)"),
         value: format!("{rate:.0} /s"),
