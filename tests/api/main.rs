@@ -4,4 +4,5 @@
 
 mod control;
 mod identity;
+mod partner_center;
 mod support;

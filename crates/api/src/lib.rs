@@ -5,6 +5,8 @@ pub mod context;
 pub mod control;
 pub mod entra;
 pub mod health;
+pub mod openapi;
+pub mod partner_center;
 pub mod server;
 pub mod settings;
 pub mod tls;
@@ -58,6 +60,8 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(control::router(&state))
         .merge(entra::router())
+        .merge(partner_center::router(&state))
+        .merge(openapi::router())
         .layer(axum::middleware::from_fn(context::request_context))
         .with_state(state)
 }

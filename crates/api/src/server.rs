@@ -199,6 +199,7 @@ impl Server {
                 tracing::warn!("some connections were still open after 10 s; closing them");
             }
         }
+        self.state.core.journal.flush().await;
         self.state.core.store.close().await;
         Ok(())
     }
@@ -215,7 +216,7 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => {
                 let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!(error = %e, "accept failed");
@@ -223,8 +224,14 @@ async fn accept_loop(
                         continue;
                     }
                 };
+                let (stream, peer) = stream;
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                // The peer address, for the journal's source IP (axum's ConnectInfo).
+                let with_peer = tower::ServiceExt::map_request(app.clone(), move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                    r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    r
+                });
+                let service = TowerToHyperService::new(with_peer);
                 let watcher = graceful.watcher();
                 let tls = tls.clone();
                 tokio::spawn(async move {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use domain::scenario::{self, AppPlan, ScenarioPlan, TenantPlan, TenantSpec, UserPlan, UserSpec};
 use domain::world::{App, Tenant, User, World};
-use domain::{AppId, MfaState, TenantId, UserId};
+use domain::{AppId, MfaState, PartnerId, TenantId, UserId};
 use identity::{secrets, Random};
 
 use crate::error::{CoreError, Result};
@@ -61,12 +62,55 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tena
         domain: plan.domain.clone(),
         verified_domains: plan.verified_domains.clone(),
         country: plan.country.clone(),
+        mfa_technical_exception: plan.mfa_technical_exception,
     };
     out.world.tenants.push(tenant.clone());
+    if let Some(p) = &plan.partner {
+        // A partner a scenario declares is registered and verified: its IDs are active.
+        let partner_ids = [PartnerIdKind::PartnerGlobal, PartnerIdKind::PartnerLocation]
+            .into_iter()
+            .map(|kind| PartnerIdRecord {
+                partner_id: fresh_partner_id(random, &out.world),
+                kind,
+                country: plan.country.clone(),
+                status: PartnerIdStatus::Active,
+            })
+            .collect::<Vec<_>>();
+        let mut partner = domain::world::Partner {
+            tenant_id: tenant.id,
+            legal_business_profile: p.legal_business_profile.clone(),
+            website: p.website.clone(),
+            partner_ids: Vec::new(),
+        };
+        for id in partner_ids {
+            // Two fresh draws may still coincide with each other.
+            let mut id = id;
+            while partner.partner_ids.iter().any(|x| x.partner_id == id.partner_id) {
+                id.partner_id = fresh_partner_id(random, &out.world);
+            }
+            partner.partner_ids.push(id);
+        }
+        out.world.partners.push(partner);
+    }
     for u in &plan.users {
         mint_user(random, tenant.id, u, out);
     }
     tenant
+}
+
+/// A partner ID no partner of this world holds yet.
+pub fn fresh_partner_id(random: &dyn Random, world: &World) -> PartnerId {
+    loop {
+        let r = u32::try_from(random.below(u64::from(PartnerId::MAX - PartnerId::MIN + 1))).unwrap_or_default();
+        let id = PartnerId::from_random(r);
+        if !world
+            .partners
+            .iter()
+            .any(|p| p.partner_ids.iter().any(|x| x.partner_id == id))
+        {
+            return id;
+        }
+    }
 }
 
 fn mint_app(random: &dyn Random, tenant: TenantId, plan: &AppPlan, out: &mut Minted) -> App {
@@ -97,6 +141,7 @@ fn mint_app(random: &dyn Random, tenant: TenantId, plan: &AppPlan, out: &mut Min
 /// Gives a whole scenario its ids and credentials.
 pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan) -> Minted {
     let mut out = Minted::default();
+    out.world.mfa_enforcement = plan.mfa_enforcement;
     let tenant_ids: Vec<TenantId> = plan
         .tenants
         .iter()
@@ -120,9 +165,18 @@ pub struct NewApp {
     pub public_client: bool,
 }
 
+/// A tenant just added, with its users, its partner account (if declared) and the secrets to show.
+#[derive(Debug)]
+pub struct AddedTenant {
+    pub tenant: Tenant,
+    pub users: Vec<User>,
+    pub partner: Option<domain::world::Partner>,
+    pub secrets: Secrets,
+}
+
 impl Core {
     /// Adds a tenant to a live sandbox. Its domains must be free in the sandbox.
-    pub async fn add_tenant(&self, sandbox: &str, spec: TenantSpec) -> Result<(Tenant, Vec<User>, Secrets)> {
+    pub async fn add_tenant(&self, sandbox: &str, spec: TenantSpec) -> Result<AddedTenant> {
         let sb = self.find_sandbox(sandbox).await?;
         let plan = scenario::plan_tenant(&spec)?;
         let mut minted = Minted::default();
@@ -145,8 +199,28 @@ impl Core {
         for u in &minted.world.users {
             store::world::insert_user(&mut tx, sb.id, u).await?;
         }
+        let mut partner = minted.world.partners.pop();
+        if let Some(p) = &mut partner {
+            // Fresh within this tenant; now make each ID fresh within the sandbox too.
+            for i in 0..p.partner_ids.len() {
+                loop {
+                    let id = p.partner_ids[i].partner_id;
+                    let clash = p.partner_ids.iter().filter(|x| x.partner_id == id).count() > 1;
+                    if !clash && !store::profiles::partner_id_taken(&mut tx, sb.id, id).await? {
+                        break;
+                    }
+                    p.partner_ids[i].partner_id = fresh_partner_id(self.random.as_ref(), &minted.world);
+                }
+            }
+            store::profiles::insert_partner(&mut tx, sb.id, p).await?;
+        }
         tx.commit().await.map_err(store::StoreError::from)?;
-        Ok((tenant, minted.world.users, minted.secrets))
+        Ok(AddedTenant {
+            tenant,
+            users: minted.world.users,
+            partner,
+            secrets: minted.secrets,
+        })
     }
 
     /// Adds a user to a tenant of a live sandbox; the password is generated unless given.

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod directory;
 pub mod entra;
 pub mod error;
+pub mod partner_center;
 pub mod sandboxes;
 pub mod scenarios;
 
@@ -40,11 +41,18 @@ pub struct Core {
     pub catalog: Arc<Catalog>,
     /// Token signing keys: the newest signs, all verify.
     pub keys: Arc<KeySet>,
+    /// Verified Partner Center tokens.
+    pub pc_tokens: Arc<partner_center::TokenCache>,
+    /// The `/v1` request journal's writer.
+    pub journal: partner_center::Journal,
 }
 
 impl Core {
+    /// Needs a Tokio runtime: it starts the journal writer.
     pub fn new(store: Store, catalog: Catalog, keys: KeySet) -> Self {
         Self {
+            journal: partner_center::Journal::start(store.clone()),
+            pc_tokens: Arc::default(),
             store,
             random: Arc::new(identity::OsRandom),
             clock: Arc::new(SystemClock),

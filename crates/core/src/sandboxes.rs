@@ -96,6 +96,7 @@ impl Core {
             scenario_name,
             clock_offset_ms: 0,
             created_at: self.clock.now(),
+            mfa_enforcement: minted.world.mfa_enforcement,
         };
         let mut tx = self.store.begin().await?;
         if self.store.sandbox(&sandbox.name).await?.is_some() {
@@ -156,6 +157,7 @@ impl Core {
             return Err(CoreError::not_found("sandbox", id_or_name));
         }
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.pc_tokens.invalidate();
         Ok(())
     }
 
@@ -164,12 +166,15 @@ impl Core {
     pub async fn reset_sandbox(&self, id_or_name: &str) -> Result<SandboxState> {
         let sb = self.find_sandbox(id_or_name).await?;
         let snapshot = self.store.snapshot(sb.id).await?;
+        // Requests answered before the reset must not be journaled after it.
+        self.journal.flush().await;
         let mut tx = self.store.begin().await?;
         store::world::clear_world(&mut tx, sb.id).await?;
         store::oauth::clear(&mut tx, sb.id).await?;
         store::world::insert_world(&mut tx, sb.id, &snapshot).await?;
         store::sandboxes::set_clock_offset(&mut tx, sb.id, 0).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.pc_tokens.invalidate();
         self.sandbox_state(&sb.id.to_string()).await
     }
 

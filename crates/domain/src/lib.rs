@@ -2,16 +2,23 @@
 //!
 //! Functions take `now` when time matters and return new state; every rule here is a plain unit test.
 
+pub mod access;
 pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod mfa;
+pub mod mfa_report;
 pub mod names;
+pub mod paging;
+pub mod partner_id;
+pub mod profile;
 pub mod role;
 pub mod scenario;
+pub mod vetting;
 pub mod world;
 
 pub use error::{DomainError, FieldError};
 pub use ids::{AppId, SandboxId, TenantId, UserId};
 pub use mfa::MfaState;
+pub use partner_id::PartnerId;
 pub use role::Role;

@@ -49,6 +49,26 @@ impl Role {
         }
     }
 
+    /// The role's id in `/v1/roles`: fixed GUIDs, the same in every sandbox.
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::GlobalAdmin => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b01",
+            Role::AccountAdmin => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b02",
+            Role::UserManagementAdmin => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b03",
+            Role::BillingAdmin => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b04",
+            Role::AdminAgent => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b05",
+            Role::SalesAgent => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b06",
+            Role::HelpdeskAgent => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b07",
+            Role::ReferralsAdmin => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b08",
+            Role::ReportViewer => "0c6a6a24-7a5b-4d2e-9b0e-3f1d2c4a5b09",
+        }
+    }
+
+    /// A role by its `/v1/roles` id (any case).
+    pub fn by_id(id: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.id().eq_ignore_ascii_case(id.trim()))
+    }
+
     /// The display name Partner Center uses for the role.
     pub fn partner_center_name(self) -> &'static str {
         match self {
@@ -96,5 +116,9 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", r.as_str()));
         }
         assert!("owner".parse::<Role>().unwrap_err().contains("global-admin"));
+        for r in Role::ALL {
+            assert_eq!(Role::by_id(&r.id().to_uppercase()), Some(r));
+            assert!(uuid::Uuid::parse_str(r.id()).is_ok());
+        }
     }
 }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::{Address, Contact, LegalBusinessProfile};
+use crate::world::MfaEnforcement;
 use crate::{names, FieldError, MfaState, Role};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,6 +22,9 @@ pub struct ScenarioSpec {
     pub tenants: Vec<TenantSpec>,
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// Whether the Partner Center API refuses App+User tokens without MFA (default `enforced`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_enforcement: Option<MfaEnforcement>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +41,24 @@ pub struct TenantSpec {
     pub country: Option<String>,
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// The tenant holds a technical exception from the Partner Center MFA requirement.
+    #[serde(default)]
+    pub mfa_technical_exception: bool,
+    /// The tenant is a registered Microsoft partner with this legal business profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<PartnerSpec>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PartnerSpec {
+    /// The legal company name; the tenant's display name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    pub address: Address,
+    pub primary_contact: Contact,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -80,6 +103,7 @@ pub struct AppSpec {
 pub struct ScenarioPlan {
     pub tenants: Vec<TenantPlan>,
     pub apps: Vec<AppPlan>,
+    pub mfa_enforcement: MfaEnforcement,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +113,14 @@ pub struct TenantPlan {
     pub verified_domains: Vec<String>,
     pub country: String,
     pub users: Vec<UserPlan>,
+    pub mfa_technical_exception: bool,
+    pub partner: Option<PartnerPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerPlan {
+    pub legal_business_profile: LegalBusinessProfile,
+    pub website: Option<String>,
 }
 
 impl TenantPlan {
@@ -145,7 +177,12 @@ pub fn plan_tenant(spec: &TenantSpec) -> Result<TenantPlan, FieldError> {
         verified_domains,
         country,
         users: Vec::new(),
+        mfa_technical_exception: spec.mfa_technical_exception,
+        partner: None,
     };
+    if let Some(p) = &spec.partner {
+        tenant.partner = Some(plan_partner(p, &tenant.display_name).map_err(|e| e.within("partner"))?);
+    }
     let domains = tenant.all_domains();
     for (i, u) in spec.users.iter().enumerate() {
         let user = plan_user(u, &domains, tenant.users.len()).map_err(|e| e.within(&format!("users[{i}]")))?;
@@ -201,6 +238,26 @@ pub fn plan_user(spec: &UserSpec, tenant_domains: &[String], ordinal: usize) -> 
         mfa,
         password,
         totp_secret,
+    })
+}
+
+/// Validates a scenario's partner: its legal business profile as `PUT /v1/profiles/legalbusiness` would.
+pub fn plan_partner(spec: &PartnerSpec, tenant_name: &str) -> Result<PartnerPlan, FieldError> {
+    let profile = LegalBusinessProfile {
+        company_name: spec.company_name.clone().unwrap_or_else(|| tenant_name.to_owned()),
+        address: spec.address.clone(),
+        primary_contact: spec.primary_contact.clone(),
+        company_approver_address: None,
+        company_approver_email: None,
+    };
+    let website = spec
+        .website
+        .as_deref()
+        .map(|w| crate::profile::text("website", w, 1, 2048))
+        .transpose()?;
+    Ok(PartnerPlan {
+        legal_business_profile: profile.validated()?,
+        website,
     })
 }
 
@@ -287,7 +344,11 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         };
         apps.push(plan_app(a, tenant_index).map_err(|e| e.within(&format!("apps[{i}]")))?);
     }
-    Ok(ScenarioPlan { tenants, apps })
+    Ok(ScenarioPlan {
+        tenants,
+        apps,
+        mfa_enforcement: spec.mfa_enforcement.unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]

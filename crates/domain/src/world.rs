@@ -6,7 +6,34 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::profile::LegalBusinessProfile;
 use crate::{AppId, MfaState, Role, SandboxId, TenantId, UserId};
+
+/// Whether a sandbox's Partner Center API refuses App+User tokens without MFA. The real service
+/// enforces it; `off` lets a test of older behaviour through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MfaEnforcement {
+    #[default]
+    Enforced,
+    Off,
+}
+
+impl MfaEnforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaEnforcement::Enforced => "enforced",
+            MfaEnforcement::Off => "off",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "enforced" => Some(Self::Enforced),
+            "off" => Some(Self::Off),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,6 +45,8 @@ pub struct Sandbox {
     /// Milliseconds the sandbox clock runs ahead of real time; only grows.
     pub clock_offset_ms: i64,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub mfa_enforcement: MfaEnforcement,
 }
 
 impl Sandbox {
@@ -36,6 +65,9 @@ pub struct Tenant {
     pub domain: String,
     pub verified_domains: Vec<String>,
     pub country: String,
+    /// A technical exception lifts the Partner Center MFA requirement for the tenant's users.
+    #[serde(default)]
+    pub mfa_technical_exception: bool,
 }
 
 impl Tenant {
@@ -70,6 +102,27 @@ pub struct App {
     pub secret_hash: Option<String>,
 }
 
+/// A tenant registered as a Microsoft partner: its legal business profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Partner {
+    pub tenant_id: TenantId,
+    pub legal_business_profile: LegalBusinessProfile,
+    #[serde(default)]
+    pub website: Option<String>,
+    /// One PartnerGlobal and one PartnerLocation ID.
+    #[serde(default)]
+    pub partner_ids: Vec<crate::partner_id::PartnerIdRecord>,
+}
+
+impl Partner {
+    pub fn global_id(&self) -> Option<&crate::partner_id::PartnerIdRecord> {
+        self.partner_ids
+            .iter()
+            .find(|p| p.kind == crate::partner_id::PartnerIdKind::PartnerGlobal)
+    }
+}
+
 /// Everything a scenario puts into a sandbox.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -77,4 +130,8 @@ pub struct World {
     pub tenants: Vec<Tenant>,
     pub users: Vec<User>,
     pub apps: Vec<App>,
+    #[serde(default)]
+    pub partners: Vec<Partner>,
+    #[serde(default)]
+    pub mfa_enforcement: MfaEnforcement,
 }

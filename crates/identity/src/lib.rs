@@ -11,3 +11,4 @@ pub mod verify;
 
 pub use keys::{KeySet, SigningKey};
 pub use random::{OsRandom, Random, SeededRandom};
+pub use verify::{verify, VerifyError};

@@ -4,8 +4,10 @@
 //! one writer, and queueing in the pool beats `SQLITE_BUSY` retries), each request's writes in one
 //! transaction ([`Store::begin`]).
 
+pub mod journal;
 pub mod keys;
 pub mod oauth;
+pub mod profiles;
 pub mod sandboxes;
 pub mod world;
 

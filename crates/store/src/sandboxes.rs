@@ -3,19 +3,22 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use domain::world::{Sandbox, World};
+use domain::world::{MfaEnforcement, Sandbox, World};
 use domain::SandboxId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use crate::{corrupt, map_write_err, Result, Store, Tx};
 
-const COLUMNS: &str = "id, name, scenario_name, clock_offset_ms, created_at";
+const COLUMNS: &str = "id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement";
 
 fn from_row(r: &SqliteRow) -> Result<Sandbox> {
     let id: String = r.get("id");
     let created: String = r.get("created_at");
+    let enforcement: String = r.get("mfa_enforcement");
     Ok(Sandbox {
+        mfa_enforcement: MfaEnforcement::parse(&enforcement)
+            .ok_or_else(|| corrupt(format!("mfa_enforcement {enforcement}")))?,
         id: id.parse().map_err(|_| corrupt(format!("sandbox id {id}")))?,
         name: r.get("name"),
         scenario_name: r.get("scenario_name"),
@@ -100,6 +103,15 @@ pub async fn delete(tx: &mut Tx, id: SandboxId) -> Result<bool> {
 pub async fn set_clock_offset(tx: &mut Tx, id: SandboxId, offset_ms: i64) -> Result<()> {
     sqlx::query("UPDATE sandboxes SET clock_offset_ms = ? WHERE id = ?")
         .bind(offset_ms)
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_mfa_enforcement(tx: &mut Tx, id: SandboxId, e: MfaEnforcement) -> Result<()> {
+    sqlx::query("UPDATE sandboxes SET mfa_enforcement = ? WHERE id = ?")
+        .bind(e.as_str())
         .bind(id.to_string())
         .execute(&mut **tx)
         .await?;

@@ -45,7 +45,7 @@ impl Store {
     pub async fn world(&self, sandbox: SandboxId) -> Result<World> {
         let sid = sandbox.to_string();
         let tenant_rows =
-            sqlx::query("SELECT id, display_name, domain, country FROM tenants WHERE sandbox_id = ? ORDER BY seq")
+            sqlx::query("SELECT id, display_name, domain, country, mfa_technical_exception FROM tenants WHERE sandbox_id = ? ORDER BY seq")
                 .bind(&sid)
                 .fetch_all(self.reader())
                 .await?;
@@ -68,6 +68,7 @@ impl Store {
                     .map(|d| d.get("domain"))
                     .collect(),
                 country: r.get("country"),
+                mfa_technical_exception: r.get::<i64, _>("mfa_technical_exception") != 0,
             });
         }
         let users = sqlx::query("SELECT * FROM users WHERE sandbox_id = ? ORDER BY seq")
@@ -84,7 +85,21 @@ impl Store {
             .iter()
             .map(app_from_row)
             .collect::<Result<_>>()?;
-        Ok(World { tenants, users, apps })
+        let partners = crate::profiles::partners(self.reader(), &sid).await?;
+        let enforcement: Option<String> = sqlx::query_scalar("SELECT mfa_enforcement FROM sandboxes WHERE id = ?")
+            .bind(&sid)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(World {
+            tenants,
+            users,
+            apps,
+            partners,
+            mfa_enforcement: enforcement
+                .as_deref()
+                .and_then(domain::world::MfaEnforcement::parse)
+                .unwrap_or_default(),
+        })
     }
 
     /// An app by its globally unique client id, with its sandbox.
@@ -126,8 +141,8 @@ impl Store {
             .await?;
         let Some(sid) = sid else { return Ok(None) };
         let sandbox: SandboxId = parse("sandbox id", &sid)?;
-        let w = self.world(sandbox).await?;
-        Ok(w.tenants.into_iter().find(|t| t.id == id).map(|t| (sandbox, t)))
+        let mut conn = self.reader().acquire().await?;
+        Ok(tenant_row(&mut conn, sandbox, id).await?.map(|t| (sandbox, t)))
     }
 
     /// Tenants (with their sandboxes) that have this domain, in any sandbox.
@@ -177,16 +192,22 @@ pub async fn upn_taken(tx: &mut Tx, sandbox: SandboxId, upn: &str) -> Result<boo
 
 /// A tenant of the sandbox, read inside the write transaction.
 pub async fn tenant(tx: &mut Tx, sandbox: SandboxId, id: TenantId) -> Result<Option<Tenant>> {
-    let row = sqlx::query("SELECT display_name, domain, country FROM tenants WHERE sandbox_id = ? AND id = ?")
-        .bind(sandbox.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    tenant_row(tx, sandbox, id).await
+}
+
+async fn tenant_row(conn: &mut sqlx::SqliteConnection, sandbox: SandboxId, id: TenantId) -> Result<Option<Tenant>> {
+    let row = sqlx::query(
+        "SELECT display_name, domain, country, mfa_technical_exception FROM tenants WHERE sandbox_id = ? AND id = ?",
+    )
+    .bind(sandbox.to_string())
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(r) = row else { return Ok(None) };
     let verified_domains =
         sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = ? AND initial = 0 ORDER BY rowid")
             .bind(id.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?;
     Ok(Some(Tenant {
         id,
@@ -194,7 +215,28 @@ pub async fn tenant(tx: &mut Tx, sandbox: SandboxId, id: TenantId) -> Result<Opt
         domain: r.get("domain"),
         verified_domains,
         country: r.get("country"),
+        mfa_technical_exception: r.get::<i64, _>("mfa_technical_exception") != 0,
     }))
+}
+
+pub async fn set_tenant_mfa_exception(tx: &mut Tx, tenant: TenantId, granted: bool) -> Result<()> {
+    sqlx::query("UPDATE tenants SET mfa_technical_exception = ? WHERE id = ?")
+        .bind(i64::from(granted))
+        .bind(tenant.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a user's Partner Center roles.
+pub async fn set_roles(tx: &mut Tx, user: UserId, roles: &[domain::Role]) -> Result<()> {
+    let roles = serde_json::to_string(roles).map_err(|e| corrupt(e.to_string()))?;
+    sqlx::query("UPDATE users SET roles = ? WHERE id = ?")
+        .bind(roles)
+        .bind(user.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// How many users a tenant has (names unnamed users `userN`).
@@ -208,12 +250,13 @@ pub async fn user_count(tx: &mut Tx, tenant: TenantId) -> Result<usize> {
 
 pub async fn insert_tenant(tx: &mut Tx, sandbox: SandboxId, t: &Tenant) -> Result<()> {
     let sid = sandbox.to_string();
-    sqlx::query("INSERT INTO tenants (id, sandbox_id, display_name, domain, country, seq) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tenants WHERE sandbox_id = ?2))")
+    sqlx::query("INSERT INTO tenants (id, sandbox_id, display_name, domain, country, mfa_technical_exception, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tenants WHERE sandbox_id = ?2))")
         .bind(t.id.to_string())
         .bind(&sid)
         .bind(&t.display_name)
         .bind(&t.domain)
         .bind(&t.country)
+        .bind(i64::from(t.mfa_technical_exception))
         .execute(&mut **tx)
         .await
         .map_err(map_write_err)?;
@@ -275,15 +318,21 @@ pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<
     for a in &w.apps {
         insert_app(tx, sandbox, a).await?;
     }
+    for p in &w.partners {
+        crate::profiles::insert_partner(tx, sandbox, p).await?;
+    }
+    crate::sandboxes::set_mfa_enforcement(tx, sandbox, w.mfa_enforcement).await?;
     Ok(())
 }
 
-/// Removes every tenant (and so every user, app and domain) of a sandbox.
+/// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and its journal.
 pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    sqlx::query("DELETE FROM tenants WHERE sandbox_id = ?")
-        .bind(sandbox.to_string())
-        .execute(&mut **tx)
-        .await?;
+    for table in ["api_journal", "tenants"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE sandbox_id = ?"))
+            .bind(sandbox.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

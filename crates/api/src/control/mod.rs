@@ -3,6 +3,7 @@
 
 mod error;
 mod extract;
+mod partner_center;
 mod sandboxes;
 mod views;
 
@@ -10,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 pub use error::Problem;
@@ -23,8 +24,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sandbox/v1/sandboxes", get(sandboxes::list).post(sandboxes::create))
         .route(
             "/sandbox/v1/sandboxes/{sid}",
-            get(sandboxes::get).delete(sandboxes::delete),
+            get(sandboxes::get)
+                .delete(sandboxes::delete)
+                .patch(partner_center::patch_sandbox),
         )
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/tenants/{tid}",
+            patch(partner_center::patch_tenant),
+        )
+        .route("/sandbox/v1/sandboxes/{sid}/tokens", post(partner_center::mint_token))
+        .route("/sandbox/v1/sandboxes/{sid}/requests", get(partner_center::requests))
         .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
         .route("/sandbox/v1/sandboxes/{sid}/tenants", post(sandboxes::add_tenant))
         .route(

@@ -77,8 +77,12 @@ pub async fn add_tenant(
     Path(sid): Path<String>,
     CpJson(spec): CpJson<TenantSpec>,
 ) -> Result<impl IntoResponse> {
-    let (tenant, users, secrets) = s.core.add_tenant(&sid, spec).await?;
-    Ok((StatusCode::CREATED, Json(views::tenant(&tenant, &users, &secrets))))
+    let added = s.core.add_tenant(&sid, spec).await?;
+    let partners: Vec<_> = added.partner.into_iter().collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(views::tenant(&added.tenant, &added.users, &partners, &added.secrets)),
+    ))
 }
 
 pub async fn add_user(

@@ -1,7 +1,7 @@
 //! The control plane's wire shapes (DESIGN.md's public contract), built from domain records.
 
 use chrono::SecondsFormat;
-use domain::world::{App, Tenant, User};
+use domain::world::{App, Partner, Tenant, User};
 use pcsandbox_core::directory::Secrets;
 use pcsandbox_core::sandboxes::SandboxState;
 use serde::Serialize;
@@ -20,6 +20,8 @@ pub struct SandboxView {
     /// Base URL for MSAL's authority, without the tenant.
     pub authority: String,
     pub partner_center_url: String,
+    /// `enforced` or `off`: whether `/v1` refuses App+User tokens without MFA.
+    pub mfa_enforcement: &'static str,
     pub tenants: Vec<TenantView>,
     pub apps: Vec<AppView>,
 }
@@ -32,7 +34,27 @@ pub struct TenantView {
     pub verified_domains: Vec<String>,
     pub display_name: String,
     pub country: String,
+    pub mfa_technical_exception: bool,
     pub users: Vec<UserView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner: Option<PartnerView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerView {
+    pub company_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    pub partner_ids: Vec<domain::partner_id::PartnerIdRecord>,
+}
+
+pub fn partner(p: &Partner) -> PartnerView {
+    PartnerView {
+        company_name: p.legal_business_profile.company_name.clone(),
+        website: p.website.clone(),
+        partner_ids: p.partner_ids.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -94,13 +116,15 @@ pub fn user(u: &User, secrets: &Secrets) -> UserView {
     }
 }
 
-pub fn tenant(t: &Tenant, users: &[User], secrets: &Secrets) -> TenantView {
+pub fn tenant(t: &Tenant, users: &[User], partners: &[Partner], secrets: &Secrets) -> TenantView {
     TenantView {
         id: t.id.to_string(),
         domain: t.domain.clone(),
         verified_domains: t.verified_domains.clone(),
         display_name: t.display_name.clone(),
         country: t.country.clone(),
+        mfa_technical_exception: t.mfa_technical_exception,
+        partner: partners.iter().find(|p| p.tenant_id == t.id).map(partner),
         users: users
             .iter()
             .filter(|u| u.tenant_id == t.id)
@@ -130,7 +154,12 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
         created_at: s.sandbox.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         authority: urls.authority().to_owned(),
         partner_center_url: urls.partner_center().to_owned(),
-        tenants: w.tenants.iter().map(|t| tenant(t, &w.users, &s.secrets)).collect(),
+        mfa_enforcement: s.sandbox.mfa_enforcement.as_str(),
+        tenants: w
+            .tenants
+            .iter()
+            .map(|t| tenant(t, &w.users, &w.partners, &s.secrets))
+            .collect(),
         apps: w.apps.iter().map(|a| app(a, &s.secrets)).collect(),
     }
 }

@@ -1,0 +1,44 @@
+//! Partner Center collections: `{"totalCount","items","links","attributes"}`; a next page is
+//! offered as `links.next` carrying the `MS-ContinuationToken` header, plus `continuationToken`
+//! (NETSDK `ResourceCollection`, `SeekBasedResourceCollection`).
+
+use domain::paging;
+use serde_json::{json, Value};
+
+pub fn link(uri: &str) -> Value {
+    json!({"uri": uri, "method": "GET", "headers": []})
+}
+
+/// `self_uri` is the collection's own URI (relative, as Partner Center writes it); `next` the
+/// offset of the next page, if any, within the collection `scope`.
+pub fn collection(
+    items: Vec<Value>,
+    total: usize,
+    self_uri: &str,
+    scope: &str,
+    size: usize,
+    next: Option<usize>,
+) -> Value {
+    let mut links = serde_json::Map::new();
+    links.insert("self".into(), link(self_uri));
+    let mut out = json!({
+        "totalCount": total,
+        "items": items,
+    });
+    if let Some(offset) = next {
+        let token = paging::continuation_token(scope, offset);
+        let base = self_uri.split('?').next().unwrap_or(self_uri);
+        links.insert(
+            "next".into(),
+            json!({
+                "uri": format!("{base}?size={size}&seekOperation=Next"),
+                "method": "GET",
+                "headers": [{"key": "MS-ContinuationToken", "value": token}],
+            }),
+        );
+        out["continuationToken"] = json!(token);
+    }
+    out["links"] = Value::Object(links);
+    out["attributes"] = json!({"objectType": "Collection"});
+    out
+}

@@ -1,0 +1,183 @@
+//! Partner Center's error body, `{"code","description","data","source"}` (SDKDOC `error-codes.md`,
+//! NETSDK `ApiFault.cs`), with the codes the reference names. Core errors map here in one place.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::access::Denial;
+use pcsandbox_core::partner_center::AuthError;
+use pcsandbox_core::CoreError;
+use serde_json::{json, Value};
+
+/// The `source` Partner Center writes on its front-door errors.
+pub const SOURCE: &str = "PartnerFD";
+
+#[derive(Debug, Clone)]
+pub struct PcError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub description: String,
+    pub data: Vec<Value>,
+    /// A non-standard HTTP/1 reason phrase (the MFA refusal has one).
+    pub reason: Option<&'static [u8]>,
+    pub www_authenticate: Option<String>,
+}
+
+/// The HTTP/1 status line Partner Center answers an App+User token without MFA with:
+/// `HTTP/1.1 401 Unauthorized - MFA required` (PRDE `partner-security-requirements-mandating-mfa.md`).
+pub const MFA_REASON: &[u8] = b"Unauthorized - MFA required";
+
+impl PcError {
+    pub fn new(status: StatusCode, code: u32, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+            data: Vec::new(),
+            reason: None,
+            www_authenticate: None,
+        }
+    }
+
+    pub fn with_data(mut self, data: Vec<Value>) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// 400 for input that could not be read at all.
+    pub fn bad_input(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 800002, description)
+    }
+
+    /// 400 for a value that breaks a rule, naming the field in `data`.
+    pub fn invalid(field: &str, description: impl Into<String>) -> Self {
+        let e = Self::new(StatusCode::BAD_REQUEST, 2000, description);
+        if field.is_empty() {
+            e
+        } else {
+            e.with_data(vec![json!(field)])
+        }
+    }
+
+    /// 400 for an enum value that is not one (code 900126, "Unable to parse enum").
+    pub fn bad_enum(name: &str, value: &str, allowed: &[&str]) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            900126,
+            format!(
+                "Unable to parse enum: {name}. '{value}' is not one of {}.",
+                allowed.join(", ")
+            ),
+        )
+        .with_data(vec![json!(name)])
+    }
+
+    pub fn not_found(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, 1000, description)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, 800003, "Unexpected service error")
+    }
+}
+
+impl From<AuthError> for PcError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Missing => {
+                let mut err = PcError::new(
+                    StatusCode::UNAUTHORIZED,
+                    800001,
+                    "Partner Token missing in request context",
+                );
+                err.www_authenticate = Some("Bearer".into());
+                err
+            }
+            AuthError::Invalid(reason) => {
+                let mut err = PcError::new(StatusCode::UNAUTHORIZED, 400, format!("Access denied: {reason}."));
+                let quoted = reason.replace(['"', '\\'], "'");
+                err.www_authenticate = Some(format!(
+                    "Bearer error=\"invalid_token\", error_description=\"{quoted}\""
+                ));
+                err
+            }
+            AuthError::Internal => PcError::internal(),
+        }
+    }
+}
+
+impl From<Denial> for PcError {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::MfaRequired => {
+                let mut err = PcError::new(
+                    StatusCode::UNAUTHORIZED,
+                    900421,
+                    "Unauthorized - MFA required: the App+User access token was issued without multi-factor \
+                     authentication (no 'mfa' in its amr claim). Sign the user in with MFA and call again.",
+                );
+                err.reason = Some(MFA_REASON);
+                err.www_authenticate = Some("Bearer error=\"invalid_token\"".into());
+                err
+            }
+            Denial::AppOnlyNotSupported => PcError::new(
+                StatusCode::FORBIDDEN,
+                2032,
+                "Access denied: this operation supports App+User authentication only; app-only tokens are not accepted.",
+            ),
+            Denial::Role => PcError::new(
+                StatusCode::FORBIDDEN,
+                900150,
+                "The supplied role does not have the rights to perform the requested operation",
+            ),
+        }
+    }
+}
+
+impl From<CoreError> for PcError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(f) => PcError::invalid(&f.field, f.message),
+            CoreError::NotFound { what, id, .. } => match what {
+                // GET /v1/profiles/mpn?mpnId= for an unknown ID (SDKDOC `get-partner-by-mpn-id.md`).
+                "partner_id" => PcError::new(
+                    StatusCode::NOT_FOUND,
+                    3000,
+                    format!("Partner Organization with partner_id {id} could not be found"),
+                ),
+                "user" => {
+                    PcError::new(StatusCode::NOT_FOUND, 60002, "User object ID is not found").with_data(vec![json!(id)])
+                }
+                "tenant" | "sandbox" => PcError::new(StatusCode::NOT_FOUND, 60003, "Tenant not found"),
+                "partner" => PcError::not_found(format!(
+                    "The tenant {id} is not registered as a Microsoft partner, so it has no partner profile."
+                )),
+                other => PcError::not_found(format!("The {other} '{id}' was not found.")),
+            },
+            CoreError::Conflict { message, .. } => PcError::new(StatusCode::CONFLICT, 2000, message),
+            CoreError::Store(e) => {
+                tracing::error!(error = %e, "store failed");
+                PcError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for PcError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "code": self.code,
+            "description": self.description,
+            "data": self.data,
+            "source": SOURCE,
+        });
+        let mut res = (self.status, super::json_response(&body)).into_response();
+        if let Some(reason) = self.reason {
+            res.extensions_mut()
+                .insert(hyper::ext::ReasonPhrase::from_static(reason));
+        }
+        if let Some(v) = self.www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        res
+    }
+}

@@ -1,0 +1,214 @@
+//! The Partner Center API surface (`/v1`), wire-compatible with api.partnercenter.microsoft.com.
+//!
+//! Every route passes [`gate`]: bearer token -> verified principal (cached), then the access
+//! rule of its operation from `domain::access` (app-only where allowed, the MFA gate, roles),
+//! then the handler; the answered request goes to the journal.
+
+mod collection;
+mod error;
+mod extract;
+mod profiles;
+mod reports;
+mod roles;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::Router;
+use domain::access::{self, Operation};
+use pcsandbox_core::partner_center::{AuthError, Principal};
+
+pub use error::PcError;
+
+use crate::context::RequestIds;
+use crate::AppState;
+
+pub static MS_CV: HeaderName = HeaderName::from_static("ms-cv");
+pub static MS_SERVER_ID: HeaderName = HeaderName::from_static("ms-serverid");
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/profiles/legalbusiness",
+            get(profiles::get_legal).put(profiles::put_legal),
+        )
+        .route(
+            "/v1/profiles/organization",
+            get(profiles::get_organization).put(profiles::put_organization),
+        )
+        .route("/v1/profiles/mpn", get(profiles::get_mpn))
+        .route("/v1/roles", get(roles::list))
+        .route(
+            "/v1/roles/{role_id}/usermembers",
+            get(roles::members).post(roles::add_member),
+        )
+        .route(
+            "/v1/roles/{role_id}/usermembers/{user_id}",
+            delete(roles::remove_member),
+        )
+        .route("/v1/nonMfaCompliantPartnerPrincipals", get(reports::non_mfa_principals))
+        .route("/v1/applicationmfaadoptionstatus", get(reports::adoption))
+        .route("/v1/partnerRequests", get(reports::partner_requests))
+        .route_layer(middleware::from_fn_with_state(state.clone(), gate))
+        .route("/v1/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(wire_headers))
+}
+
+async fn not_found() -> PcError {
+    PcError::not_found("Not found: no Partner Center resource at this path (see /openapi/partner-center.yaml).")
+}
+
+async fn method_not_allowed() -> PcError {
+    PcError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        1000,
+        "The requested resource does not support this HTTP method.",
+    )
+}
+
+/// `MS-CV` and `MS-ServerId` on every `/v1` answer, as the real service sends them.
+async fn wire_headers(req: Request, next: Next) -> Response {
+    let cv = req
+        .headers()
+        .get(&MS_CV)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(|v| format!("{v}.1"))
+        .unwrap_or_else(|| {
+            use base64::Engine;
+            let id = uuid::Uuid::new_v4();
+            format!(
+                "{}.0",
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(&id.as_bytes()[..12])
+            )
+        });
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&cv) {
+        res.headers_mut().insert(MS_CV.clone(), v);
+    }
+    res.headers_mut()
+        .insert(MS_SERVER_ID.clone(), HeaderValue::from_static("pcsandbox"));
+    res
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Authenticates, authorises by the operation's access rule, runs the handler, journals.
+async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let op = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| Operation::from_route(method.as_str(), m.as_str()));
+    let Some(op) = op else {
+        // A route without an entry in the access table is a bug: refuse rather than let it through.
+        tracing::error!(path = %req.uri().path(), "a /v1 route has no access rule");
+        return PcError::internal().into_response();
+    };
+    let principal = match bearer(&req) {
+        None => Err(AuthError::Missing),
+        Some(token) => state.core.authenticate(token, &state.urls.all()).await,
+    };
+    let principal = match principal {
+        Ok(p) => p,
+        Err(e) => return PcError::from(e).into_response(),
+    };
+    let ids = req.extensions().get::<RequestIds>().cloned();
+    let source_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let path = req.uri().path().to_owned();
+    let res = match access::authorize(op, &principal.kind(), principal.policy) {
+        Err(denial) => PcError::from(denial).into_response(),
+        Ok(()) => {
+            req.extensions_mut().insert(principal.clone());
+            next.run(req).await
+        }
+    };
+    journal(
+        &state,
+        &principal,
+        op,
+        method.as_str(),
+        path,
+        ids,
+        source_ip,
+        res.status().as_u16(),
+    )
+    .await;
+    res
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn journal(
+    state: &AppState,
+    who: &Arc<Principal>,
+    op: Operation,
+    method: &str,
+    path: String,
+    ids: Option<RequestIds>,
+    source_ip: String,
+    status: u16,
+) {
+    let ids = ids.unwrap_or(RequestIds {
+        request_id: String::new(),
+        correlation_id: String::new(),
+    });
+    let entry = store::journal::Entry {
+        sandbox_id: who.sandbox,
+        at_ms: state.core.clock.now().timestamp_millis() + who.clock_offset_ms,
+        request_id: ids.request_id,
+        correlation_id: ids.correlation_id,
+        method: method.to_owned(),
+        path,
+        operation: op.name(),
+        status,
+        source_ip,
+        caller: if who.user.is_some() {
+            store::journal::APP_USER
+        } else {
+            store::journal::APP_ONLY
+        }
+        .to_owned(),
+        tenant_id: who.tenant.to_string(),
+        user_id: who.user.as_ref().map(|u| u.id.to_string()),
+        upn: who.user.as_ref().map(|u| u.upn.clone()),
+        app_id: who.app_id.to_string(),
+        app_name: who.app_name.clone(),
+        mfa: who.mfa,
+    };
+    state.core.journal_request(entry).await;
+}
+
+/// A JSON body with Partner Center's content type.
+pub(crate) fn json_response<T: serde::Serialize>(body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialise a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! `/v1/profiles/legalbusiness`, `/v1/profiles/organization`, `/v1/profiles/mpn`: wire shapes of
+//! SDKDOC `profile-resources.md` (camelCase out, any case in).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::profile::{Address, Contact, LegalBusinessProfile, OrganizationProfile};
+use domain::vetting::VettingVersion;
+use pcsandbox_core::partner_center::profiles::{LegalProfileView, OrganizationView};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::collection::link;
+use super::error::PcError;
+use super::extract::{Caller, PcJson, PcQuery};
+use super::json_response;
+use crate::AppState;
+
+/// Input Address: keys as [`super::extract::PcJson`] reduces them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddressIn {
+    country: Option<String>,
+    region: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    #[serde(rename = "addressline1")]
+    address_line1: Option<String>,
+    #[serde(rename = "addressline2")]
+    address_line2: Option<String>,
+    #[serde(rename = "addressline3")]
+    address_line3: Option<String>,
+    #[serde(rename = "postalcode")]
+    postal_code: Option<String>,
+    #[serde(rename = "firstname")]
+    first_name: Option<String>,
+    #[serde(rename = "middlename")]
+    middle_name: Option<String>,
+    #[serde(rename = "lastname")]
+    last_name: Option<String>,
+    #[serde(rename = "phonenumber")]
+    phone_number: Option<String>,
+}
+
+impl From<AddressIn> for Address {
+    fn from(a: AddressIn) -> Address {
+        Address {
+            country: a.country.unwrap_or_default(),
+            region: a.region,
+            city: a.city.unwrap_or_default(),
+            state: a.state,
+            address_line1: a.address_line1.unwrap_or_default(),
+            address_line2: a.address_line2,
+            address_line3: a.address_line3,
+            postal_code: a.postal_code.unwrap_or_default(),
+            first_name: a.first_name,
+            middle_name: a.middle_name,
+            last_name: a.last_name,
+            phone_number: a.phone_number,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactIn {
+    #[serde(rename = "firstname")]
+    first_name: Option<String>,
+    #[serde(rename = "lastname")]
+    last_name: Option<String>,
+    email: Option<String>,
+    #[serde(rename = "phonenumber")]
+    phone_number: Option<String>,
+}
+
+impl From<ContactIn> for Contact {
+    fn from(c: ContactIn) -> Contact {
+        Contact {
+            first_name: c.first_name.unwrap_or_default(),
+            last_name: c.last_name.unwrap_or_default(),
+            email: c.email.unwrap_or_default(),
+            phone_number: c.phone_number,
+        }
+    }
+}
+
+/// PUT body; read-only fields the client echoes back (vettingStatus, links, ...) are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LegalIn {
+    #[serde(rename = "companyname")]
+    company_name: Option<String>,
+    address: Option<AddressIn>,
+    #[serde(rename = "primarycontact")]
+    primary_contact: Option<ContactIn>,
+    #[serde(rename = "companyapproveraddress")]
+    company_approver_address: Option<AddressIn>,
+    #[serde(rename = "companyapproveremail")]
+    company_approver_email: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OrganizationIn {
+    #[serde(rename = "companyname")]
+    company_name: Option<String>,
+    #[serde(rename = "defaultaddress")]
+    default_address: Option<AddressIn>,
+    email: Option<String>,
+    language: Option<String>,
+    culture: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AddressOut<'a> {
+    country: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    city: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    address_line1: &'a str,
+    address_line2: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_line3: Option<&'a str>,
+    postal_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    middle_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<&'a str>,
+}
+
+fn address_out(a: &Address) -> AddressOut<'_> {
+    AddressOut {
+        country: &a.country,
+        region: a.region.as_deref(),
+        city: &a.city,
+        state: a.state.as_deref(),
+        address_line1: &a.address_line1,
+        address_line2: a.address_line2.as_deref().unwrap_or_default(),
+        address_line3: a.address_line3.as_deref(),
+        postal_code: &a.postal_code,
+        first_name: a.first_name.as_deref(),
+        middle_name: a.middle_name.as_deref(),
+        last_name: a.last_name.as_deref(),
+        phone_number: a.phone_number.as_deref(),
+    }
+}
+
+fn contact_out(c: &Contact) -> Value {
+    let mut v = json!({"firstName": c.first_name, "lastName": c.last_name, "email": c.email});
+    if let Some(p) = &c.phone_number {
+        v["phoneNumber"] = json!(p);
+    }
+    v
+}
+
+fn legal_out(v: &LegalProfileView) -> Value {
+    let p = &v.profile;
+    let mut out = json!({
+        "companyName": p.company_name,
+        "address": address_out(&p.address),
+        "primaryContact": contact_out(&p.primary_contact),
+    });
+    if let Some(a) = &p.company_approver_address {
+        out["companyApproverAddress"] = json!(address_out(a));
+    }
+    if let Some(e) = &p.company_approver_email {
+        out["companyApproverEmail"] = json!(e);
+    }
+    out["vettingStatus"] = json!(v.vetting_status.wire());
+    out["vettingSubStatus"] = json!(v.vetting_sub_status.wire());
+    out["profileType"] = json!("LegalBusinessProfile");
+    out["links"] = json!({"self": link("/profiles/legalbusiness")});
+    out["attributes"] = json!({"etag": v.etag, "objectType": "LegalBusinessProfile"});
+    out
+}
+
+fn organization_out(v: &OrganizationView) -> Value {
+    let p = &v.profile;
+    let mut out = json!({
+        "id": v.tenant_id.to_string(),
+        "companyName": p.company_name,
+    });
+    if let Some(a) = &p.default_address {
+        out["defaultAddress"] = json!(address_out(a));
+    }
+    out["tenantId"] = json!(v.tenant_id.to_string());
+    out["domain"] = json!(v.domain);
+    out["email"] = json!(p.email);
+    out["language"] = json!(p.language);
+    out["culture"] = json!(p.culture);
+    out["profileType"] = json!("OrganizationProfile");
+    out["links"] = json!({"self": link("/profiles/organization")});
+    let mut attributes = json!({"objectType": "OrganizationProfile"});
+    if let Some(e) = &v.etag {
+        attributes["etag"] = json!(e);
+    }
+    out["attributes"] = attributes;
+    out
+}
+
+/// `GET /v1/profiles/legalbusiness[?vettingVersion=None|Current|LastFinalized]` (SDK default Current).
+pub async fn get_legal(State(s): State<AppState>, Caller(who): Caller, q: PcQuery) -> Result<Response, PcError> {
+    let version = match q.get("vettingVersion") {
+        None => VettingVersion::default(),
+        Some(v) => VettingVersion::parse(v)
+            .ok_or_else(|| PcError::bad_enum("vettingVersion", v, &VettingVersion::ALL.map(VettingVersion::wire)))?,
+    };
+    let view = s.core.legal_business_profile(&who, version).await?;
+    Ok(json_response(&legal_out(&view)))
+}
+
+pub async fn put_legal(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    PcJson(body): PcJson<LegalIn>,
+) -> Result<Response, PcError> {
+    let profile = LegalBusinessProfile {
+        company_name: body.company_name.unwrap_or_default(),
+        address: body.address.unwrap_or_default().into(),
+        primary_contact: body.primary_contact.unwrap_or_default().into(),
+        company_approver_address: body.company_approver_address.map(Into::into),
+        company_approver_email: body.company_approver_email,
+    };
+    let view = s.core.update_legal_business_profile(&who, profile).await?;
+    Ok(json_response(&legal_out(&view)))
+}
+
+pub async fn get_organization(State(s): State<AppState>, Caller(who): Caller) -> Result<Response, PcError> {
+    let view = s.core.organization_profile(&who).await?;
+    Ok(json_response(&organization_out(&view)))
+}
+
+pub async fn put_organization(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    PcJson(body): PcJson<OrganizationIn>,
+) -> Result<Response, PcError> {
+    let profile = OrganizationProfile {
+        company_name: body.company_name.unwrap_or_default(),
+        default_address: body.default_address.map(Into::into),
+        email: body.email.unwrap_or_default(),
+        language: body.language.unwrap_or_default(),
+        culture: body.culture.unwrap_or_default(),
+    };
+    let view = s.core.update_organization_profile(&who, profile).await?;
+    Ok(json_response(&organization_out(&view)))
+}
+
+/// `GET /v1/profiles/mpn[?mpnId=]`: an unknown ID is 404 with code 3000 (SDKDOC `get-partner-by-mpn-id.md`).
+pub async fn get_mpn(State(s): State<AppState>, Caller(who): Caller, q: PcQuery) -> Result<Response, PcError> {
+    let mpn_id = q.get("mpnId");
+    if let Some(id) = mpn_id {
+        if id.trim().is_empty() || !id.trim().chars().all(|c| c.is_ascii_digit()) {
+            return Err(PcError::new(
+                StatusCode::BAD_REQUEST,
+                2000,
+                format!("The mpnId '{id}' is not valid: a partner ID is a number."),
+            )
+            .with_data(vec![json!("mpnId")]));
+        }
+    }
+    let view = s.core.mpn_profile(&who, mpn_id).await?;
+    Ok(json_response(&json!({
+        "partnerName": view.partner_name,
+        "mpnId": view.mpn_id.to_string(),
+        "profileType": "MpnProfile",
+        "links": {"self": link("/profiles/mpn")},
+        "attributes": {"objectType": "MpnProfile"},
+    })))
+}

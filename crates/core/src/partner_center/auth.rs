@@ -1,0 +1,217 @@
+//! Who is calling the Partner Center API: bearer token -> verified claims -> [`Principal`].
+//!
+//! Verified tokens are cached by their text until they expire on the sandbox clock, so the hot
+//! path is one map lookup. Anything that changes what a cached principal says (roles, the MFA
+//! policy, the clock, a reset or deletion) bumps an epoch that makes every entry stale at once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use domain::access::{CallerKind, MfaPolicy};
+use domain::world::MfaEnforcement;
+use domain::{AppId, Role, SandboxId, TenantId, UserId};
+use identity::claims::{PARTNER_CENTER, PARTNER_CENTER_APP_ID};
+use identity::VerifyError;
+use serde_json::Value;
+
+use crate::Core;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalUser {
+    pub id: UserId,
+    pub upn: String,
+    pub roles: Vec<Role>,
+}
+
+/// A verified caller of `/v1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub sandbox: SandboxId,
+    pub tenant: TenantId,
+    pub app_id: AppId,
+    pub app_name: String,
+    /// None for app-only tokens.
+    pub user: Option<PrincipalUser>,
+    /// `mfa` is in the token's `amr`.
+    pub mfa: bool,
+    pub policy: MfaPolicy,
+    /// The sandbox clock's offset when the principal was built (a clock change rebuilds it).
+    pub clock_offset_ms: i64,
+}
+
+impl Principal {
+    pub fn kind(&self) -> CallerKind<'_> {
+        match &self.user {
+            None => CallerKind::AppOnly,
+            Some(u) => CallerKind::AppUser {
+                mfa: self.mfa,
+                roles: &u.roles,
+            },
+        }
+    }
+}
+
+/// Why a bearer token is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("the request has no bearer token")]
+    Missing,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("internal error")]
+    Internal,
+}
+
+struct Cached {
+    principal: Arc<Principal>,
+    exp: i64,
+    offset_ms: i64,
+    epoch: u64,
+}
+
+/// Verified tokens by their text.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<Box<str>, Cached>>,
+    epoch: AtomicU64,
+}
+
+/// Beyond this many entries the cache drops expired ones, then everything.
+const MAX_CACHED: usize = 50_000;
+
+impl TokenCache {
+    /// Makes every cached principal stale (they are rebuilt on their next use).
+    pub fn invalidate(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn get(&self, token: &str, real_now_ms: i64) -> Option<Result<Arc<Principal>, AuthError>> {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let map = self.entries.read().ok()?;
+        let c = map.get(token)?;
+        if c.epoch != epoch {
+            return None;
+        }
+        if (real_now_ms + c.offset_ms).div_euclid(1000) >= c.exp {
+            return Some(Err(AuthError::Invalid(VerifyError::Expired.to_string())));
+        }
+        Some(Ok(c.principal.clone()))
+    }
+
+    fn put(&self, token: &str, entry: Cached, real_now_ms: i64) {
+        let Ok(mut map) = self.entries.write() else { return };
+        if map.len() >= MAX_CACHED {
+            map.retain(|_, c| (real_now_ms + c.offset_ms).div_euclid(1000) < c.exp);
+            if map.len() >= MAX_CACHED {
+                map.clear();
+            }
+        }
+        map.insert(token.into(), entry);
+    }
+}
+
+fn invalid(e: impl ToString) -> AuthError {
+    AuthError::Invalid(e.to_string())
+}
+
+impl From<store::StoreError> for AuthError {
+    fn from(e: store::StoreError) -> Self {
+        tracing::error!(error = %e, "store failed while authenticating");
+        AuthError::Internal
+    }
+}
+
+impl Core {
+    /// Verifies a Partner Center bearer token. `issuer_bases` are the base URLs the server is
+    /// known by (tokens name one of them in `iss`).
+    pub async fn authenticate(&self, token: &str, issuer_bases: &[&str]) -> Result<Arc<Principal>, AuthError> {
+        let real_now_ms = self.clock.now().timestamp_millis();
+        if let Some(hit) = self.pc_tokens.get(token, real_now_ms) {
+            return hit;
+        }
+        // Read the epoch before the reads that build the principal: a change meanwhile makes
+        // this entry stale rather than wrong.
+        let epoch = self.pc_tokens.epoch.load(Ordering::SeqCst);
+        let tid: TenantId = identity::verify::peek_tenant(token)
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| invalid(VerifyError::Malformed))?;
+        let (sandbox_id, tenant) = self
+            .store
+            .tenant_by_id(tid)
+            .await?
+            .ok_or_else(|| invalid("the token's tenant is not a tenant of any sandbox"))?;
+        let sandbox = self
+            .store
+            .sandbox(&sandbox_id.to_string())
+            .await?
+            .ok_or_else(|| invalid("the token's sandbox no longer exists"))?;
+        let now = self.sandbox_now(&sandbox).timestamp();
+        let claims = identity::verify(
+            &self.keys,
+            token,
+            &[PARTNER_CENTER, PARTNER_CENTER_APP_ID],
+            issuer_bases,
+            now,
+        )
+        .map_err(invalid)?;
+        let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default();
+        let app_id: AppId = claim("appid")
+            .parse()
+            .or_else(|_| claim("azp").parse())
+            .map_err(|_| invalid("the token names no application"))?;
+        let (app_sandbox, app) = self
+            .store
+            .app(app_id)
+            .await?
+            .ok_or_else(|| invalid("the token's application does not exist"))?;
+        if app_sandbox != sandbox_id {
+            return Err(invalid("the token's application belongs to another sandbox"));
+        }
+        let user = if claim("idtyp") == "user" {
+            let id: UserId = claim("oid").parse().map_err(|_| invalid("the token names no user"))?;
+            let u = self
+                .store
+                .user(id)
+                .await?
+                .filter(|u| u.tenant_id == tid)
+                .ok_or_else(|| invalid("the token's user does not exist in its tenant"))?;
+            Some(PrincipalUser {
+                id: u.id,
+                upn: u.user_principal_name,
+                roles: u.roles,
+            })
+        } else {
+            None
+        };
+        let mfa = claims
+            .get("amr")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")));
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
+        let principal = Arc::new(Principal {
+            sandbox: sandbox_id,
+            tenant: tid,
+            app_id,
+            app_name: app.display_name,
+            user,
+            mfa,
+            policy: MfaPolicy {
+                enforced: sandbox.mfa_enforcement == MfaEnforcement::Enforced,
+                tenant_exception: tenant.mfa_technical_exception,
+            },
+            clock_offset_ms: sandbox.clock_offset_ms,
+        });
+        self.pc_tokens.put(
+            token,
+            Cached {
+                principal: principal.clone(),
+                exp,
+                offset_ms: sandbox.clock_offset_ms,
+                epoch,
+            },
+            real_now_ms,
+        );
+        Ok(principal)
+    }
+}

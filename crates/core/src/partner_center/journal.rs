@@ -1,0 +1,74 @@
+//! The request journal's writer: `/v1` requests are recorded off the hot path. Entries go through
+//! a bounded channel to one task that writes them in batches, one transaction per batch; readers
+//! call [`Journal::flush`] first so that they see every request answered before they asked.
+
+use store::journal::Entry;
+use store::Store;
+use tokio::sync::{mpsc, oneshot};
+
+enum Msg {
+    Entry(Box<Entry>),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Clone)]
+pub struct Journal {
+    tx: mpsc::Sender<Msg>,
+}
+
+/// Requests waiting to be written before callers feel back-pressure.
+const QUEUE: usize = 16_384;
+/// Entries written per transaction at most.
+const BATCH: usize = 1024;
+
+impl Journal {
+    /// Starts the writer task; it ends when every `Journal` handle is dropped.
+    pub fn start(store: Store) -> Journal {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_loop(store, rx));
+        Journal { tx }
+    }
+
+    pub async fn record(&self, entry: Entry) {
+        if self.tx.send(Msg::Entry(Box::new(entry))).await.is_err() {
+            tracing::warn!("the journal writer has stopped; a request was not journaled");
+        }
+    }
+
+    /// Returns once everything recorded before the call is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>) {
+    let mut buf = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut buf, BATCH).await > 0 {
+        let mut entries = Vec::with_capacity(buf.len());
+        let mut flushes = Vec::new();
+        for m in buf.drain(..) {
+            match m {
+                Msg::Entry(e) => entries.push(*e),
+                Msg::Flush(f) => flushes.push(f),
+            }
+        }
+        if !entries.is_empty() {
+            if let Err(e) = write(&store, &entries).await {
+                tracing::error!(error = %e, lost = entries.len(), "journal entries could not be written");
+            }
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+}
+
+async fn write(store: &Store, entries: &[Entry]) -> store::Result<()> {
+    let mut tx = store.begin().await?;
+    store::journal::append(&mut tx, entries).await?;
+    tx.commit().await?;
+    Ok(())
+}

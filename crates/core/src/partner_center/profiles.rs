@@ -1,0 +1,162 @@
+//! Profile use-cases of the Partner Center API: the legal business profile, the organization
+//! profile and partner (MPN) profiles.
+
+use domain::profile::{LegalBusinessProfile, OrganizationProfile};
+use domain::vetting::{VettingStatus, VettingSubStatus, VettingVersion};
+use domain::world::Partner;
+use domain::{PartnerId, Role, TenantId};
+
+use super::auth::Principal;
+use crate::error::{CoreError, Result};
+use crate::Core;
+
+/// A legal business profile as a read shows it.
+#[derive(Debug, Clone)]
+pub struct LegalProfileView {
+    pub profile: LegalBusinessProfile,
+    pub etag: String,
+    pub vetting_status: VettingStatus,
+    pub vetting_sub_status: VettingSubStatus,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganizationView {
+    pub tenant_id: TenantId,
+    pub domain: String,
+    pub profile: OrganizationProfile,
+    pub etag: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MpnView {
+    pub partner_name: String,
+    pub mpn_id: PartnerId,
+}
+
+/// The tenant is not a registered partner: it has no partner profiles.
+fn not_a_partner(tenant: TenantId) -> CoreError {
+    CoreError::not_found("partner", tenant)
+}
+
+impl Core {
+    async fn own_partner(&self, who: &Principal) -> Result<(Partner, String)> {
+        self.store
+            .partner(who.tenant)
+            .await?
+            .ok_or_else(|| not_a_partner(who.tenant))
+    }
+
+    /// `vettingVersion` picks which verification the status comes from. A partner that a
+    /// scenario declares is verified; the onboarding flow (registration) adds the ones in progress.
+    pub async fn legal_business_profile(&self, who: &Principal, version: VettingVersion) -> Result<LegalProfileView> {
+        let (partner, etag) = self.own_partner(who).await?;
+        // Until a verification of its own exists, a partner is as verified as its IDs are active.
+        let verified = !partner.partner_ids.is_empty()
+            && partner
+                .partner_ids
+                .iter()
+                .all(|p| p.status == domain::partner_id::PartnerIdStatus::Active);
+        let (vetting_status, vetting_sub_status) = match version {
+            VettingVersion::None => (VettingStatus::None, VettingSubStatus::None),
+            _ if verified => (VettingStatus::Authorized, VettingSubStatus::None),
+            VettingVersion::Current => (VettingStatus::Pending, VettingSubStatus::Entry),
+            VettingVersion::LastFinalized => (VettingStatus::None, VettingSubStatus::None),
+        };
+        Ok(LegalProfileView {
+            profile: partner.legal_business_profile,
+            etag,
+            vetting_status,
+            vetting_sub_status,
+        })
+    }
+
+    pub async fn update_legal_business_profile(
+        &self,
+        who: &Principal,
+        profile: LegalBusinessProfile,
+    ) -> Result<LegalProfileView> {
+        let profile = profile.validated()?;
+        self.own_partner(who).await?;
+        let mut tx = self.store.begin().await?;
+        store::profiles::update_legal_profile(&mut tx, who.tenant, &profile).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.legal_business_profile(who, VettingVersion::Current).await
+    }
+
+    pub async fn organization_profile(&self, who: &Principal) -> Result<OrganizationView> {
+        let (_, tenant) = self
+            .store
+            .tenant_by_id(who.tenant)
+            .await?
+            .ok_or_else(|| CoreError::not_found("tenant", who.tenant))?;
+        let (profile, etag) = match self.store.organization_profile(who.tenant).await? {
+            Some((p, e)) => (p, Some(e)),
+            None => {
+                let partner = self.store.partner(who.tenant).await?;
+                let name = partner
+                    .as_ref()
+                    .map(|(p, _)| p.legal_business_profile.company_name.clone())
+                    .unwrap_or_else(|| tenant.display_name.clone());
+                let email = match &partner {
+                    Some((p, _)) => p.legal_business_profile.primary_contact.email.clone(),
+                    None => self.first_global_admin_upn(who.sandbox, who.tenant).await?,
+                };
+                let mut p = OrganizationProfile::default_for(&name, &tenant.country, &email);
+                p.default_address = partner.map(|(p, _)| p.legal_business_profile.address);
+                (p, None)
+            }
+        };
+        Ok(OrganizationView {
+            tenant_id: tenant.id,
+            domain: tenant.domain,
+            profile,
+            etag,
+        })
+    }
+
+    async fn first_global_admin_upn(&self, sandbox: domain::SandboxId, tenant: TenantId) -> Result<String> {
+        let world = self.store.world(sandbox).await?;
+        Ok(world
+            .users
+            .iter()
+            .filter(|u| u.tenant_id == tenant)
+            .find(|u| u.roles.contains(&Role::GlobalAdmin))
+            .map(|u| u.user_principal_name.clone())
+            .unwrap_or_default())
+    }
+
+    pub async fn update_organization_profile(
+        &self,
+        who: &Principal,
+        profile: OrganizationProfile,
+    ) -> Result<OrganizationView> {
+        let profile = profile.validated()?;
+        let mut tx = self.store.begin().await?;
+        store::profiles::put_organization_profile(&mut tx, who.sandbox, who.tenant, &profile).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.organization_profile(who).await
+    }
+
+    /// The caller's own MPN profile (its PartnerGlobal ID), or any partner's in the sandbox by ID.
+    pub async fn mpn_profile(&self, who: &Principal, mpn_id: Option<&str>) -> Result<MpnView> {
+        let Some(raw) = mpn_id else {
+            let (partner, _) = self.own_partner(who).await?;
+            let id = partner
+                .global_id()
+                .map(|g| g.partner_id)
+                .ok_or_else(|| not_a_partner(who.tenant))?;
+            return Ok(MpnView {
+                partner_name: partner.legal_business_profile.company_name,
+                mpn_id: id,
+            });
+        };
+        let unknown = || CoreError::not_found("partner_id", raw.trim());
+        let id: PartnerId = raw.parse().map_err(|_| unknown())?;
+        let (tenant, _) = self.store.partner_id(who.sandbox, id).await?.ok_or_else(unknown)?;
+        let (partner, _) = self.store.partner(tenant).await?.ok_or_else(unknown)?;
+        Ok(MpnView {
+            partner_name: partner.legal_business_profile.company_name,
+            mpn_id: id,
+        })
+    }
+}

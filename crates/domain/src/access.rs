@@ -1,0 +1,263 @@
+//! Who may call which Partner Center operation: the one table of `/v1` routes with, for each,
+//! whether app-only tokens are accepted and which Partner Center roles an App+User caller needs.
+//!
+//! Sources (../shared/reference/partner-center-api.md): each Partner Center doc page states whether
+//! it supports app-only or only App+User; the legal business profile GET is the one profile read
+//! that takes both. No complete endpoint -> role matrix is published, so the roles here follow the
+//! portal: every partner role may read the profiles, Global admin and Account admin edit legal
+//! and organization details, Global admin and User management admin manage users' roles, and the
+//! security-requirements reports are for Global admins and Admin agents.
+//!
+//! | operation | app-only | roles (App+User) |
+//! |---|---|---|
+//! | GET /v1/profiles/legalbusiness | yes | any partner role |
+//! | PUT /v1/profiles/legalbusiness | no | global-admin, account-admin |
+//! | GET /v1/profiles/organization | no | any partner role |
+//! | PUT /v1/profiles/organization | no | global-admin, account-admin |
+//! | GET /v1/profiles/mpn | no | any partner role |
+//! | GET /v1/roles, GET /v1/roles/{id}/usermembers | no | global-admin, user-management-admin, account-admin |
+//! | POST, DELETE /v1/roles/{id}/usermembers | no | global-admin, user-management-admin |
+//! | GET /v1/nonMfaCompliantPartnerPrincipals, /v1/applicationmfaadoptionstatus, /v1/partnerRequests | no | global-admin, admin-agent |
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    GetLegalBusinessProfile,
+    UpdateLegalBusinessProfile,
+    GetOrganizationProfile,
+    UpdateOrganizationProfile,
+    GetMpnProfile,
+    GetRoles,
+    GetRoleMembers,
+    AddRoleMember,
+    RemoveRoleMember,
+    GetNonMfaCompliantPrincipals,
+    GetApplicationMfaAdoptionStatus,
+    GetPartnerRequests,
+}
+
+/// What an operation accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub app_only: bool,
+    /// An App+User caller needs at least one of these.
+    pub roles: &'static [Role],
+}
+
+const ANY_ROLE: &[Role] = &Role::ALL;
+const LEGAL_EDITORS: &[Role] = &[Role::GlobalAdmin, Role::AccountAdmin];
+const ROLE_READERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin, Role::AccountAdmin];
+const ROLE_WRITERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin];
+const SECURITY_REPORTS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];
+
+/// (method, route template as the router declares it, operation).
+pub const ROUTES: &[(&str, &str, Operation)] = &[
+    ("GET", "/v1/profiles/legalbusiness", Operation::GetLegalBusinessProfile),
+    (
+        "PUT",
+        "/v1/profiles/legalbusiness",
+        Operation::UpdateLegalBusinessProfile,
+    ),
+    ("GET", "/v1/profiles/organization", Operation::GetOrganizationProfile),
+    ("PUT", "/v1/profiles/organization", Operation::UpdateOrganizationProfile),
+    ("GET", "/v1/profiles/mpn", Operation::GetMpnProfile),
+    ("GET", "/v1/roles", Operation::GetRoles),
+    ("GET", "/v1/roles/{role_id}/usermembers", Operation::GetRoleMembers),
+    ("POST", "/v1/roles/{role_id}/usermembers", Operation::AddRoleMember),
+    (
+        "DELETE",
+        "/v1/roles/{role_id}/usermembers/{user_id}",
+        Operation::RemoveRoleMember,
+    ),
+    (
+        "GET",
+        "/v1/nonMfaCompliantPartnerPrincipals",
+        Operation::GetNonMfaCompliantPrincipals,
+    ),
+    (
+        "GET",
+        "/v1/applicationmfaadoptionstatus",
+        Operation::GetApplicationMfaAdoptionStatus,
+    ),
+    ("GET", "/v1/partnerRequests", Operation::GetPartnerRequests),
+];
+
+impl Operation {
+    /// The operation a matched route serves.
+    pub fn from_route(method: &str, template: &str) -> Option<Operation> {
+        ROUTES
+            .iter()
+            .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
+            .map(|(_, _, op)| *op)
+    }
+
+    pub fn access(self) -> Access {
+        use Operation::*;
+        let (app_only, roles) = match self {
+            GetLegalBusinessProfile => (true, ANY_ROLE),
+            UpdateLegalBusinessProfile | UpdateOrganizationProfile => (false, LEGAL_EDITORS),
+            GetOrganizationProfile | GetMpnProfile => (false, ANY_ROLE),
+            GetRoles | GetRoleMembers => (false, ROLE_READERS),
+            AddRoleMember | RemoveRoleMember => (false, ROLE_WRITERS),
+            GetNonMfaCompliantPrincipals | GetApplicationMfaAdoptionStatus | GetPartnerRequests => {
+                (false, SECURITY_REPORTS)
+            }
+        };
+        Access { app_only, roles }
+    }
+
+    /// The name `/v1/partnerRequests` reports, e.g. `Get /v{version}/partnerRequests`.
+    pub fn name(self) -> String {
+        let (method, template, _) = ROUTES
+            .iter()
+            .find(|(_, _, op)| *op == self)
+            .copied()
+            .unwrap_or(("GET", "/v1/", self));
+        let mut m = method.to_ascii_lowercase();
+        if let Some(first) = m.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        format!("{m} /v{{version}}{}", template.trim_start_matches("/v1"))
+    }
+}
+
+/// The MFA policy that applies to a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MfaPolicy {
+    /// The sandbox enforces MFA for App+User calls (the real service does since 2024).
+    pub enforced: bool,
+    /// The caller's tenant holds a technical exception.
+    pub tenant_exception: bool,
+}
+
+/// Who is calling, as far as access is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerKind<'a> {
+    AppOnly,
+    AppUser { mfa: bool, roles: &'a [Role] },
+}
+
+/// Why a call is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// The operation needs an App+User token.
+    AppOnlyNotSupported,
+    /// An App+User token without `mfa` in `amr`.
+    MfaRequired,
+    /// The user has none of the roles the operation allows.
+    Role,
+}
+
+/// The gate every `/v1` call passes: app-only where allowed, then MFA, then roles.
+pub fn authorize(op: Operation, caller: &CallerKind<'_>, policy: MfaPolicy) -> Result<(), Denial> {
+    let access = op.access();
+    match caller {
+        CallerKind::AppOnly if access.app_only => Ok(()),
+        CallerKind::AppOnly => Err(Denial::AppOnlyNotSupported),
+        CallerKind::AppUser { mfa, roles } => {
+            if !mfa && policy.enforced && !policy.tenant_exception {
+                return Err(Denial::MfaRequired);
+            }
+            if roles.iter().any(|r| access.roles.contains(r)) {
+                Ok(())
+            } else {
+                Err(Denial::Role)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENFORCED: MfaPolicy = MfaPolicy {
+        enforced: true,
+        tenant_exception: false,
+    };
+
+    #[test]
+    fn every_route_maps_to_its_operation_and_back() {
+        for (m, t, op) in ROUTES {
+            assert_eq!(Operation::from_route(m, t), Some(*op));
+        }
+        assert_eq!(Operation::from_route("get", "/v1/roles"), Some(Operation::GetRoles));
+        assert_eq!(Operation::from_route("PATCH", "/v1/roles"), None);
+        assert_eq!(
+            Operation::GetNonMfaCompliantPrincipals.name(),
+            "Get /v{version}/nonMfaCompliantPartnerPrincipals"
+        );
+        assert_eq!(
+            Operation::RemoveRoleMember.name(),
+            "Delete /v{version}/roles/{role_id}/usermembers/{user_id}"
+        );
+    }
+
+    #[test]
+    fn app_only_tokens_pass_only_where_the_operation_allows_them() {
+        let app = CallerKind::AppOnly;
+        assert_eq!(authorize(Operation::GetLegalBusinessProfile, &app, ENFORCED), Ok(()));
+        assert_eq!(
+            authorize(Operation::UpdateLegalBusinessProfile, &app, ENFORCED),
+            Err(Denial::AppOnlyNotSupported)
+        );
+        assert_eq!(
+            authorize(Operation::GetPartnerRequests, &app, ENFORCED),
+            Err(Denial::AppOnlyNotSupported)
+        );
+    }
+
+    #[test]
+    fn app_user_tokens_without_mfa_are_refused_unless_lifted() {
+        let roles = [Role::GlobalAdmin];
+        let no_mfa = CallerKind::AppUser {
+            mfa: false,
+            roles: &roles,
+        };
+        let op = Operation::GetLegalBusinessProfile;
+        assert_eq!(authorize(op, &no_mfa, ENFORCED), Err(Denial::MfaRequired));
+        let exception = MfaPolicy {
+            enforced: true,
+            tenant_exception: true,
+        };
+        assert_eq!(authorize(op, &no_mfa, exception), Ok(()));
+        let off = MfaPolicy {
+            enforced: false,
+            tenant_exception: false,
+        };
+        assert_eq!(authorize(op, &no_mfa, off), Ok(()));
+    }
+
+    #[test]
+    fn mfa_comes_before_roles_and_roles_decide_the_rest() {
+        let sales = [Role::SalesAgent];
+        let op = Operation::UpdateLegalBusinessProfile;
+        let without = CallerKind::AppUser {
+            mfa: false,
+            roles: &sales,
+        };
+        assert_eq!(authorize(op, &without, ENFORCED), Err(Denial::MfaRequired));
+        let with = CallerKind::AppUser {
+            mfa: true,
+            roles: &sales,
+        };
+        assert_eq!(authorize(op, &with, ENFORCED), Err(Denial::Role));
+        assert_eq!(authorize(Operation::GetLegalBusinessProfile, &with, ENFORCED), Ok(()));
+        let nobody = CallerKind::AppUser { mfa: true, roles: &[] };
+        assert_eq!(
+            authorize(Operation::GetLegalBusinessProfile, &nobody, ENFORCED),
+            Err(Denial::Role)
+        );
+        let admin = [Role::AccountAdmin];
+        let account_admin = CallerKind::AppUser {
+            mfa: true,
+            roles: &admin,
+        };
+        assert_eq!(authorize(op, &account_admin, ENFORCED), Ok(()));
+        assert_eq!(
+            authorize(Operation::AddRoleMember, &account_admin, ENFORCED),
+            Err(Denial::Role)
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Partner profiles: each partner's legal business profile and each tenant's edited organization
+//! profile, kept as JSON documents with an etag.
+
+use std::hash::{Hash, Hasher};
+
+use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
+use domain::profile::{LegalBusinessProfile, OrganizationProfile};
+use domain::world::Partner;
+use domain::{PartnerId, SandboxId, TenantId};
+use sqlx::{Row, SqlitePool};
+
+use crate::{corrupt, map_write_err, Result, Store, Tx};
+
+/// An etag for a stored document: changes whenever the document does.
+fn etag_of(text: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    format!("W/\"{:016x}\"", h.finish())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| corrupt(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn id_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(TenantId, PartnerIdRecord)> {
+    let tid: String = r.get("tenant_id");
+    let pid: String = r.get("partner_id");
+    let kind: String = r.get("kind");
+    let status: String = r.get("status");
+    Ok((
+        tid.parse().map_err(|_| corrupt(format!("tenant id {tid}")))?,
+        PartnerIdRecord {
+            partner_id: pid.parse().map_err(corrupt)?,
+            kind: PartnerIdKind::parse(&kind).ok_or_else(|| corrupt(format!("partner id kind {kind}")))?,
+            country: r.get("country"),
+            status: PartnerIdStatus::parse(&status).ok_or_else(|| corrupt(format!("partner id status {status}")))?,
+        },
+    ))
+}
+
+async fn partner_ids_of(pool: &SqlitePool, column: &str, value: &str) -> Result<Vec<(TenantId, PartnerIdRecord)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT tenant_id, partner_id, kind, country, status FROM partner_ids WHERE {column} = ? ORDER BY rowid"
+    ))
+    .bind(value)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(id_from_row).collect()
+}
+
+pub(crate) async fn partners(pool: &SqlitePool, sandbox: &str) -> Result<Vec<Partner>> {
+    let ids = partner_ids_of(pool, "sandbox_id", sandbox).await?;
+    let rows = sqlx::query(
+        "SELECT p.tenant_id, p.legal_profile, p.website FROM partners p JOIN tenants t ON t.id = p.tenant_id WHERE p.sandbox_id = ? ORDER BY t.seq",
+    )
+    .bind(sandbox)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let tid: String = r.get("tenant_id");
+            Ok(Partner {
+                tenant_id: tid.parse().map_err(|_| corrupt(format!("tenant id {tid}")))?,
+                legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
+                website: r.get("website"),
+                partner_ids: ids
+                    .iter()
+                    .filter(|(t, _)| t.to_string() == tid)
+                    .map(|(_, p)| p.clone())
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Result<()> {
+    let legal = to_json(&p.legal_business_profile)?;
+    sqlx::query("INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag) VALUES (?, ?, ?, ?, ?)")
+        .bind(p.tenant_id.to_string())
+        .bind(sandbox.to_string())
+        .bind(&legal)
+        .bind(&p.website)
+        .bind(etag_of(&legal))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_write_err)?;
+    for id in &p.partner_ids {
+        sqlx::query("INSERT INTO partner_ids (sandbox_id, partner_id, tenant_id, kind, country, status) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(sandbox.to_string())
+            .bind(id.partner_id.to_string())
+            .bind(p.tenant_id.to_string())
+            .bind(id.kind.as_str())
+            .bind(&id.country)
+            .bind(id.status.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(map_write_err)?;
+    }
+    Ok(())
+}
+
+/// Is this partner ID taken in the sandbox?
+pub async fn partner_id_taken(tx: &mut Tx, sandbox: SandboxId, id: PartnerId) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partner_ids WHERE sandbox_id = ? AND partner_id = ?")
+        .bind(sandbox.to_string())
+        .bind(id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Replaces a partner's legal business profile; returns the new etag.
+pub async fn update_legal_profile(tx: &mut Tx, tenant: TenantId, profile: &LegalBusinessProfile) -> Result<String> {
+    let legal = to_json(profile)?;
+    let etag = etag_of(&legal);
+    sqlx::query("UPDATE partners SET legal_profile = ?, etag = ? WHERE tenant_id = ?")
+        .bind(&legal)
+        .bind(&etag)
+        .bind(tenant.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(etag)
+}
+
+/// Stores an edited organization profile; returns its etag.
+pub async fn put_organization_profile(
+    tx: &mut Tx,
+    sandbox: SandboxId,
+    tenant: TenantId,
+    profile: &OrganizationProfile,
+) -> Result<String> {
+    let data = to_json(profile)?;
+    let etag = etag_of(&data);
+    sqlx::query(
+        "INSERT INTO organization_profiles (tenant_id, sandbox_id, data, etag) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (tenant_id) DO UPDATE SET data = excluded.data, etag = excluded.etag",
+    )
+    .bind(tenant.to_string())
+    .bind(sandbox.to_string())
+    .bind(&data)
+    .bind(&etag)
+    .execute(&mut **tx)
+    .await?;
+    Ok(etag)
+}
+
+impl Store {
+    /// A tenant's partner record and its etag; none when the tenant is not a registered partner.
+    pub async fn partner(&self, tenant: TenantId) -> Result<Option<(Partner, String)>> {
+        let row = sqlx::query("SELECT legal_profile, website, etag FROM partners WHERE tenant_id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let ids = partner_ids_of(self.reader(), "tenant_id", &tenant.to_string()).await?;
+        Some(r)
+            .map(|r| {
+                Ok((
+                    Partner {
+                        tenant_id: tenant,
+                        legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
+                        website: r.get("website"),
+                        partner_ids: ids.into_iter().map(|(_, p)| p).collect(),
+                    },
+                    r.get("etag"),
+                ))
+            })
+            .transpose()
+    }
+
+    /// A partner ID of the sandbox, with the tenant it belongs to.
+    pub async fn partner_id(&self, sandbox: SandboxId, id: PartnerId) -> Result<Option<(TenantId, PartnerIdRecord)>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, partner_id, kind, country, status FROM partner_ids WHERE sandbox_id = ? AND partner_id = ?",
+        )
+        .bind(sandbox.to_string())
+        .bind(id.to_string())
+        .fetch_optional(self.reader())
+        .await?;
+        row.as_ref().map(id_from_row).transpose()
+    }
+
+    /// A tenant's edited organization profile and its etag, if anyone edited it.
+    pub async fn organization_profile(&self, tenant: TenantId) -> Result<Option<(OrganizationProfile, String)>> {
+        let row = sqlx::query("SELECT data, etag FROM organization_profiles WHERE tenant_id = ?")
+            .bind(tenant.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| Ok((from_json("organization profile", r.get("data"))?, r.get("etag"))))
+            .transpose()
+    }
+}
