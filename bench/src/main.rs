@@ -208,9 +208,91 @@ async fn tokens(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow
     Ok(())
 }
 
+/// An MFA-gated `GET /v1/profiles/legalbusiness` (token check, MFA gate, roles, one read,
+/// journal) beside a bare axum handler that returns the same bytes, same load, same run.
+async fn gated_get(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow::Result<()> {
+    let server = api::Server::build(api::Settings::for_tests()).await?;
+    let core = server.state().core.clone();
+    let sb = core.create_sandbox(None, None).await?;
+    let admin = sb.world.users[0].id;
+    let app = sb.world.apps[0].client_id;
+    let minted = core
+        .mint_token(
+            &sb.sandbox.id.to_string(),
+            pcsandbox_core::partner_center::policy::MintRequest {
+                client_id: app.to_string(),
+                user_id: Some(admin.to_string()),
+                mfa: true,
+                audience: None,
+                expires_in: Some(86_400),
+            },
+            server.urls().authority(),
+        )
+        .await?;
+    let token = minted
+        .get("access_token")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let base = server.urls().http.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let url = format!("{base}/v1/profiles/legalbusiness");
+    let body = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+
+    // The reference: axum with one route answering the same body.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_url = format!("http://{}/v1/profiles/legalbusiness", listener.local_addr()?);
+    let bare = axum::Router::new().route(
+        "/v1/profiles/legalbusiness",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json; charset=utf-8")], body) }
+        }),
+    );
+    let bare_task = tokio::spawn(async move { axum::serve(listener, bare).await });
+
+    let (bare_lat, bare_rate) = load(total, concurrency, 200, move |c| c.get(&bare_url)).await?;
+    let gated_url = url.clone();
+    let (lat, rate) = load(total, concurrency, 200, move |c| c.get(&gated_url).bearer_auth(&token)).await?;
+    rows.push(Row {
+        what: format!("bare axum handler, same body ({concurrency} clients, 2 cores shared)"),
+        value: format!("{bare_rate:.0} /s"),
+        note: format!(
+            "reference; p50 {} p99 {}",
+            ms(percentile(&bare_lat, 0.5)),
+            ms(percentile(&bare_lat, 0.99))
+        ),
+    });
+    rows.push(Row {
+        what: format!("MFA-gated GET /v1/profiles/legalbusiness ({concurrency} clients)"),
+        value: format!("{rate:.0} /s"),
+        note: format!(
+            "{:.2}x bare axum (target: at least 0.5x); p50 {} p99 {}",
+            rate / bare_rate,
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99))
+        ),
+    });
+    bare_task.abort();
+    let _ = stop.send(());
+    task.await??;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
+    gated_get(&mut rows, 40_000, 16).await?;
     tokens(&mut rows, 4000, 8).await?;
     sandbox_creation_core(&mut rows, 2000).await?;
     sandbox_creation_http(&mut rows, 4000, 8).await?;

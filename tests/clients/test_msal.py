@@ -24,6 +24,8 @@ import msal
 import pyotp
 import pytest
 import requests
+from msrest.authentication import BasicTokenAuthentication
+from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
 
 HERE = Path(__file__).resolve().parent
 PC_SCOPE = "https://api.partnercenter.microsoft.com/.default"
@@ -41,7 +43,16 @@ SCENARIO = {
                 "users": [
                     {"userPrincipalName": "plain", "mfa": "unregistered", "roles": ["global-admin"]},
                     {"userPrincipalName": "secure", "mfa": "registered", "roles": ["global-admin"]},
+                    # Signs in once with TOTP for the Partner Center tests (a code is never accepted twice).
+                    {"userPrincipalName": "pcadmin", "mfa": "registered", "roles": ["global-admin"]},
                 ],
+                "partner": {
+                    "companyName": "Client Test 株式会社",
+                    "address": {"country": "JP", "city": "千代田区", "addressLine1": "丸の内 1-1-1",
+                                "postalCode": "100-0005"},
+                    "primaryContact": {"firstName": "Ichiro", "lastName": "Suzuki",
+                                       "email": "ichiro@clienttest.onmicrosoft.com"},
+                },
             }
         ],
         "apps": [
@@ -236,7 +247,7 @@ def pcs():
             short: _pick(tenant["users"],
                          lambda u, s=short: u["userPrincipalName"].split("@")[0] == s,
                          "user " + short)
-            for short in ("plain", "secure")
+            for short in ("plain", "secure", "pcadmin")
         }
         conf_app = _pick(sandbox["apps"], lambda a: not a.get("publicClient"), "confidential app")
         pub_app = _pick(sandbox["apps"], lambda a: a.get("publicClient"), "public app")
@@ -533,3 +544,77 @@ def test_mfa_user_cannot_use_password_grant(pcs):
     assert "access_token" not in result, result
     assert result.get("error") == "invalid_grant", result
     assert "AADSTS50076" in result.get("error_description", ""), result
+
+
+# --------------------------------------------------------------------------
+# Partner Center API (/v1) with MSAL tokens and the Partner Center Python SDK
+# --------------------------------------------------------------------------
+
+
+def auth_code_token(pcs, user):
+    """A Partner Center token for `user` through MSAL's auth code + PKCE flow (TOTP when registered)."""
+    app = public_app(pcs)
+    flow = app.initiate_auth_code_flow(scopes=[PC_SCOPE], redirect_uri=REDIRECT_URI)
+    browser = requests.Session()
+    browser.verify = pcs.ca_path
+    browser.trust_env = False
+    sign_in = browse(browser, "GET", flow["auth_uri"])
+    answer = submit_form(browser, sign_in, username=user["userPrincipalName"], password=user["password"])
+    if user["mfa"]["state"] == "registered":
+        answer = submit_form(browser, answer, otc=pyotp.TOTP(user["mfa"]["totpSecret"]).now())
+    assert answer.status_code == 302, "{} {}".format(answer.status_code, answer.text[:2000])
+    auth_response = dict(parse_qsl(urlparse(answer.headers["Location"]).query))
+    result = app.acquire_token_by_auth_code_flow(flow, auth_response)
+    assert "access_token" in result, result
+    return result["access_token"]
+
+
+@pytest.fixture(scope="module")
+def mfa_token(pcs):
+    token = auth_code_token(pcs, pcs.users["pcadmin"])
+    assert "mfa" in verify_pc_token(pcs, token)["amr"]
+    return token
+
+
+def pc_url(pcs, path):
+    return pcs.sandbox["partnerCenterUrl"].rstrip("/") + path
+
+
+def test_pc_app_user_token_without_mfa_gets_401_mfa_required(pcs):
+    token = auth_code_token(pcs, pcs.users["plain"])
+    assert verify_pc_token(pcs, token)["amr"] == ["pwd"]
+    res = requests.get(pc_url(pcs, "/v1/profiles/legalbusiness"),
+                       headers={"Authorization": "Bearer " + token}, verify=pcs.ca_path, timeout=10)
+    assert res.status_code == 401, res.text
+    # The reason phrase of the status line, as the real service writes it.
+    assert res.reason == "Unauthorized - MFA required", res.reason
+    assert res.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"', res.headers
+    assert res.json()["code"] == 900421, res.text
+
+
+def test_pc_mfa_token_gets_200(pcs, mfa_token):
+    res = requests.get(pc_url(pcs, "/v1/profiles/legalbusiness?vettingVersion=current"),
+                       headers={"Authorization": "Bearer " + mfa_token,
+                                "MS-CorrelationId": "7d4e1c9a-0000-4000-8000-000000000001"},
+                       verify=pcs.ca_path, timeout=10)
+    assert res.status_code == 200, res.text
+    assert res.headers["MS-CorrelationId"] == "7d4e1c9a-0000-4000-8000-000000000001"
+    assert res.json()["companyName"] == "Client Test 株式会社"
+
+
+def test_partner_center_python_sdk_reads_the_legal_business_profile(pcs, mfa_token):
+    client = MicrosoftPartnerStoreApis(BasicTokenAuthentication({"access_token": mfa_token}),
+                                       base_url=pcs.sandbox["partnerCenterUrl"].rstrip("/"))
+    ops = client.getvversionprofileslegalbusinessvetting_versionvetting_version
+    profile = ops.value("1", vetting_version="current")
+    assert profile is not None, "the SDK got no profile (it returns None on 4xx)"
+    assert profile.company_name == "Client Test 株式会社"
+    assert profile.address.city == "千代田区"
+    assert profile.primary_contact.email == "ichiro@clienttest.onmicrosoft.com"
+    assert profile.vetting_status == "authorized"
+    assert profile.profile_type == "LegalBusinessProfile"
+    # The SDK returns None on a 401; with raw=True it shows the status of a call with a bad token.
+    raw = MicrosoftPartnerStoreApis(BasicTokenAuthentication({"access_token": "not-a-token"}),
+                                    base_url=pcs.sandbox["partnerCenterUrl"].rstrip("/"))
+    refused = raw.getvversionprofileslegalbusinessvetting_versionvetting_version.value("1", raw=True)
+    assert refused.response.status_code == 401

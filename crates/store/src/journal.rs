@@ -53,32 +53,71 @@ fn from_row(r: &SqliteRow) -> Result<Entry> {
     })
 }
 
-/// Appends entries; those of a sandbox deleted meanwhile are dropped.
+/// Rows per INSERT statement (16 columns each, well under SQLite's 32766 variables).
+const ROWS_PER_INSERT: usize = 200;
+
+/// Appends entries, many rows per statement; those of a sandbox deleted meanwhile are dropped.
 pub async fn append(tx: &mut Tx, entries: &[Entry]) -> Result<()> {
-    for e in entries {
-        sqlx::query(
-            "INSERT INTO api_journal (sandbox_id, at_ms, request_id, correlation_id, method, path, operation, status, source_ip, caller, tenant_id, user_id, upn, app_id, app_name, mfa) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
-        )
-        .bind(e.sandbox_id.to_string())
-        .bind(e.at_ms)
-        .bind(&e.request_id)
-        .bind(&e.correlation_id)
-        .bind(&e.method)
-        .bind(&e.path)
-        .bind(&e.operation)
-        .bind(i64::from(e.status))
-        .bind(&e.source_ip)
-        .bind(&e.caller)
-        .bind(&e.tenant_id)
-        .bind(&e.user_id)
-        .bind(&e.upn)
-        .bind(&e.app_id)
-        .bind(&e.app_name)
-        .bind(i64::from(e.mfa))
-        .execute(&mut **tx)
-        .await?;
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO api_journal (sandbox_id, at_ms, request_id, correlation_id, method, path, operation, status, source_ip, caller, tenant_id, user_id, upn, app_id, app_name, mfa) ",
+        );
+        q.push_values(chunk, |mut b, e| {
+            b.push_bind(e.sandbox_id.to_string())
+                .push_bind(e.at_ms)
+                .push_bind(&e.request_id)
+                .push_bind(&e.correlation_id)
+                .push_bind(&e.method)
+                .push_bind(&e.path)
+                .push_bind(&e.operation)
+                .push_bind(i64::from(e.status))
+                .push_bind(&e.source_ip)
+                .push_bind(&e.caller)
+                .push_bind(&e.tenant_id)
+                .push_bind(&e.user_id)
+                .push_bind(&e.upn)
+                .push_bind(&e.app_id)
+                .push_bind(&e.app_name)
+                .push_bind(i64::from(e.mfa));
+        });
+        let sql = q.build();
+        match sql.execute(&mut **tx).await {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                // Fall back to one row at a time, keeping those whose sandbox still exists.
+                for e in chunk {
+                    append_one(tx, e).await?;
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(())
+}
+
+async fn append_one(tx: &mut Tx, e: &Entry) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO api_journal (sandbox_id, at_ms, request_id, correlation_id, method, path, operation, status, source_ip, caller, tenant_id, user_id, upn, app_id, app_name, mfa) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
+    )
+    .bind(e.sandbox_id.to_string())
+    .bind(e.at_ms)
+    .bind(&e.request_id)
+    .bind(&e.correlation_id)
+    .bind(&e.method)
+    .bind(&e.path)
+    .bind(&e.operation)
+    .bind(i64::from(e.status))
+    .bind(&e.source_ip)
+    .bind(&e.caller)
+    .bind(&e.tenant_id)
+    .bind(&e.user_id)
+    .bind(&e.upn)
+    .bind(&e.app_id)
+    .bind(&e.app_name)
+    .bind(i64::from(e.mfa))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

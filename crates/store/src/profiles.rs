@@ -150,26 +150,27 @@ pub async fn put_organization_profile(
 
 impl Store {
     /// A tenant's partner record and its etag; none when the tenant is not a registered partner.
+    /// One query: this is on the hot path of `GET /v1/profiles/legalbusiness`.
     pub async fn partner(&self, tenant: TenantId) -> Result<Option<(Partner, String)>> {
-        let row = sqlx::query("SELECT legal_profile, website, etag FROM partners WHERE tenant_id = ?")
-            .bind(tenant.to_string())
-            .fetch_optional(self.reader())
-            .await?;
+        let row = sqlx::query(
+            "SELECT p.legal_profile, p.website, p.etag, \
+             (SELECT json_group_array(json_object('partnerId', i.partner_id, 'type', i.kind, 'country', i.country, 'status', i.status)) \
+              FROM (SELECT * FROM partner_ids WHERE tenant_id = p.tenant_id ORDER BY rowid) i) AS ids \
+             FROM partners p WHERE p.tenant_id = ?",
+        )
+        .bind(tenant.to_string())
+        .fetch_optional(self.reader())
+        .await?;
         let Some(r) = row else { return Ok(None) };
-        let ids = partner_ids_of(self.reader(), "tenant_id", &tenant.to_string()).await?;
-        Some(r)
-            .map(|r| {
-                Ok((
-                    Partner {
-                        tenant_id: tenant,
-                        legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
-                        website: r.get("website"),
-                        partner_ids: ids.into_iter().map(|(_, p)| p).collect(),
-                    },
-                    r.get("etag"),
-                ))
-            })
-            .transpose()
+        Ok(Some((
+            Partner {
+                tenant_id: tenant,
+                legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
+                website: r.get("website"),
+                partner_ids: from_json("partner ids", r.get("ids"))?,
+            },
+            r.get("etag"),
+        )))
     }
 
     /// A partner ID of the sandbox, with the tenant it belongs to.
