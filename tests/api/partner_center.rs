@@ -368,6 +368,39 @@ fn legal_body_pascal() -> Value {
     })
 }
 
+/// Profile reads are cached; a write, a reset and a second sandbox must still be seen at once.
+#[tokio::test]
+async fn cached_profile_reads_follow_writes_and_resets() {
+    let pc = Pc::new().await;
+    let admin = pc.user_token(0, true).await;
+    let path = "/v1/profiles/legalbusiness";
+    let (_, before) = pc.get(path, &admin).await;
+    assert_eq!(before["primaryContact"]["firstName"], "太郎");
+    let (st, _, _) = pc.call(Method::PUT, path, &admin, Some(legal_body_pascal())).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, after) = pc.get(path, &admin).await;
+    assert_eq!(after["primaryContact"]["firstName"], "花子");
+    assert_ne!(after["attributes"]["etag"], before["attributes"]["etag"]);
+
+    // Another sandbox from the same scenario has its own partner, untouched.
+    let other = pc.s.create_sandbox(json!({})).await.unwrap();
+    let (st, t) = post(
+        &pc.s,
+        &format!("/sandbox/v1/sandboxes/{}/tokens", other["id"].as_str().unwrap()),
+        json!({"clientId": other["apps"][0]["clientId"], "userId": other["tenants"][0]["users"][0]["id"], "mfa": true}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    let other_admin = t["access_token"].as_str().unwrap();
+    assert_eq!(pc.get(path, other_admin).await.1["primaryContact"]["firstName"], "太郎");
+
+    let (st, _) = post(&pc.s, &format!("/sandbox/v1/sandboxes/{}/reset", pc.sid()), json!({})).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, reset) = pc.get(path, &admin).await;
+    assert_eq!(reset["primaryContact"]["firstName"], "太郎");
+    assert_eq!(reset["attributes"]["etag"], before["attributes"]["etag"]);
+}
+
 #[tokio::test]
 async fn property_names_and_enum_values_are_read_in_any_case() {
     let pc = Pc::new().await;

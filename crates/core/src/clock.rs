@@ -33,7 +33,7 @@ impl Core {
         let offset = (target - real).num_milliseconds();
         store::sandboxes::set_clock_offset(&mut tx, sb.id, offset).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         Ok(target)
     }
 }

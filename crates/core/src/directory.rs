@@ -215,6 +215,7 @@ impl Core {
             store::profiles::insert_partner(&mut tx, sb.id, p).await?;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
         Ok(AddedTenant {
             tenant,
             users: minted.world.users,
@@ -243,6 +244,7 @@ impl Core {
         let user = mint_user(self.random.as_ref(), t.id, &plan, &mut minted);
         store::world::insert_user(&mut tx, sb.id, &user).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
         Ok((user, minted.secrets))
     }
 
@@ -269,6 +271,7 @@ impl Core {
         let app = mint_app(self.random.as_ref(), new.tenant_id, &plan, &mut minted);
         store::world::insert_app(&mut tx, sb.id, &app).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
         Ok((app, minted.secrets))
     }
 }

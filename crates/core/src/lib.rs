@@ -41,8 +41,12 @@ pub struct Core {
     pub catalog: Arc<Catalog>,
     /// Token signing keys: the newest signs, all verify.
     pub keys: Arc<KeySet>,
+    /// Bumped by [`Core::changed`]: every cached read below is filed under it.
+    pub generation: partner_center::Generation,
     /// Verified Partner Center tokens.
     pub pc_tokens: Arc<partner_center::TokenCache>,
+    /// Partners (legal profile, IDs) by tenant, as `/v1` reads them.
+    pub partners: Arc<partner_center::PartnerCache>,
     /// The `/v1` request journal's writer.
     pub journal: partner_center::Journal,
 }
@@ -50,14 +54,22 @@ pub struct Core {
 impl Core {
     /// Needs a Tokio runtime: it starts the journal writer.
     pub fn new(store: Store, catalog: Catalog, keys: KeySet) -> Self {
+        let generation = partner_center::Generation::default();
         Self {
             journal: partner_center::Journal::start(store.clone()),
-            pc_tokens: Arc::default(),
+            pc_tokens: Arc::new(partner_center::TokenCache::new(generation.clone())),
+            partners: Arc::new(partner_center::PartnerCache::new(generation.clone(), 10_000)),
+            generation,
             store,
             random: Arc::new(identity::OsRandom),
             clock: Arc::new(SystemClock),
             catalog: Arc::new(catalog),
             keys: Arc::new(keys),
         }
+    }
+
+    /// Call after committing a change to anything `/v1` reads: every cached read goes stale.
+    pub fn changed(&self) {
+        self.generation.bump();
     }
 }

@@ -157,7 +157,7 @@ impl Core {
             return Err(CoreError::not_found("sandbox", id_or_name));
         }
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         Ok(())
     }
 
@@ -174,7 +174,7 @@ impl Core {
         store::world::insert_world(&mut tx, sb.id, &snapshot).await?;
         store::sandboxes::set_clock_offset(&mut tx, sb.id, 0).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         self.sandbox_state(&sb.id.to_string()).await
     }
 

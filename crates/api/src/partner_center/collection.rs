@@ -3,10 +3,37 @@
 //! (NETSDK `ResourceCollection`, `SeekBasedResourceCollection`).
 
 use domain::paging;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub fn link(uri: &str) -> Value {
     json!({"uri": uri, "method": "GET", "headers": []})
+}
+
+/// `links` of a single resource, typed: `{"self": {"uri", "method": "GET", "headers": []}}`.
+#[derive(Serialize)]
+pub struct SelfLinks<'a> {
+    #[serde(rename = "self")]
+    own: Link<'a>,
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    uri: &'a str,
+    method: &'static str,
+    headers: [(); 0],
+}
+
+impl<'a> SelfLinks<'a> {
+    pub fn to(uri: &'a str) -> Self {
+        SelfLinks {
+            own: Link {
+                uri,
+                method: "GET",
+                headers: [],
+            },
+        }
+    }
 }
 
 /// `self_uri` is the collection's own URI (relative, as Partner Center writes it); `next` the

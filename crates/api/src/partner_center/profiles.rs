@@ -10,7 +10,7 @@ use pcsandbox_core::partner_center::profiles::{LegalProfileView, OrganizationVie
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::collection::link;
+use super::collection::{link, SelfLinks};
 use super::error::PcError;
 use super::extract::{Caller, PcJson, PcQuery};
 use super::json_response;
@@ -152,33 +152,66 @@ fn address_out(a: &Address) -> AddressOut<'_> {
     }
 }
 
-fn contact_out(c: &Contact) -> Value {
-    let mut v = json!({"firstName": c.first_name, "lastName": c.last_name, "email": c.email});
-    if let Some(p) = &c.phone_number {
-        v["phoneNumber"] = json!(p);
-    }
-    v
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactOut<'a> {
+    first_name: &'a str,
+    last_name: &'a str,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<&'a str>,
 }
 
-fn legal_out(v: &LegalProfileView) -> Value {
+fn contact_out(c: &Contact) -> ContactOut<'_> {
+    ContactOut {
+        first_name: &c.first_name,
+        last_name: &c.last_name,
+        email: &c.email,
+        phone_number: c.phone_number.as_deref(),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegalOut<'a> {
+    company_name: &'a str,
+    address: AddressOut<'a>,
+    primary_contact: ContactOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company_approver_address: Option<AddressOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company_approver_email: Option<&'a str>,
+    vetting_status: &'static str,
+    vetting_sub_status: &'static str,
+    profile_type: &'static str,
+    links: SelfLinks<'static>,
+    attributes: LegalAttributes<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegalAttributes<'a> {
+    etag: &'a str,
+    object_type: &'static str,
+}
+
+fn legal_out(v: &LegalProfileView) -> LegalOut<'_> {
     let p = &v.profile;
-    let mut out = json!({
-        "companyName": p.company_name,
-        "address": address_out(&p.address),
-        "primaryContact": contact_out(&p.primary_contact),
-    });
-    if let Some(a) = &p.company_approver_address {
-        out["companyApproverAddress"] = json!(address_out(a));
+    LegalOut {
+        company_name: &p.company_name,
+        address: address_out(&p.address),
+        primary_contact: contact_out(&p.primary_contact),
+        company_approver_address: p.company_approver_address.as_ref().map(address_out),
+        company_approver_email: p.company_approver_email.as_deref(),
+        vetting_status: v.vetting_status.wire(),
+        vetting_sub_status: v.vetting_sub_status.wire(),
+        profile_type: "LegalBusinessProfile",
+        links: SelfLinks::to("/profiles/legalbusiness"),
+        attributes: LegalAttributes {
+            etag: &v.etag,
+            object_type: "LegalBusinessProfile",
+        },
     }
-    if let Some(e) = &p.company_approver_email {
-        out["companyApproverEmail"] = json!(e);
-    }
-    out["vettingStatus"] = json!(v.vetting_status.wire());
-    out["vettingSubStatus"] = json!(v.vetting_sub_status.wire());
-    out["profileType"] = json!("LegalBusinessProfile");
-    out["links"] = json!({"self": link("/profiles/legalbusiness")});
-    out["attributes"] = json!({"etag": v.etag, "objectType": "LegalBusinessProfile"});
-    out
 }
 
 fn organization_out(v: &OrganizationView) -> Value {

@@ -2,11 +2,10 @@
 //!
 //! Verified tokens are cached by their text until they expire on the sandbox clock, so the hot
 //! path is one map lookup. Anything that changes what a cached principal says (roles, the MFA
-//! policy, the clock, a reset or deletion) bumps an epoch that makes every entry stale at once.
+//! policy, the clock, a reset or deletion) bumps the generation ([`super::cache`]), which makes
+//! every entry stale at once.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use domain::access::{CallerKind, MfaPolicy};
 use domain::world::MfaEnforcement;
@@ -15,6 +14,7 @@ use identity::claims::{PARTNER_CENTER, PARTNER_CENTER_APP_ID};
 use identity::VerifyError;
 use serde_json::Value;
 
+use super::cache::{Generation, ReadCache};
 use crate::Core;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,51 +63,30 @@ pub enum AuthError {
     Internal,
 }
 
+#[derive(Clone)]
 struct Cached {
     principal: Arc<Principal>,
     exp: i64,
     offset_ms: i64,
-    epoch: u64,
 }
 
-/// Verified tokens by their text.
-#[derive(Default)]
-pub struct TokenCache {
-    entries: RwLock<HashMap<Box<str>, Cached>>,
-    epoch: AtomicU64,
-}
-
-/// Beyond this many entries the cache drops expired ones, then everything.
+/// Beyond this many entries the cache drops stale ones, then everything.
 const MAX_CACHED: usize = 50_000;
 
+/// Verified tokens by their text, valid until the generation changes or they expire.
+pub struct TokenCache(ReadCache<Box<str>, Cached>);
+
 impl TokenCache {
-    /// Makes every cached principal stale (they are rebuilt on their next use).
-    pub fn invalidate(&self) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
+    pub fn new(generation: Generation) -> Self {
+        Self(ReadCache::new(generation, MAX_CACHED))
     }
 
     fn get(&self, token: &str, real_now_ms: i64) -> Option<Result<Arc<Principal>, AuthError>> {
-        let epoch = self.epoch.load(Ordering::SeqCst);
-        let map = self.entries.read().ok()?;
-        let c = map.get(token)?;
-        if c.epoch != epoch {
-            return None;
-        }
+        let c = self.0.get(token)?;
         if (real_now_ms + c.offset_ms).div_euclid(1000) >= c.exp {
             return Some(Err(AuthError::Invalid(VerifyError::Expired.to_string())));
         }
-        Some(Ok(c.principal.clone()))
-    }
-
-    fn put(&self, token: &str, entry: Cached, real_now_ms: i64) {
-        let Ok(mut map) = self.entries.write() else { return };
-        if map.len() >= MAX_CACHED {
-            map.retain(|_, c| (real_now_ms + c.offset_ms).div_euclid(1000) < c.exp);
-            if map.len() >= MAX_CACHED {
-                map.clear();
-            }
-        }
-        map.insert(token.into(), entry);
+        Some(Ok(c.principal))
     }
 }
 
@@ -130,9 +109,9 @@ impl Core {
         if let Some(hit) = self.pc_tokens.get(token, real_now_ms) {
             return hit;
         }
-        // Read the epoch before the reads that build the principal: a change meanwhile makes
+        // Read the generation before the reads that build the principal: a change meanwhile makes
         // this entry stale rather than wrong.
-        let epoch = self.pc_tokens.epoch.load(Ordering::SeqCst);
+        let generation = self.pc_tokens.0.generation();
         let tid: TenantId = identity::verify::peek_tenant(token)
             .and_then(|t| t.parse().ok())
             .ok_or_else(|| invalid(VerifyError::Malformed))?;
@@ -202,15 +181,14 @@ impl Core {
             },
             clock_offset_ms: sandbox.clock_offset_ms,
         });
-        self.pc_tokens.put(
-            token,
+        self.pc_tokens.0.put(
+            token.into(),
+            generation,
             Cached {
                 principal: principal.clone(),
                 exp,
                 offset_ms: sandbox.clock_offset_ms,
-                epoch,
             },
-            real_now_ms,
         );
         Ok(principal)
     }

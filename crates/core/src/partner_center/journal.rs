@@ -2,6 +2,8 @@
 //! a bounded channel to one task that writes them in batches, one transaction per batch; readers
 //! call [`Journal::flush`] first so that they see every request answered before they asked.
 
+use std::time::Duration;
+
 use store::journal::Entry;
 use store::Store;
 use tokio::sync::{mpsc, oneshot};
@@ -20,6 +22,9 @@ pub struct Journal {
 const QUEUE: usize = 16_384;
 /// Entries written per transaction at most.
 const BATCH: usize = 1024;
+/// How long the writer gathers entries before a transaction (unless a flush is waiting): under
+/// load that is one transaction per interval instead of one per handful of requests.
+const LINGER: Duration = Duration::from_millis(20);
 
 impl Journal {
     /// Starts the writer task; it ends when every `Journal` handle is dropped.
@@ -47,6 +52,20 @@ impl Journal {
 async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>) {
     let mut buf = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut buf, BATCH).await > 0 {
+        let deadline = tokio::time::Instant::now() + LINGER;
+        let mut seen = 0;
+        loop {
+            let flush_waiting = buf[seen..].iter().any(|m| matches!(m, Msg::Flush(_)));
+            seen = buf.len();
+            if flush_waiting || buf.len() >= BATCH {
+                break;
+            }
+            let room = BATCH - buf.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, room)).await {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
+        }
         let mut entries = Vec::with_capacity(buf.len());
         let mut flushes = Vec::new();
         for m in buf.drain(..) {

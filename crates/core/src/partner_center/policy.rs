@@ -30,7 +30,7 @@ impl Core {
         let mut tx = self.store.begin().await?;
         store::sandboxes::set_mfa_enforcement(&mut tx, sb.id, e).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         Ok(())
     }
 
@@ -42,7 +42,7 @@ impl Core {
             .ok_or_else(|| CoreError::not_found("tenant", tenant))?;
         store::world::set_tenant_mfa_exception(&mut tx, tenant, granted).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! Profile use-cases of the Partner Center API: the legal business profile, the organization
 //! profile and partner (MPN) profiles.
 
+use std::sync::Arc;
+
 use domain::profile::{LegalBusinessProfile, OrganizationProfile};
 use domain::vetting::{VettingStatus, VettingSubStatus, VettingVersion};
 use domain::world::Partner;
@@ -39,9 +41,19 @@ fn not_a_partner(tenant: TenantId) -> CoreError {
 }
 
 impl Core {
-    async fn own_partner(&self, who: &Principal) -> Result<(Partner, String)> {
-        self.store
-            .partner(who.tenant)
+    /// The tenant's partner record, read through the cache (`/v1`'s hottest read).
+    async fn partner_of(&self, tenant: TenantId) -> Result<Option<Arc<(Partner, String)>>> {
+        if let Some(hit) = self.partners.get(&tenant) {
+            return Ok(hit);
+        }
+        let generation = self.partners.generation();
+        let found = self.store.partner(tenant).await?.map(Arc::new);
+        self.partners.put(tenant, generation, found.clone());
+        Ok(found)
+    }
+
+    async fn own_partner(&self, who: &Principal) -> Result<Arc<(Partner, String)>> {
+        self.partner_of(who.tenant)
             .await?
             .ok_or_else(|| not_a_partner(who.tenant))
     }
@@ -49,7 +61,8 @@ impl Core {
     /// `vettingVersion` picks which verification the status comes from. A partner that a
     /// scenario declares is verified; the onboarding flow (registration) adds the ones in progress.
     pub async fn legal_business_profile(&self, who: &Principal, version: VettingVersion) -> Result<LegalProfileView> {
-        let (partner, etag) = self.own_partner(who).await?;
+        let found = self.own_partner(who).await?;
+        let (partner, etag) = &*found;
         // Until a verification of its own exists, a partner is as verified as its IDs are active.
         let verified = !partner.partner_ids.is_empty()
             && partner
@@ -63,8 +76,8 @@ impl Core {
             VettingVersion::LastFinalized => (VettingStatus::None, VettingSubStatus::None),
         };
         Ok(LegalProfileView {
-            profile: partner.legal_business_profile,
-            etag,
+            profile: partner.legal_business_profile.clone(),
+            etag: etag.clone(),
             vetting_status,
             vetting_sub_status,
         })
@@ -80,6 +93,7 @@ impl Core {
         let mut tx = self.store.begin().await?;
         store::profiles::update_legal_profile(&mut tx, who.tenant, &profile).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
         self.legal_business_profile(who, VettingVersion::Current).await
     }
 
@@ -92,17 +106,17 @@ impl Core {
         let (profile, etag) = match self.store.organization_profile(who.tenant).await? {
             Some((p, e)) => (p, Some(e)),
             None => {
-                let partner = self.store.partner(who.tenant).await?;
+                let partner = self.partner_of(who.tenant).await?;
                 let name = partner
                     .as_ref()
-                    .map(|(p, _)| p.legal_business_profile.company_name.clone())
+                    .map(|found| found.0.legal_business_profile.company_name.clone())
                     .unwrap_or_else(|| tenant.display_name.clone());
                 let email = match &partner {
-                    Some((p, _)) => p.legal_business_profile.primary_contact.email.clone(),
+                    Some(found) => found.0.legal_business_profile.primary_contact.email.clone(),
                     None => self.first_global_admin_upn(who.sandbox, who.tenant).await?,
                 };
                 let mut p = OrganizationProfile::default_for(&name, &tenant.country, &email);
-                p.default_address = partner.map(|(p, _)| p.legal_business_profile.address);
+                p.default_address = partner.map(|found| found.0.legal_business_profile.address.clone());
                 (p, None)
             }
         };
@@ -134,28 +148,30 @@ impl Core {
         let mut tx = self.store.begin().await?;
         store::profiles::put_organization_profile(&mut tx, who.sandbox, who.tenant, &profile).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
         self.organization_profile(who).await
     }
 
     /// The caller's own MPN profile (its PartnerGlobal ID), or any partner's in the sandbox by ID.
     pub async fn mpn_profile(&self, who: &Principal, mpn_id: Option<&str>) -> Result<MpnView> {
         let Some(raw) = mpn_id else {
-            let (partner, _) = self.own_partner(who).await?;
+            let found = self.own_partner(who).await?;
+            let partner = &found.0;
             let id = partner
                 .global_id()
                 .map(|g| g.partner_id)
                 .ok_or_else(|| not_a_partner(who.tenant))?;
             return Ok(MpnView {
-                partner_name: partner.legal_business_profile.company_name,
+                partner_name: partner.legal_business_profile.company_name.clone(),
                 mpn_id: id,
             });
         };
         let unknown = || CoreError::not_found("partner_id", raw.trim());
         let id: PartnerId = raw.parse().map_err(|_| unknown())?;
         let (tenant, _) = self.store.partner_id(who.sandbox, id).await?.ok_or_else(unknown)?;
-        let (partner, _) = self.store.partner(tenant).await?.ok_or_else(unknown)?;
+        let found = self.partner_of(tenant).await?.ok_or_else(unknown)?;
         Ok(MpnView {
-            partner_name: partner.legal_business_profile.company_name,
+            partner_name: found.0.legal_business_profile.company_name.clone(),
             mpn_id: id,
         })
     }

@@ -79,7 +79,7 @@ impl Core {
             let mut tx = self.store.begin().await?;
             store::world::set_roles(&mut tx, user.id, &roles).await?;
             tx.commit().await.map_err(store::StoreError::from)?;
-            self.pc_tokens.invalidate();
+            self.changed();
         }
         Ok(RoleMember {
             user: User { roles, ..user },
@@ -119,7 +119,7 @@ impl Core {
         let mut tx = self.store.begin().await?;
         store::world::set_roles(&mut tx, user.id, &roles).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.pc_tokens.invalidate();
+        self.changed();
         Ok(())
     }
 
