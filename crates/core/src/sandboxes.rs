@@ -99,12 +99,7 @@ impl Core {
             mfa_enforcement: minted.world.mfa_enforcement,
         };
         let mut tx = self.store.begin().await?;
-        if self.store.sandbox(&sandbox.name).await?.is_some() {
-            return Err(CoreError::conflict(
-                "name",
-                format!("a sandbox named '{}' already exists", sandbox.name),
-            ));
-        }
+        // The name's unique index refuses a taken name inside the transaction.
         store::sandboxes::insert(&mut tx, &sandbox, &minted.world, &minted.stated)
             .await
             .map_err(|e| match e {
