@@ -7,6 +7,7 @@ pub mod entra;
 pub mod health;
 pub mod openapi;
 pub mod partner_center;
+pub mod portal;
 pub mod server;
 pub mod settings;
 pub mod tls;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .merge(control::router(&state))
         .merge(entra::router())
         .merge(partner_center::router(&state))
+        .merge(portal::router())
         .merge(openapi::router())
         .layer(axum::middleware::from_fn(context::request_context))
         .with_state(state)

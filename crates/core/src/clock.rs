@@ -32,6 +32,8 @@ impl Core {
         };
         let offset = (target - real).num_milliseconds();
         store::sandboxes::set_clock_offset(&mut tx, sb.id, offset).await?;
+        // Reviews and link expiries that fall due by the new time happen now.
+        self.settle_partners(&mut tx, &sb, target).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         self.changed();
         Ok(target)

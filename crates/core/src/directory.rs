@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
+use domain::program::{ProgramRecord, ProgramStatus};
 use domain::scenario::{self, AppPlan, ScenarioPlan, TenantPlan, TenantSpec, UserPlan, UserSpec};
 use domain::world::{App, Tenant, User, World};
 use domain::{AppId, MfaState, PartnerId, TenantId, UserId};
@@ -81,6 +82,16 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tena
             legal_business_profile: p.legal_business_profile.clone(),
             website: p.website.clone(),
             partner_ids: Vec::new(),
+            programs: p
+                .programs
+                .iter()
+                .map(|&program| ProgramRecord {
+                    program,
+                    status: ProgramStatus::Active,
+                })
+                .collect(),
+            verification: None,
+            last_finalized: None,
         };
         for id in partner_ids {
             // Two fresh draws may still coincide with each other.
@@ -142,6 +153,8 @@ fn mint_app(random: &dyn Random, tenant: TenantId, plan: &AppPlan, out: &mut Min
 pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan) -> Minted {
     let mut out = Minted::default();
     out.world.mfa_enforcement = plan.mfa_enforcement;
+    out.world.registry = plan.registry.clone();
+    out.world.review_business_days = plan.review_business_days;
     let tenant_ids: Vec<TenantId> = plan
         .tenants
         .iter()

@@ -16,6 +16,9 @@ pub enum CoreError {
     /// The request conflicts with existing state (a taken name, domain or UPN).
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// An action the portal refuses, with its message (ja-JP and en-US).
+    #[error(transparent)]
+    Refused(#[from] domain::message::Refusal),
     #[error(transparent)]
     Store(StoreError),
 }

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod directory;
 pub mod entra;
 pub mod error;
+pub mod onboarding;
 pub mod partner_center;
 pub mod sandboxes;
 pub mod scenarios;

@@ -10,6 +10,7 @@ use domain::scenario::{self, ScenarioSpec};
 const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../../scenarios/default.yaml")),
     ("empty", include_str!("../../../scenarios/empty.yaml")),
+    ("onboarding", include_str!("../../../scenarios/onboarding.yaml")),
 ];
 
 #[derive(Debug, Clone)]

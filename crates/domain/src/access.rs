@@ -46,7 +46,7 @@ pub struct Access {
 }
 
 const ANY_ROLE: &[Role] = &Role::ALL;
-const LEGAL_EDITORS: &[Role] = &[Role::GlobalAdmin, Role::AccountAdmin];
+pub const LEGAL_EDITORS: &[Role] = &[Role::GlobalAdmin, Role::AccountAdmin];
 const ROLE_READERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin, Role::AccountAdmin];
 const ROLE_WRITERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin];
 const SECURITY_REPORTS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];

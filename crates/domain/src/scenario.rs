@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::profile::{Address, Contact, LegalBusinessProfile};
+use crate::program::Program;
+use crate::registry::RegistryEntry;
 use crate::world::MfaEnforcement;
 use crate::{names, FieldError, MfaState, Role};
 
@@ -25,6 +27,47 @@ pub struct ScenarioSpec {
     /// Whether the Partner Center API refuses App+User tokens without MFA (default `enforced`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_enforcement: Option<MfaEnforcement>,
+    /// Companies in the sandbox's mock public registry (declared partners are added to it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registry: Vec<RegistrySpec>,
+    /// Business days a verification document review takes (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_business_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistrySpec {
+    pub company_name: String,
+    pub address: Address,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+}
+
+/// The longest document review a sandbox may declare.
+pub const MAX_REVIEW_BUSINESS_DAYS: u32 = 60;
+
+/// Validates a registry entry as `POST .../registry` would.
+pub fn plan_registry_entry(spec: &RegistrySpec) -> Result<RegistryEntry, FieldError> {
+    Ok(RegistryEntry {
+        company_name: crate::profile::text("companyName", &spec.company_name, 1, 200)?,
+        address: spec.address.validated().map_err(|e| e.within("address"))?,
+        registration_number: spec
+            .registration_number
+            .as_deref()
+            .map(|n| crate::profile::text("registrationNumber", n, 1, 50))
+            .transpose()?,
+    })
+}
+
+pub fn review_business_days(field: &str, n: u32) -> Result<u32, FieldError> {
+    if n > MAX_REVIEW_BUSINESS_DAYS {
+        return Err(FieldError::new(
+            field,
+            format!("at most {MAX_REVIEW_BUSINESS_DAYS} business days"),
+        ));
+    }
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -59,6 +102,10 @@ pub struct PartnerSpec {
     pub website: Option<String>,
     pub address: Address,
     pub primary_contact: Contact,
+    /// Programs besides the AI Cloud Partner Program (always active for a declared partner),
+    /// e.g. `csp-indirect-provider`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<Program>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -104,6 +151,8 @@ pub struct ScenarioPlan {
     pub tenants: Vec<TenantPlan>,
     pub apps: Vec<AppPlan>,
     pub mfa_enforcement: MfaEnforcement,
+    pub registry: Vec<RegistryEntry>,
+    pub review_business_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +170,8 @@ pub struct TenantPlan {
 pub struct PartnerPlan {
     pub legal_business_profile: LegalBusinessProfile,
     pub website: Option<String>,
+    /// Every program the partner is active in.
+    pub programs: Vec<Program>,
 }
 
 impl TenantPlan {
@@ -255,9 +306,16 @@ pub fn plan_partner(spec: &PartnerSpec, tenant_name: &str) -> Result<PartnerPlan
         .as_deref()
         .map(|w| crate::profile::text("website", w, 1, 2048))
         .transpose()?;
+    let mut programs = vec![Program::AiCloudPartnerProgram];
+    for p in &spec.programs {
+        if !programs.contains(p) {
+            programs.push(*p);
+        }
+    }
     Ok(PartnerPlan {
         legal_business_profile: profile.validated()?,
         website,
+        programs,
     })
 }
 
@@ -344,10 +402,35 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         };
         apps.push(plan_app(a, tenant_index).map_err(|e| e.within(&format!("apps[{i}]")))?);
     }
+    let mut registry = spec
+        .registry
+        .iter()
+        .enumerate()
+        .map(|(i, r)| plan_registry_entry(r).map_err(|e| e.within(&format!("registry[{i}]"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A declared partner is verified, so the registry knows it as it registered.
+    for p in tenants.iter().filter_map(|t| t.partner.as_ref()) {
+        let profile = &p.legal_business_profile;
+        if crate::registry::lookup(&profile.company_name, &profile.address, &registry) != crate::registry::Lookup::Match
+        {
+            registry.push(RegistryEntry {
+                company_name: profile.company_name.clone(),
+                address: profile.address.clone(),
+                registration_number: None,
+            });
+        }
+    }
+    let review_business_days = review_business_days(
+        "reviewBusinessDays",
+        spec.review_business_days
+            .unwrap_or(crate::verification::DEFAULT_REVIEW_BUSINESS_DAYS),
+    )?;
     Ok(ScenarioPlan {
         tenants,
         apps,
         mfa_enforcement: spec.mfa_enforcement.unwrap_or_default(),
+        registry,
+        review_business_days,
     })
 }
 

@@ -6,7 +6,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use crate::profile::LegalBusinessProfile;
+use crate::program::{Program, ProgramRecord, ProgramStatus};
+use crate::registry::RegistryEntry;
+use crate::verification::Verification;
+use crate::vetting::{VettingStatus, VettingSubStatus, VettingVersion};
 use crate::{AppId, MfaState, Role, SandboxId, TenantId, UserId};
 
 /// Whether a sandbox's Partner Center API refuses App+User tokens without MFA. The real service
@@ -47,6 +52,9 @@ pub struct Sandbox {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub mfa_enforcement: MfaEnforcement,
+    /// Business days a document review takes.
+    #[serde(default = "default_review_days")]
+    pub review_business_days: u32,
 }
 
 impl Sandbox {
@@ -102,7 +110,8 @@ pub struct App {
     pub secret_hash: Option<String>,
 }
 
-/// A tenant registered as a Microsoft partner: its legal business profile.
+/// A tenant registered as a Microsoft partner: its legal business profile, partner IDs, programs
+/// and verification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Partner {
@@ -112,19 +121,84 @@ pub struct Partner {
     pub website: Option<String>,
     /// One PartnerGlobal and one PartnerLocation ID.
     #[serde(default)]
-    pub partner_ids: Vec<crate::partner_id::PartnerIdRecord>,
+    pub partner_ids: Vec<PartnerIdRecord>,
+    #[serde(default)]
+    pub programs: Vec<ProgramRecord>,
+    /// The verification in progress or last run. `None` for a partner a scenario declared
+    /// verified: its IDs say whether it is.
+    #[serde(default)]
+    pub verification: Option<Verification>,
+    /// The last verification that finished (authorized or rejected), as it finished.
+    #[serde(default)]
+    pub last_finalized: Option<Verification>,
 }
 
 impl Partner {
-    pub fn global_id(&self) -> Option<&crate::partner_id::PartnerIdRecord> {
-        self.partner_ids
-            .iter()
-            .find(|p| p.kind == crate::partner_id::PartnerIdKind::PartnerGlobal)
+    pub fn global_id(&self) -> Option<&PartnerIdRecord> {
+        self.partner_ids.iter().find(|p| p.kind == PartnerIdKind::PartnerGlobal)
+    }
+
+    /// A partner a scenario declared verified (no verification of its own).
+    fn declared_verified(&self) -> bool {
+        !self.partner_ids.is_empty() && self.partner_ids.iter().all(|p| p.status == PartnerIdStatus::Active)
+    }
+
+    /// `vettingStatus` and `vettingSubStatus` as `GET /v1/profiles/legalbusiness` shows them.
+    pub fn vetting(&self, version: VettingVersion) -> (VettingStatus, VettingSubStatus) {
+        let of = |v: &Verification| (v.status(), v.sub_status());
+        let declared = self
+            .declared_verified()
+            .then_some((VettingStatus::Authorized, VettingSubStatus::None));
+        match version {
+            VettingVersion::None => (VettingStatus::None, VettingSubStatus::None),
+            VettingVersion::Current => self
+                .verification
+                .as_ref()
+                .map(of)
+                .or(declared)
+                .unwrap_or((VettingStatus::Pending, VettingSubStatus::Entry)),
+            VettingVersion::LastFinalized => self
+                .last_finalized
+                .as_ref()
+                .map(of)
+                .or(declared)
+                .unwrap_or((VettingStatus::None, VettingSubStatus::None)),
+        }
+    }
+
+    /// Replaces the verification with its next state. When it finishes, it becomes the last
+    /// finalized one; when it is authorized, the partner IDs and the AI Cloud Partner Program
+    /// become active (and stay so through later re-verifications).
+    pub fn record(&mut self, v: Verification) {
+        let before = self.verification.as_ref().map(|v| (v.version, v.status()));
+        let after = v.status();
+        let finished = matches!(after, VettingStatus::Authorized | VettingStatus::Rejected);
+        if finished && before != Some((v.version, after)) {
+            self.last_finalized = Some(v.clone());
+        }
+        if after == VettingStatus::Authorized {
+            for id in &mut self.partner_ids {
+                id.status = PartnerIdStatus::Active;
+            }
+            self.set_program(Program::AiCloudPartnerProgram, ProgramStatus::Active);
+        }
+        self.verification = Some(v);
+    }
+
+    pub fn program(&self, p: Program) -> Option<ProgramStatus> {
+        self.programs.iter().find(|r| r.program == p).map(|r| r.status)
+    }
+
+    pub fn set_program(&mut self, program: Program, status: ProgramStatus) {
+        match self.programs.iter_mut().find(|r| r.program == program) {
+            Some(r) => r.status = status,
+            None => self.programs.push(ProgramRecord { program, status }),
+        }
     }
 }
 
 /// Everything a scenario puts into a sandbox.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct World {
     pub tenants: Vec<Tenant>,
@@ -134,4 +208,124 @@ pub struct World {
     pub partners: Vec<Partner>,
     #[serde(default)]
     pub mfa_enforcement: MfaEnforcement,
+    /// The sandbox's mock public company registry.
+    #[serde(default)]
+    pub registry: Vec<RegistryEntry>,
+    /// Business days a document review takes.
+    #[serde(default = "default_review_days")]
+    pub review_business_days: u32,
+}
+
+fn default_review_days() -> u32 {
+    crate::verification::DEFAULT_REVIEW_BUSINESS_DAYS
+}
+
+impl Default for World {
+    fn default() -> World {
+        World {
+            tenants: Vec::new(),
+            users: Vec::new(),
+            apps: Vec::new(),
+            partners: Vec::new(),
+            mfa_enforcement: MfaEnforcement::default(),
+            registry: Vec::new(),
+            review_business_days: default_review_days(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::partner_id::PartnerId;
+    use crate::verification::{Check, CheckState, Subject};
+
+    fn partner() -> Partner {
+        Partner {
+            tenant_id: TenantId(uuid::Uuid::nil()),
+            legal_business_profile: LegalBusinessProfile {
+                company_name: "Fabrikam".into(),
+                primary_contact: crate::profile::Contact {
+                    email: "a@fabrikam.co.jp".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            website: Some("https://fabrikam.co.jp".into()),
+            partner_ids: [PartnerIdKind::PartnerGlobal, PartnerIdKind::PartnerLocation]
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| PartnerIdRecord {
+                    partner_id: PartnerId::from_random(i as u32),
+                    kind,
+                    country: "JP".into(),
+                    status: PartnerIdStatus::Inactive,
+                })
+                .collect(),
+            programs: vec![ProgramRecord {
+                program: Program::AiCloudPartnerProgram,
+                status: ProgramStatus::Pending,
+            }],
+            verification: None,
+            last_finalized: None,
+        }
+    }
+
+    #[test]
+    fn authorization_activates_ids_and_program_and_is_the_last_finalized() {
+        let mut p = partner();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let v = Verification::start(
+            1,
+            &Subject {
+                profile: &p.legal_business_profile,
+                website: p.website.as_deref(),
+                verified_domains: &[],
+                registry: &[],
+            },
+            None,
+            now,
+            "t".into(),
+        );
+        p.record(v.clone());
+        assert_eq!(p.vetting(VettingVersion::Current).0, VettingStatus::Rejected);
+        assert_eq!(p.vetting(VettingVersion::LastFinalized).0, VettingStatus::Rejected);
+        assert!(p.partner_ids.iter().all(|i| i.status == PartnerIdStatus::Inactive));
+
+        let mut fixed = v;
+        fixed.decide(Check::Company, CheckState::Approved, None, now).unwrap();
+        p.record(fixed.clone());
+        assert_eq!(
+            p.vetting(VettingVersion::Current),
+            (VettingStatus::Pending, VettingSubStatus::EmailOwnership)
+        );
+        assert_eq!(p.vetting(VettingVersion::LastFinalized).0, VettingStatus::Rejected);
+        fixed.follow_link("t", now);
+        p.record(fixed);
+        assert_eq!(p.vetting(VettingVersion::Current).0, VettingStatus::Authorized);
+        assert_eq!(p.vetting(VettingVersion::LastFinalized).0, VettingStatus::Authorized);
+        assert!(p.partner_ids.iter().all(|i| i.status == PartnerIdStatus::Active));
+        assert_eq!(p.program(Program::AiCloudPartnerProgram), Some(ProgramStatus::Active));
+        assert_eq!(
+            p.vetting(VettingVersion::None),
+            (VettingStatus::None, VettingSubStatus::None)
+        );
+    }
+
+    #[test]
+    fn a_declared_partner_is_as_verified_as_its_ids() {
+        let mut p = partner();
+        assert_eq!(
+            p.vetting(VettingVersion::Current),
+            (VettingStatus::Pending, VettingSubStatus::Entry)
+        );
+        assert_eq!(p.vetting(VettingVersion::LastFinalized).0, VettingStatus::None);
+        for id in &mut p.partner_ids {
+            id.status = PartnerIdStatus::Active;
+        }
+        assert_eq!(p.vetting(VettingVersion::Current).0, VettingStatus::Authorized);
+        assert_eq!(p.vetting(VettingVersion::LastFinalized).0, VettingStatus::Authorized);
+    }
 }

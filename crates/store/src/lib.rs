@@ -7,6 +7,7 @@
 pub mod journal;
 pub mod keys;
 pub mod oauth;
+pub mod onboarding;
 pub mod profiles;
 pub mod sandboxes;
 pub mod world;

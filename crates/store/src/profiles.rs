@@ -4,7 +4,8 @@
 use std::hash::{Hash, Hasher};
 
 use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
-use domain::profile::{LegalBusinessProfile, OrganizationProfile};
+use domain::profile::OrganizationProfile;
+use domain::verification::Verification;
 use domain::world::Partner;
 use domain::{PartnerId, SandboxId, TenantId};
 use sqlx::{Row, SqlitePool};
@@ -42,49 +43,101 @@ fn id_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(TenantId, PartnerIdRecord
     ))
 }
 
-async fn partner_ids_of(pool: &SqlitePool, column: &str, value: &str) -> Result<Vec<(TenantId, PartnerIdRecord)>> {
-    let rows = sqlx::query(&format!(
-        "SELECT tenant_id, partner_id, kind, country, status FROM partner_ids WHERE {column} = ? ORDER BY rowid"
+/// The columns of a partner row, its partner IDs aggregated as JSON (one query per read).
+const PARTNER_SELECT: &str = "SELECT p.tenant_id, p.legal_profile, p.website, p.etag, p.programs, p.verification, p.last_finalized, \
+     (SELECT json_group_array(json_object('partnerId', i.partner_id, 'type', i.kind, 'country', i.country, 'status', i.status)) \
+      FROM (SELECT * FROM partner_ids WHERE tenant_id = p.tenant_id ORDER BY rowid) i) AS ids \
+     FROM partners p";
+
+fn partner_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(Partner, String)> {
+    let tid: String = r.get("tenant_id");
+    let opt = |col: &str| -> Result<Option<Verification>> {
+        r.get::<Option<String>, _>(col).map(|s| from_json(col, &s)).transpose()
+    };
+    Ok((
+        Partner {
+            tenant_id: tid.parse().map_err(|_| corrupt(format!("tenant id {tid}")))?,
+            legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
+            website: r.get("website"),
+            partner_ids: from_json("partner ids", r.get("ids"))?,
+            programs: from_json("programs", r.get("programs"))?,
+            verification: opt("verification")?,
+            last_finalized: opt("last_finalized")?,
+        },
+        r.get("etag"),
     ))
-    .bind(value)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(id_from_row).collect()
 }
 
 pub(crate) async fn partners(pool: &SqlitePool, sandbox: &str) -> Result<Vec<Partner>> {
-    let ids = partner_ids_of(pool, "sandbox_id", sandbox).await?;
-    let rows = sqlx::query(
-        "SELECT p.tenant_id, p.legal_profile, p.website FROM partners p JOIN tenants t ON t.id = p.tenant_id WHERE p.sandbox_id = ? ORDER BY t.seq",
-    )
+    let rows = sqlx::query(&format!(
+        "{PARTNER_SELECT} JOIN tenants t ON t.id = p.tenant_id WHERE p.sandbox_id = ? ORDER BY t.seq"
+    ))
     .bind(sandbox)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let tid: String = r.get("tenant_id");
-            Ok(Partner {
-                tenant_id: tid.parse().map_err(|_| corrupt(format!("tenant id {tid}")))?,
-                legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
-                website: r.get("website"),
-                partner_ids: ids
-                    .iter()
-                    .filter(|(t, _)| t.to_string() == tid)
-                    .map(|(_, p)| p.clone())
-                    .collect(),
-            })
-        })
-        .collect()
+    rows.iter().map(|r| partner_from_row(r).map(|(p, _)| p)).collect()
+}
+
+/// A partner read inside a write transaction (a use-case decides on the latest state).
+pub async fn partner_for_update(tx: &mut Tx, tenant: TenantId) -> Result<Option<(Partner, String)>> {
+    let row = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.tenant_id = ?"))
+        .bind(tenant.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(partner_from_row).transpose()
+}
+
+/// Every partner of a sandbox inside a write transaction.
+pub async fn partners_for_update(tx: &mut Tx, sandbox: SandboxId) -> Result<Vec<Partner>> {
+    let rows = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.sandbox_id = ?"))
+        .bind(sandbox.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(|r| partner_from_row(r).map(|(p, _)| p)).collect()
+}
+
+/// Writes back a partner's profile, programs, verification and partner ID statuses; returns the
+/// legal profile's etag.
+pub async fn save_partner(tx: &mut Tx, p: &Partner) -> Result<String> {
+    let legal = to_json(&p.legal_business_profile)?;
+    let etag = etag_of(&legal);
+    sqlx::query(
+        "UPDATE partners SET legal_profile = ?, website = ?, etag = ?, programs = ?, verification = ?, last_finalized = ? WHERE tenant_id = ?",
+    )
+    .bind(&legal)
+    .bind(&p.website)
+    .bind(&etag)
+    .bind(to_json(&p.programs)?)
+    .bind(p.verification.as_ref().map(to_json).transpose()?)
+    .bind(p.last_finalized.as_ref().map(to_json).transpose()?)
+    .bind(p.tenant_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    for id in &p.partner_ids {
+        sqlx::query("UPDATE partner_ids SET status = ? WHERE tenant_id = ? AND partner_id = ?")
+            .bind(id.status.as_str())
+            .bind(p.tenant_id.to_string())
+            .bind(id.partner_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(etag)
 }
 
 pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Result<()> {
     let legal = to_json(&p.legal_business_profile)?;
-    sqlx::query("INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query(
+        "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
         .bind(p.tenant_id.to_string())
         .bind(sandbox.to_string())
         .bind(&legal)
         .bind(&p.website)
         .bind(etag_of(&legal))
+        .bind(to_json(&p.programs)?)
+        .bind(p.verification.as_ref().map(to_json).transpose()?)
+        .bind(p.last_finalized.as_ref().map(to_json).transpose()?)
         .execute(&mut **tx)
         .await
         .map_err(map_write_err)?;
@@ -113,19 +166,6 @@ pub async fn partner_id_taken(tx: &mut Tx, sandbox: SandboxId, id: PartnerId) ->
     Ok(n > 0)
 }
 
-/// Replaces a partner's legal business profile; returns the new etag.
-pub async fn update_legal_profile(tx: &mut Tx, tenant: TenantId, profile: &LegalBusinessProfile) -> Result<String> {
-    let legal = to_json(profile)?;
-    let etag = etag_of(&legal);
-    sqlx::query("UPDATE partners SET legal_profile = ?, etag = ? WHERE tenant_id = ?")
-        .bind(&legal)
-        .bind(&etag)
-        .bind(tenant.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(etag)
-}
-
 /// Stores an edited organization profile; returns its etag.
 pub async fn put_organization_profile(
     tx: &mut Tx,
@@ -152,25 +192,11 @@ impl Store {
     /// A tenant's partner record and its etag; none when the tenant is not a registered partner.
     /// One query: this is on the hot path of `GET /v1/profiles/legalbusiness`.
     pub async fn partner(&self, tenant: TenantId) -> Result<Option<(Partner, String)>> {
-        let row = sqlx::query(
-            "SELECT p.legal_profile, p.website, p.etag, \
-             (SELECT json_group_array(json_object('partnerId', i.partner_id, 'type', i.kind, 'country', i.country, 'status', i.status)) \
-              FROM (SELECT * FROM partner_ids WHERE tenant_id = p.tenant_id ORDER BY rowid) i) AS ids \
-             FROM partners p WHERE p.tenant_id = ?",
-        )
-        .bind(tenant.to_string())
-        .fetch_optional(self.reader())
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        Ok(Some((
-            Partner {
-                tenant_id: tenant,
-                legal_business_profile: from_json("legal profile", r.get("legal_profile"))?,
-                website: r.get("website"),
-                partner_ids: from_json("partner ids", r.get("ids"))?,
-            },
-            r.get("etag"),
-        )))
+        let row = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.tenant_id = ?"))
+            .bind(tenant.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(partner_from_row).transpose()
     }
 
     /// A partner ID of the sandbox, with the tenant it belongs to.

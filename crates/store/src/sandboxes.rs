@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::{corrupt, map_write_err, Result, Store, Tx};
 
-const COLUMNS: &str = "id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement";
+const COLUMNS: &str = "id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days";
 
 fn from_row(r: &SqliteRow) -> Result<Sandbox> {
     let id: String = r.get("id");
@@ -26,6 +26,8 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
         created_at: DateTime::parse_from_rfc3339(&created)
             .map_err(|_| corrupt(format!("created_at {created}")))?
             .with_timezone(&Utc),
+        review_business_days: u32::try_from(r.get::<i64, _>("review_business_days"))
+            .map_err(|_| corrupt("review_business_days"))?,
     })
 }
 
@@ -112,6 +114,15 @@ pub async fn set_clock_offset(tx: &mut Tx, id: SandboxId, offset_ms: i64) -> Res
 pub async fn set_mfa_enforcement(tx: &mut Tx, id: SandboxId, e: MfaEnforcement) -> Result<()> {
     sqlx::query("UPDATE sandboxes SET mfa_enforcement = ? WHERE id = ?")
         .bind(e.as_str())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_review_business_days(tx: &mut Tx, id: SandboxId, days: u32) -> Result<()> {
+    sqlx::query("UPDATE sandboxes SET review_business_days = ? WHERE id = ?")
+        .bind(i64::from(days))
         .bind(id.to_string())
         .execute(&mut **tx)
         .await?;

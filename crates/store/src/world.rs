@@ -86,10 +86,13 @@ impl Store {
             .map(app_from_row)
             .collect::<Result<_>>()?;
         let partners = crate::profiles::partners(self.reader(), &sid).await?;
-        let enforcement: Option<String> = sqlx::query_scalar("SELECT mfa_enforcement FROM sandboxes WHERE id = ?")
+        let settings = sqlx::query("SELECT mfa_enforcement, review_business_days FROM sandboxes WHERE id = ?")
             .bind(&sid)
             .fetch_optional(self.reader())
             .await?;
+        let enforcement: Option<String> = settings.as_ref().map(|r| r.get("mfa_enforcement"));
+        let review_days: Option<i64> = settings.as_ref().map(|r| r.get("review_business_days"));
+        let registry = self.registry(sandbox).await?;
         Ok(World {
             tenants,
             users,
@@ -99,6 +102,10 @@ impl Store {
                 .as_deref()
                 .and_then(domain::world::MfaEnforcement::parse)
                 .unwrap_or_default(),
+            registry,
+            review_business_days: review_days
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or(domain::verification::DEFAULT_REVIEW_BUSINESS_DAYS),
         })
     }
 
@@ -321,13 +328,21 @@ pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<
     for p in &w.partners {
         crate::profiles::insert_partner(tx, sandbox, p).await?;
     }
-    crate::sandboxes::set_mfa_enforcement(tx, sandbox, w.mfa_enforcement).await?;
+    for e in &w.registry {
+        crate::onboarding::insert_registry_entry(tx, sandbox, e).await?;
+    }
+    sqlx::query("UPDATE sandboxes SET mfa_enforcement = ?, review_business_days = ? WHERE id = ?")
+        .bind(w.mfa_enforcement.as_str())
+        .bind(i64::from(w.review_business_days))
+        .bind(sandbox.to_string())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and its journal.
 pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    for table in ["api_journal", "tenants"] {
+    for table in ["api_journal", "registry", "mailbox", "tenants"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE sandbox_id = ?"))
             .bind(sandbox.to_string())
             .execute(&mut **tx)

@@ -17,6 +17,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The portal's own words for a refused action, in both languages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Box<domain::message::Text>>,
 }
 
 impl Problem {
@@ -27,6 +30,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error"),
             detail: detail.into(),
             field: None,
+            messages: None,
         }
     }
 
@@ -70,6 +74,19 @@ impl From<CoreError> for Problem {
             CoreError::Invalid(f) => Problem::invalid(f.field.clone(), f.to_string()),
             CoreError::Conflict { field, message } => {
                 Problem::new(StatusCode::CONFLICT, "Conflict", message).with_field(field)
+            }
+            CoreError::Refused(r) => {
+                use domain::message::RefusalKind;
+                let status = match r.kind {
+                    RefusalKind::Invalid => StatusCode::BAD_REQUEST,
+                    RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+                    RefusalKind::NotFound => StatusCode::NOT_FOUND,
+                    RefusalKind::Conflict => StatusCode::CONFLICT,
+                };
+                let mut p = Problem::new(status, r.code, r.text.en.clone());
+                p.field = r.field;
+                p.messages = Some(Box::new(r.text));
+                p
             }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");

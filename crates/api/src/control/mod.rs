@@ -3,6 +3,7 @@
 
 mod error;
 mod extract;
+mod onboarding;
 mod partner_center;
 mod sandboxes;
 mod views;
@@ -35,6 +36,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sandbox/v1/sandboxes/{sid}/tokens", post(partner_center::mint_token))
         .route("/sandbox/v1/sandboxes/{sid}/requests", get(partner_center::requests))
         .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
+        .route("/sandbox/v1/sandboxes/{sid}/actions/{action}", post(onboarding::action))
+        .route("/sandbox/v1/sandboxes/{sid}/mailbox", get(onboarding::mailbox))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/registry",
+            get(onboarding::registry).post(onboarding::add_registry),
+        )
         .route("/sandbox/v1/sandboxes/{sid}/tenants", post(sandboxes::add_tenant))
         .route(
             "/sandbox/v1/sandboxes/{sid}/tenants/{tid}/users",

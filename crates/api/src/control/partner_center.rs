@@ -19,9 +19,10 @@ use crate::AppState;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SandboxPatch {
     mfa_enforcement: Option<String>,
+    review_business_days: Option<u32>,
 }
 
-/// `PATCH /sandbox/v1/sandboxes/{sid}`: `{"mfaEnforcement": "enforced" | "off"}`.
+/// `PATCH /sandbox/v1/sandboxes/{sid}`: `{"mfaEnforcement": "enforced" | "off", "reviewBusinessDays": n}`.
 pub async fn patch_sandbox(
     State(s): State<AppState>,
     Path(sid): Path<String>,
@@ -35,6 +36,9 @@ pub async fn patch_sandbox(
             )
         })?;
         s.core.set_mfa_enforcement(&sid, e).await?;
+    }
+    if let Some(days) = body.review_business_days {
+        s.core.set_review_business_days(&sid, days).await?;
     }
     let state = s.core.sandbox_state(&sid).await?;
     Ok(Json(views::sandbox(&state, &s.urls)))

@@ -1,6 +1,9 @@
 //! The control plane's wire shapes (DESIGN.md's public contract), built from domain records.
 
 use chrono::SecondsFormat;
+use domain::message::Text;
+use domain::verification::{Check, CheckState, Verification};
+use domain::vetting::VettingVersion;
 use domain::world::{App, Partner, Tenant, User};
 use pcsandbox_core::directory::Secrets;
 use pcsandbox_core::sandboxes::SandboxState;
@@ -22,6 +25,8 @@ pub struct SandboxView {
     pub partner_center_url: String,
     /// `enforced` or `off`: whether `/v1` refuses App+User tokens without MFA.
     pub mfa_enforcement: &'static str,
+    /// Business days a verification document review takes.
+    pub review_business_days: u32,
     pub tenants: Vec<TenantView>,
     pub apps: Vec<AppView>,
 }
@@ -43,17 +48,168 @@ pub struct TenantView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerView {
+    pub tenant_id: String,
     pub company_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     pub partner_ids: Vec<domain::partner_id::PartnerIdRecord>,
+    pub programs: Vec<ProgramView>,
+    pub verification: VerificationView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramView {
+    pub program: &'static str,
+    pub status: &'static str,
+    pub label: Text,
+    pub status_label: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationView {
+    /// `pending`, `authorized` or `rejected` (the legal profile's `vettingStatus`).
+    pub status: &'static str,
+    pub label: Text,
+    /// The legal profile's `vettingSubStatus`: the step it waits on or stopped at.
+    pub vetting_sub_status: &'static str,
+    /// 1 for the first verification, +1 for each profile update; 0 for a partner declared verified.
+    pub version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    pub checks: ChecksView,
+    /// The last verification that finished, when it differs from this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_finalized: Option<FinalizedView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FinalizedView {
+    pub version: u32,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecksView {
+    pub email_ownership: CheckView,
+    pub employment: CheckView,
+    pub company: CheckView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    /// `pending`, `approved` or `rejected`.
+    pub state: &'static str,
+    /// 保留中 / 承認済み / 拒否 and their English.
+    pub label: Text,
+    pub name: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonView>,
+    /// While a document is in review: when the review finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_due: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<domain::verification::Document>,
+    /// Email ownership only: where the current link went and until when it works.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_sent_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub code: &'static str,
+    #[serde(flatten)]
+    pub text: Text,
+}
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn check_view(v: Option<&Verification>, c: Check) -> CheckView {
+    let Some(v) = v else {
+        return CheckView {
+            state: CheckState::Approved.wire(),
+            label: CheckState::Approved.label(),
+            name: c.label(),
+            reason: None,
+            review_due: None,
+            documents: Vec::new(),
+            link_sent_to: None,
+            link_expires_at: None,
+        };
+    };
+    let r = v.check(c);
+    let link = (c == Check::EmailOwnership).then_some(v.link_to_send()).flatten();
+    CheckView {
+        state: r.state.wire(),
+        label: r.state.label(),
+        name: c.label(),
+        reason: r.reason.as_ref().map(|x| ReasonView {
+            code: x.code(),
+            text: x.text(),
+        }),
+        review_due: r.review_due.map(time),
+        documents: r.documents.clone(),
+        link_sent_to: link.map(|l| l.to.clone()),
+        link_expires_at: link.map(|l| time(l.expires_at)),
+    }
+}
+
+pub fn verification(p: &Partner) -> VerificationView {
+    let v = p.verification.as_ref();
+    let (status, sub) = p.vetting(VettingVersion::Current);
+    VerificationView {
+        status: status.wire(),
+        label: domain::verification::status_label(status),
+        vetting_sub_status: sub.wire(),
+        version: v.map_or(0, |v| v.version),
+        started_at: v.map(|v| time(v.started_at)),
+        finished_at: v.and_then(|v| v.finished_at).map(time),
+        checks: ChecksView {
+            email_ownership: check_view(v, Check::EmailOwnership),
+            employment: check_view(v, Check::Employment),
+            company: check_view(v, Check::Company),
+        },
+        last_finalized: p
+            .last_finalized
+            .as_ref()
+            .filter(|l| Some(*l) != v)
+            .map(|l| FinalizedView {
+                version: l.version,
+                status: l.status().wire(),
+                finished_at: l.finished_at.map(time),
+            }),
+    }
 }
 
 pub fn partner(p: &Partner) -> PartnerView {
     PartnerView {
+        tenant_id: p.tenant_id.to_string(),
         company_name: p.legal_business_profile.company_name.clone(),
         website: p.website.clone(),
         partner_ids: p.partner_ids.clone(),
+        programs: p
+            .programs
+            .iter()
+            .map(|r| ProgramView {
+                program: r.program.wire(),
+                status: r.status.wire(),
+                label: r.program.label(),
+                status_label: r.status.label(),
+            })
+            .collect(),
+        verification: verification(p),
     }
 }
 
@@ -155,6 +311,7 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
         authority: urls.authority().to_owned(),
         partner_center_url: urls.partner_center().to_owned(),
         mfa_enforcement: s.sandbox.mfa_enforcement.as_str(),
+        review_business_days: s.sandbox.review_business_days,
         tenants: w
             .tenants
             .iter()

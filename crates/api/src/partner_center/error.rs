@@ -154,6 +154,20 @@ impl From<CoreError> for PcError {
                 other => PcError::not_found(format!("The {other} '{id}' was not found.")),
             },
             CoreError::Conflict { message, .. } => PcError::new(StatusCode::CONFLICT, 2000, message),
+            CoreError::Refused(r) => {
+                use domain::message::RefusalKind;
+                let status = match r.kind {
+                    RefusalKind::Invalid => StatusCode::BAD_REQUEST,
+                    RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+                    RefusalKind::NotFound => StatusCode::NOT_FOUND,
+                    RefusalKind::Conflict => StatusCode::CONFLICT,
+                };
+                let e = PcError::new(status, 2000, r.text.en);
+                match r.field {
+                    Some(f) => e.with_data(vec![json!(f)]),
+                    None => e,
+                }
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 PcError::internal()

@@ -58,23 +58,18 @@ impl Core {
             .ok_or_else(|| not_a_partner(who.tenant))
     }
 
-    /// `vettingVersion` picks which verification the status comes from. A partner that a
-    /// scenario declares is verified; the onboarding flow (registration) adds the ones in progress.
+    /// `vettingVersion` picks which verification the status comes from: `Current` the one in
+    /// progress (or last run), `LastFinalized` the last one that finished. Work that fell due on
+    /// the sandbox clock (a finished review, an expired link) is applied first.
     pub async fn legal_business_profile(&self, who: &Principal, version: VettingVersion) -> Result<LegalProfileView> {
-        let found = self.own_partner(who).await?;
+        let mut found = self.own_partner(who).await?;
+        let now = self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms);
+        let due = found.0.verification.as_ref().and_then(|v| v.next_due());
+        if due.is_some_and(|d| d <= now) && self.settle_if_due(who.tenant, &found.0).await? {
+            found = self.own_partner(who).await?;
+        }
         let (partner, etag) = &*found;
-        // Until a verification of its own exists, a partner is as verified as its IDs are active.
-        let verified = !partner.partner_ids.is_empty()
-            && partner
-                .partner_ids
-                .iter()
-                .all(|p| p.status == domain::partner_id::PartnerIdStatus::Active);
-        let (vetting_status, vetting_sub_status) = match version {
-            VettingVersion::None => (VettingStatus::None, VettingSubStatus::None),
-            _ if verified => (VettingStatus::Authorized, VettingSubStatus::None),
-            VettingVersion::Current => (VettingStatus::Pending, VettingSubStatus::Entry),
-            VettingVersion::LastFinalized => (VettingStatus::None, VettingSubStatus::None),
-        };
+        let (vetting_status, vetting_sub_status) = partner.vetting(version);
         Ok(LegalProfileView {
             profile: partner.legal_business_profile.clone(),
             etag: etag.clone(),
@@ -83,15 +78,30 @@ impl Core {
         })
     }
 
+    /// `PUT /v1/profiles/legalbusiness`: the same use-case as the portal's profile update, so the
+    /// changed profile is verified again.
     pub async fn update_legal_business_profile(
         &self,
         who: &Principal,
         profile: LegalBusinessProfile,
+        base_url: &str,
     ) -> Result<LegalProfileView> {
         let profile = profile.validated()?;
         self.own_partner(who).await?;
+        let sb = self.find_sandbox(&who.sandbox.to_string()).await?;
+        let (_, tenant) = self
+            .store
+            .tenant_by_id(who.tenant)
+            .await?
+            .ok_or_else(|| not_a_partner(who.tenant))?;
+        let now = self.sandbox_now(&sb);
         let mut tx = self.store.begin().await?;
-        store::profiles::update_legal_profile(&mut tx, who.tenant, &profile).await?;
+        self.settle_partners(&mut tx, &sb, now).await?;
+        let (partner, _) = store::profiles::partner_for_update(&mut tx, who.tenant)
+            .await?
+            .ok_or_else(|| not_a_partner(who.tenant))?;
+        self.reverify(&mut tx, &sb, &tenant, partner, profile, base_url, now)
+            .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         self.changed();
         self.legal_business_profile(who, VettingVersion::Current).await
