@@ -4,5 +4,6 @@
 
 mod control;
 mod identity;
+mod onboarding;
 mod partner_center;
 mod support;

@@ -402,8 +402,12 @@ impl Core {
                 Some(domain::profile::text("website", w, 1, 2048)?)
             };
         }
-        self.reverify(&mut tx, &sb, &tenant, partner, profile, base_url, now)
-            .await
+        let state = self
+            .reverify(&mut tx, &sb, &tenant, partner, profile, base_url, now)
+            .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.changed();
+        Ok(state)
     }
 
     /// Replaces the legal profile and verifies it again (the shared tail of both update paths).
