@@ -141,17 +141,19 @@ pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Res
         .execute(&mut **tx)
         .await
         .map_err(map_write_err)?;
-    for id in &p.partner_ids {
-        sqlx::query("INSERT INTO partner_ids (sandbox_id, partner_id, tenant_id, kind, country, status) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(sandbox.to_string())
-            .bind(id.partner_id.to_string())
-            .bind(p.tenant_id.to_string())
-            .bind(id.kind.as_str())
-            .bind(&id.country)
-            .bind(id.status.as_str())
-            .execute(&mut **tx)
-            .await
-            .map_err(map_write_err)?;
+    if !p.partner_ids.is_empty() {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO partner_ids (sandbox_id, partner_id, tenant_id, kind, country, status) ",
+        );
+        q.push_values(&p.partner_ids, |mut b, id| {
+            b.push_bind(sandbox.to_string())
+                .push_bind(id.partner_id.to_string())
+                .push_bind(p.tenant_id.to_string())
+                .push_bind(id.kind.as_str())
+                .push_bind(&id.country)
+                .push_bind(id.status.as_str());
+        });
+        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
     }
     Ok(())
 }

@@ -267,16 +267,16 @@ pub async fn insert_tenant(tx: &mut Tx, sandbox: SandboxId, t: &Tenant) -> Resul
         .execute(&mut **tx)
         .await
         .map_err(map_write_err)?;
-    for (i, d) in t.all_domains().iter().enumerate() {
-        sqlx::query("INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) VALUES (?, ?, ?, ?)")
-            .bind(&sid)
-            .bind(t.id.to_string())
-            .bind(d)
-            .bind(i64::from(i == 0))
-            .execute(&mut **tx)
-            .await
-            .map_err(map_write_err)?;
-    }
+    let domains: Vec<(usize, String)> = t.all_domains().into_iter().enumerate().collect();
+    let mut q =
+        sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) ");
+    q.push_values(&domains, |mut b, (i, d)| {
+        b.push_bind(&sid)
+            .push_bind(t.id.to_string())
+            .push_bind(d)
+            .push_bind(i64::from(*i == 0));
+    });
+    q.build().execute(&mut **tx).await.map_err(map_write_err)?;
     Ok(())
 }
 
@@ -314,17 +314,87 @@ pub async fn insert_app(tx: &mut Tx, sandbox: SandboxId, a: &App) -> Result<()> 
     Ok(())
 }
 
+/// Rows per multi-row insert: far below SQLite's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 200;
+
+/// Users in as few statements as possible; `seq` keeps their order after the sandbox's last user.
+async fn insert_users(tx: &mut Tx, sandbox: SandboxId, users: &[User]) -> Result<()> {
+    let sid = sandbox.to_string();
+    for chunk in users.chunks(ROWS_PER_INSERT) {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                Ok((
+                    i,
+                    u,
+                    serde_json::to_string(&u.roles).map_err(|e| corrupt(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO users (id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash, seq) ",
+        );
+        q.push_values(&rows, |mut b, (i, u, roles)| {
+            b.push_bind(u.id.to_string())
+                .push_bind(&sid)
+                .push_bind(u.tenant_id.to_string())
+                .push_bind(&u.user_principal_name)
+                .push_bind(&u.display_name)
+                .push_bind(roles)
+                .push_bind(u.mfa.as_str())
+                .push_bind(&u.totp_secret)
+                .push_bind(&u.password_hash)
+                .push("(SELECT COALESCE(MAX(seq), 0) FROM users WHERE sandbox_id = ")
+                .push_bind_unseparated(&sid)
+                .push_unseparated(format!(") + {}", i + 1));
+        });
+        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+    }
+    Ok(())
+}
+
+async fn insert_apps(tx: &mut Tx, sandbox: SandboxId, apps: &[App]) -> Result<()> {
+    let sid = sandbox.to_string();
+    for chunk in apps.chunks(ROWS_PER_INSERT) {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Ok((
+                    i,
+                    a,
+                    serde_json::to_string(&a.redirect_uris).map_err(|e| corrupt(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO apps (client_id, sandbox_id, tenant_id, display_name, redirect_uris, public_client, secret_hash, seq) ",
+        );
+        q.push_values(&rows, |mut b, (i, a, uris)| {
+            b.push_bind(a.client_id.to_string())
+                .push_bind(&sid)
+                .push_bind(a.tenant_id.to_string())
+                .push_bind(&a.display_name)
+                .push_bind(uris)
+                .push_bind(i64::from(a.public_client))
+                .push_bind(&a.secret_hash)
+                .push("(SELECT COALESCE(MAX(seq), 0) FROM apps WHERE sandbox_id = ")
+                .push_bind_unseparated(&sid)
+                .push_unseparated(format!(") + {}", i + 1));
+        });
+        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+    }
+    Ok(())
+}
+
 /// Writes a whole world into a sandbox (scenario application, reset).
 pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<()> {
     for t in &w.tenants {
         insert_tenant(tx, sandbox, t).await?;
     }
-    for u in &w.users {
-        insert_user(tx, sandbox, u).await?;
-    }
-    for a in &w.apps {
-        insert_app(tx, sandbox, a).await?;
-    }
+    insert_users(tx, sandbox, &w.users).await?;
+    insert_apps(tx, sandbox, &w.apps).await?;
     for p in &w.partners {
         crate::profiles::insert_partner(tx, sandbox, p).await?;
     }
