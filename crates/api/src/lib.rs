@@ -20,6 +20,18 @@ use pcsandbox_core::Core;
 pub use server::Server;
 pub use settings::Settings;
 
+/// The HTTP status of a refused action, the same on every surface.
+pub(crate) fn refusal_status(kind: domain::message::RefusalKind) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    use domain::message::RefusalKind;
+    match kind {
+        RefusalKind::Invalid => StatusCode::BAD_REQUEST,
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+    }
+}
+
 /// Base URLs the server is reachable at, as clients should use them.
 #[derive(Debug, Clone)]
 pub struct Urls {

@@ -70,7 +70,7 @@ async fn email_link(State(s): State<AppState>, Path(token): Path<String>, header
         ),
         Ok(Some(r)) => {
             let company = &r.company_name;
-            match r.outcome.unwrap_or(LinkOutcome::Superseded) {
+            match r.outcome {
                 LinkOutcome::Confirmed => (
                     StatusCode::OK,
                     Text::new("メールの確認に成功しました", "Your email address is verified"),

@@ -74,7 +74,7 @@ pub struct PartnerState {
 /// What following an email link showed.
 #[derive(Debug, Clone)]
 pub struct LinkResult {
-    pub outcome: Option<LinkOutcome>,
+    pub outcome: LinkOutcome,
     pub company_name: String,
 }
 
@@ -570,7 +570,7 @@ impl Core {
         let company_name = partner.legal_business_profile.company_name.clone();
         let Some(mut v) = partner.verification.clone() else {
             return Ok(Some(LinkResult {
-                outcome: Some(LinkOutcome::AlreadyConfirmed),
+                outcome: LinkOutcome::AlreadyConfirmed,
                 company_name,
             }));
         };
@@ -582,10 +582,7 @@ impl Core {
             tx.commit().await.map_err(store::StoreError::from)?;
             self.changed();
         }
-        Ok(Some(LinkResult {
-            outcome: Some(outcome),
-            company_name,
-        }))
+        Ok(Some(LinkResult { outcome, company_name }))
     }
 
     /// `POST .../registry`: a company in the sandbox's mock public registry.

@@ -459,22 +459,6 @@ impl Verification {
         v
     }
 
-    /// A verification that a scenario declares finished and authorized.
-    pub fn declared(subject: &Subject<'_>, at: DateTime<Utc>) -> Verification {
-        let approved = || CheckRecord::new(CheckState::Approved, None);
-        Verification {
-            version: 1,
-            started_at: at,
-            email_ownership: approved(),
-            employment: approved(),
-            company: approved(),
-            link: None,
-            contact_email: subject.email().to_owned(),
-            company_key: subject.company_key(),
-            finished_at: Some(at),
-        }
-    }
-
     pub fn check(&self, c: Check) -> &CheckRecord {
         match c {
             Check::EmailOwnership => &self.email_ownership,
@@ -638,8 +622,8 @@ impl Verification {
             return Err(Refusal::new(
                 RefusalKind::Invalid,
                 "WrongDocumentKind",
-                format!("{}には{}が必要です。", check.label().ja, kind_for(check).1),
-                format!("{} needs {}.", check.label().en, kind_for(check).2),
+                format!("{}には{}が必要です。", check.label().ja, needed_document(check).0),
+                format!("{} needs {}.", check.label().en, needed_document(check).1),
             )
             .on("kind"));
         }
@@ -742,15 +726,14 @@ impl Verification {
     }
 }
 
-fn kind_for(check: Check) -> (DocumentKind, &'static str, &'static str) {
+/// The document a check accepts, as the refusal names it (ja, en).
+fn needed_document(check: Check) -> (&'static str, &'static str) {
     match check {
         Check::Company => (
-            DocumentKind::RegistryCertificate,
             "登記簿謄本などの公的文書 (registry-certificate)",
             "a registry certificate (registry-certificate)",
         ),
         _ => (
-            DocumentKind::DomainOwnership,
             "ドメインの所有を証明する資料 (domain-ownership)",
             "a domain-ownership document (domain-ownership)",
         ),

@@ -95,17 +95,6 @@ pub async fn insert_link(tx: &mut Tx, sandbox: SandboxId, tenant: TenantId, toke
     Ok(())
 }
 
-/// Empties a sandbox's registry and mailbox (reset).
-pub async fn clear(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    for table in ["registry", "mailbox"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE sandbox_id = ?"))
-            .bind(sandbox.to_string())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
 impl Store {
     pub async fn registry(&self, sandbox: SandboxId) -> Result<Vec<RegistryEntry>> {
         let rows = sqlx::query(REGISTRY_SELECT)

@@ -76,14 +76,7 @@ impl From<CoreError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "Conflict", message).with_field(field)
             }
             CoreError::Refused(r) => {
-                use domain::message::RefusalKind;
-                let status = match r.kind {
-                    RefusalKind::Invalid => StatusCode::BAD_REQUEST,
-                    RefusalKind::Forbidden => StatusCode::FORBIDDEN,
-                    RefusalKind::NotFound => StatusCode::NOT_FOUND,
-                    RefusalKind::Conflict => StatusCode::CONFLICT,
-                };
-                let mut p = Problem::new(status, r.code, r.text.en.clone());
+                let mut p = Problem::new(crate::refusal_status(r.kind), r.code, r.text.en.clone());
                 p.field = r.field;
                 p.messages = Some(Box::new(r.text));
                 p

@@ -155,14 +155,7 @@ impl From<CoreError> for PcError {
             },
             CoreError::Conflict { message, .. } => PcError::new(StatusCode::CONFLICT, 2000, message),
             CoreError::Refused(r) => {
-                use domain::message::RefusalKind;
-                let status = match r.kind {
-                    RefusalKind::Invalid => StatusCode::BAD_REQUEST,
-                    RefusalKind::Forbidden => StatusCode::FORBIDDEN,
-                    RefusalKind::NotFound => StatusCode::NOT_FOUND,
-                    RefusalKind::Conflict => StatusCode::CONFLICT,
-                };
-                let e = PcError::new(status, 2000, r.text.en);
+                let e = PcError::new(crate::refusal_status(r.kind), 2000, r.text.en);
                 match r.field {
                     Some(f) => e.with_data(vec![json!(f)]),
                     None => e,
