@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
-use domain::program::{ProgramRecord, ProgramStatus};
+use domain::program::{Program, ProgramRecord, ProgramStatus};
 use domain::scenario::{self, AppPlan, ScenarioPlan, TenantPlan, TenantSpec, UserPlan, UserSpec};
 use domain::world::{App, Tenant, User, World};
 use domain::{AppId, MfaState, PartnerId, TenantId, UserId};
@@ -56,7 +57,7 @@ fn mint_user(random: &dyn Random, tenant: TenantId, plan: &UserPlan, out: &mut M
     user
 }
 
-fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tenant {
+fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted, now: DateTime<Utc>) -> Tenant {
     let tenant = Tenant {
         id: TenantId(random.uuid()),
         display_name: plan.display_name.clone(),
@@ -66,6 +67,9 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tena
         mfa_technical_exception: plan.mfa_technical_exception,
     };
     out.world.tenants.push(tenant.clone());
+    for u in &plan.users {
+        mint_user(random, tenant.id, u, out);
+    }
     if let Some(p) = &plan.partner {
         // A partner a scenario declares is registered and verified: its IDs are active.
         let partner_ids = [PartnerIdKind::PartnerGlobal, PartnerIdKind::PartnerLocation]
@@ -92,6 +96,8 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tena
                 .collect(),
             verification: None,
             last_finalized: None,
+            csp: None,
+            agreements: Vec::new(),
         };
         for id in partner_ids {
             // Two fresh draws may still coincide with each other.
@@ -101,12 +107,50 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted) -> Tena
             }
             partner.partner_ids.push(id);
         }
+        if p.programs.contains(&Program::CspIndirectReseller) {
+            declare_reseller(&mut partner, &plan.country, out, now);
+        }
         out.world.partners.push(partner);
     }
-    for u in &plan.users {
-        mint_user(random, tenant.id, u, out);
-    }
     tenant
+}
+
+/// A reseller a scenario declares: enrolled with its own PartnerLocation ID, the MPA accepted by
+/// its first Global admin when the sandbox was made.
+fn declare_reseller(partner: &mut domain::world::Partner, country: &str, out: &Minted, now: DateTime<Utc>) {
+    let Some(location) = partner
+        .partner_ids
+        .iter()
+        .find(|i| i.kind == PartnerIdKind::PartnerLocation)
+        .map(|i| i.partner_id)
+    else {
+        return;
+    };
+    let profile = &partner.legal_business_profile;
+    partner.csp = Some(domain::csp::CspAccount {
+        partner_id: location,
+        location_tenant_id: partner.tenant_id,
+        country: country.to_owned(),
+        support: domain::csp::SupportProfile {
+            website: partner.website.clone().unwrap_or_default(),
+            email: profile.primary_contact.email.clone(),
+            phone: profile.primary_contact.phone_number.clone(),
+        },
+        enrolled_at: now,
+    });
+    if let Some(admin) = out
+        .world
+        .users
+        .iter()
+        .find(|u| u.tenant_id == partner.tenant_id && u.roles.contains(&domain::Role::GlobalAdmin))
+    {
+        partner.agreements.push(domain::csp::AgreementAcceptance {
+            agreement_type: domain::csp::PartnerAgreementType::MicrosoftPartnerAgreement,
+            accepted_at: now,
+            accepted_by: admin.id,
+            accepted_by_upn: admin.user_principal_name.clone(),
+        });
+    }
 }
 
 /// A partner ID no partner of this world holds yet.
@@ -150,7 +194,7 @@ fn mint_app(random: &dyn Random, tenant: TenantId, plan: &AppPlan, out: &mut Min
 }
 
 /// Gives a whole scenario its ids and credentials.
-pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan) -> Minted {
+pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan, now: DateTime<Utc>) -> Minted {
     let mut out = Minted::default();
     out.world.mfa_enforcement = plan.mfa_enforcement;
     out.world.registry = plan.registry.clone();
@@ -158,7 +202,7 @@ pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan) -> Minted {
     let tenant_ids: Vec<TenantId> = plan
         .tenants
         .iter()
-        .map(|t| mint_tenant(random, t, &mut out).id)
+        .map(|t| mint_tenant(random, t, &mut out, now).id)
         .collect();
     for a in &plan.apps {
         // plan() guarantees the index points at one of the scenario's tenants.
@@ -193,7 +237,8 @@ impl Core {
         let sb = self.find_sandbox(sandbox).await?;
         let plan = scenario::plan_tenant(&spec)?;
         let mut minted = Minted::default();
-        let tenant = mint_tenant(self.random.as_ref(), &plan, &mut minted);
+        let now = self.sandbox_now(&sb);
+        let tenant = mint_tenant(self.random.as_ref(), &plan, &mut minted, now);
         let mut tx = self.store.begin().await?;
         for (i, d) in tenant.all_domains().iter().enumerate() {
             if store::world::domain_taken(&mut tx, sb.id, d).await? {

@@ -19,6 +19,9 @@ pub enum CoreError {
     /// An action the portal refuses, with its message (ja-JP and en-US).
     #[error(transparent)]
     Refused(#[from] domain::message::Refusal),
+    /// A Partner Center error the real API documents (status, code and exact description).
+    #[error(transparent)]
+    Fault(#[from] domain::fault::Fault),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -61,6 +64,15 @@ impl From<DomainError> for CoreError {
                 field,
                 message: format!("{what} '{value}' already exists"),
             },
+        }
+    }
+}
+
+impl From<domain::customer::CustomerError> for CoreError {
+    fn from(e: domain::customer::CustomerError) -> Self {
+        match e {
+            domain::customer::CustomerError::Field(f) => CoreError::Invalid(f),
+            domain::customer::CustomerError::Fault(f) => CoreError::Fault(f),
         }
     }
 }

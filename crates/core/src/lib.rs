@@ -2,6 +2,7 @@
 //! plane, portal, `/v1`, scenarios). Rules come from `domain`; storage from `store`.
 
 pub mod clock;
+pub mod csp;
 pub mod directory;
 pub mod entra;
 pub mod error;

@@ -78,11 +78,11 @@ pub struct LinkResult {
     pub company_name: String,
 }
 
-fn refused(r: Refusal) -> CoreError {
+pub(crate) fn refused(r: Refusal) -> CoreError {
     CoreError::Refused(r)
 }
 
-fn required<T>(v: Option<T>, field: &str) -> Result<T> {
+pub(crate) fn required<T>(v: Option<T>, field: &str) -> Result<T> {
     v.ok_or_else(|| refused(Refusal::required(field)))
 }
 
@@ -117,7 +117,12 @@ fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
 impl Core {
     /// The user an action runs as: a user of this sandbox, signed in with MFA (Partner Center
     /// requires it), holding one of `roles`.
-    async fn acting_user(&self, sb: &Sandbox, as_user: Option<&str>, roles: &[Role]) -> Result<(User, Tenant)> {
+    pub(crate) async fn acting_user(
+        &self,
+        sb: &Sandbox,
+        as_user: Option<&str>,
+        roles: &[Role],
+    ) -> Result<(User, Tenant)> {
         let raw = required(as_user.map(str::trim).filter(|s| !s.is_empty()), "as")?;
         let unknown = || CoreError::NotFound {
             what: "user",
@@ -159,7 +164,7 @@ impl Core {
     }
 
     /// Files a message in the sandbox mailbox.
-    async fn send(&self, tx: &mut store::Tx, sb: &Sandbox, m: &Mail, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) async fn send(&self, tx: &mut store::Tx, sb: &Sandbox, m: &Mail, now: DateTime<Utc>) -> Result<()> {
         store::onboarding::insert_mail(tx, sb.id, &self.random.uuid().to_string(), m, now).await?;
         Ok(())
     }
@@ -171,7 +176,7 @@ impl Core {
 
     /// Stores a partner's new state and sends what it calls for: the email-ownership link when a
     /// new one was issued, the result when the verification finished.
-    async fn save(
+    pub(crate) async fn save(
         &self,
         tx: &mut store::Tx,
         sb: &Sandbox,
@@ -238,7 +243,7 @@ impl Core {
     }
 
     /// The partner an action concerns, read in the write transaction and settled to `now`.
-    async fn partner_for_action(
+    pub(crate) async fn partner_for_action(
         &self,
         tx: &mut store::Tx,
         sb: &Sandbox,
@@ -252,17 +257,21 @@ impl Core {
             .ok_or_else(not_a_partner)
     }
 
-    /// Starts (or restarts) the partner's verification of its current legal profile.
-    async fn verify(
+    /// Starts (or restarts) the partner's verification of its current legal profile. A profile
+    /// update carries over approvals whose subject did not change; a program enrollment
+    /// (`fresh`) verifies everything again.
+    pub(crate) async fn verify(
         &self,
         tx: &mut store::Tx,
         sb: &Sandbox,
         tenant: &Tenant,
         partner: &mut Partner,
         now: DateTime<Utc>,
+        fresh: bool,
     ) -> Result<()> {
         let registry = store::onboarding::registry_for_update(tx, sb.id).await?;
         let previous = partner.verification.clone();
+        let carried = if fresh { None } else { previous.as_ref() };
         let v = Verification::start(
             previous.as_ref().map_or(1, |p| p.version + 1),
             &Subject {
@@ -271,7 +280,7 @@ impl Core {
                 verified_domains: &tenant.verified_domains,
                 registry: &registry,
             },
-            previous.as_ref(),
+            carried,
             now,
             self.link_token(),
         );
@@ -339,6 +348,8 @@ impl Core {
             }],
             verification: None,
             last_finalized: None,
+            csp: None,
+            agreements: Vec::new(),
         };
         for kind in [PartnerIdKind::PartnerGlobal, PartnerIdKind::PartnerLocation] {
             let id = self.unused_partner_id(&mut tx, &sb, &partner).await?;
@@ -350,7 +361,8 @@ impl Core {
             });
         }
         store::profiles::insert_partner(&mut tx, sb.id, &partner).await?;
-        self.verify(&mut tx, &sb, &user_tenant, &mut partner, now).await?;
+        self.verify(&mut tx, &sb, &user_tenant, &mut partner, now, false)
+            .await?;
         self.save(&mut tx, &sb, None, &partner, base_url, now).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         self.changed();
@@ -424,7 +436,7 @@ impl Core {
     ) -> Result<PartnerState> {
         let before = partner.verification.clone();
         partner.legal_business_profile = profile;
-        self.verify(tx, sb, tenant, &mut partner, now).await?;
+        self.verify(tx, sb, tenant, &mut partner, now, false).await?;
         self.save(tx, sb, before.as_ref(), &partner, base_url, now).await?;
         Ok(PartnerState { partner, now })
     }
@@ -634,7 +646,7 @@ fn parse_check(raw: &str) -> Result<Check> {
 
 /// The registration form's rules: the profile's limits, and the fields the form marks required
 /// (都道府県 and the contact's phone as well as the profile's own).
-fn registration_form(p: &LegalBusinessProfile) -> Result<LegalBusinessProfile> {
+pub(crate) fn registration_form(p: &LegalBusinessProfile) -> Result<LegalBusinessProfile> {
     let blank = |s: Option<&str>| s.is_none_or(|v| v.trim().is_empty());
     for (field, value) in [
         ("companyName", Some(p.company_name.as_str())),

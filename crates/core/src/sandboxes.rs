@@ -89,7 +89,7 @@ impl Core {
             Some(n) => validate_name(&n)?,
             None => format!("sbx-{}", &id.0.simple().to_string()[..12]),
         };
-        let minted = mint_scenario(self.random.as_ref(), &plan);
+        let minted = mint_scenario(self.random.as_ref(), &plan, self.clock.now());
         let sandbox = Sandbox {
             id,
             name,

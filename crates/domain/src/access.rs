@@ -18,6 +18,19 @@
 //! | GET /v1/roles, GET /v1/roles/{id}/usermembers | no | global-admin, user-management-admin, account-admin |
 //! | POST, DELETE /v1/roles/{id}/usermembers | no | global-admin, user-management-admin |
 //! | GET /v1/nonMfaCompliantPartnerPrincipals, /v1/applicationmfaadoptionstatus, /v1/partnerRequests | no | global-admin, admin-agent |
+//! | GET /v1/agreements | no | any partner role |
+//! | GET, POST /v1/customers/{id}/agreements | no | global-admin, admin-agent, sales-agent |
+//! | GET /v1/compliance/{program}/agreementstatus | no | global-admin, admin-agent, sales-agent |
+//! | GET /v1/relationships | no | global-admin, account-admin, admin-agent, sales-agent |
+//! | GET /v1/customers, GET /v1/customers/{id} | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | POST /v1/customers | yes | global-admin, admin-agent, sales-agent |
+//! | GET /v1/customers/{id}/relationships | no | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | GET /v1/customers/relationshiprequests | no | global-admin, admin-agent, sales-agent |
+//! | POST /v1/partners/validateresellers | yes | global-admin, admin-agent |
+//!
+//! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
+//! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
+//! agents; LEARN's validateresellers page names the Admin agent.
 
 use crate::Role;
 
@@ -35,6 +48,17 @@ pub enum Operation {
     GetNonMfaCompliantPrincipals,
     GetApplicationMfaAdoptionStatus,
     GetPartnerRequests,
+    GetAgreementMetadata,
+    GetCustomerAgreements,
+    CreateCustomerAgreement,
+    GetAgreementStatus,
+    GetRelationships,
+    GetCustomers,
+    CreateCustomer,
+    GetCustomer,
+    GetCustomerRelationships,
+    GetCustomerRelationshipRequest,
+    ValidateResellers,
 }
 
 /// What an operation accepts.
@@ -50,6 +74,20 @@ pub const LEGAL_EDITORS: &[Role] = &[Role::GlobalAdmin, Role::AccountAdmin];
 const ROLE_READERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin, Role::AccountAdmin];
 const ROLE_WRITERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin];
 const SECURITY_REPORTS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];
+const ORDER_AGENTS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent, Role::SalesAgent];
+const CUSTOMER_READERS: &[Role] = &[
+    Role::GlobalAdmin,
+    Role::AdminAgent,
+    Role::SalesAgent,
+    Role::HelpdeskAgent,
+];
+const RELATIONSHIP_READERS: &[Role] = &[
+    Role::GlobalAdmin,
+    Role::AccountAdmin,
+    Role::AdminAgent,
+    Role::SalesAgent,
+];
+const RESELLER_VALIDATORS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];
 
 /// (method, route template as the router declares it, operation).
 pub const ROUTES: &[(&str, &str, Operation)] = &[
@@ -81,6 +119,37 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         Operation::GetApplicationMfaAdoptionStatus,
     ),
     ("GET", "/v1/partnerRequests", Operation::GetPartnerRequests),
+    ("GET", "/v1/agreements", Operation::GetAgreementMetadata),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/agreements",
+        Operation::GetCustomerAgreements,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/agreements",
+        Operation::CreateCustomerAgreement,
+    ),
+    (
+        "GET",
+        "/v1/compliance/{program}/agreementstatus",
+        Operation::GetAgreementStatus,
+    ),
+    ("GET", "/v1/relationships", Operation::GetRelationships),
+    ("GET", "/v1/customers", Operation::GetCustomers),
+    ("POST", "/v1/customers", Operation::CreateCustomer),
+    ("GET", "/v1/customers/{customer_id}", Operation::GetCustomer),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/relationships",
+        Operation::GetCustomerRelationships,
+    ),
+    (
+        "GET",
+        "/v1/customers/relationshiprequests",
+        Operation::GetCustomerRelationshipRequest,
+    ),
+    ("POST", "/v1/partners/validateresellers", Operation::ValidateResellers),
 ];
 
 impl Operation {
@@ -103,6 +172,14 @@ impl Operation {
             GetNonMfaCompliantPrincipals | GetApplicationMfaAdoptionStatus | GetPartnerRequests => {
                 (false, SECURITY_REPORTS)
             }
+            GetAgreementMetadata => (false, ANY_ROLE),
+            GetCustomerAgreements | CreateCustomerAgreement | GetAgreementStatus => (false, ORDER_AGENTS),
+            GetCustomerRelationshipRequest => (false, ORDER_AGENTS),
+            GetRelationships => (false, RELATIONSHIP_READERS),
+            GetCustomers | GetCustomer => (true, CUSTOMER_READERS),
+            CreateCustomer => (true, ORDER_AGENTS),
+            GetCustomerRelationships => (false, CUSTOMER_READERS),
+            ValidateResellers => (true, RESELLER_VALIDATORS),
         };
         Access { app_only, roles }
     }

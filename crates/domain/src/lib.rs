@@ -4,7 +4,10 @@
 
 pub mod access;
 pub mod clock;
+pub mod csp;
+pub mod customer;
 pub mod error;
+pub mod fault;
 pub mod ids;
 pub mod mail;
 pub mod mail_domain;

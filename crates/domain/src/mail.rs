@@ -95,3 +95,40 @@ pub fn verification_result(company: &str, to: &str, v: &Verification, base: &str
         _ => None,
     }
 }
+
+/// A provider's invitation to a reseller (STEP4): the link opens the partnership request.
+pub fn relationship_invitation(provider: &str, reseller: &str, to: &str, url: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "{provider} から間接プロバイダー パートナーシップの要求が届きました / Indirect provider partnership request from {provider}"
+        ),
+        body: format!(
+            "{reseller} 様\n\n\
+             {provider} が、{reseller} の間接プロバイダーになることを求めています。\n\
+             パートナー センターのグローバル管理者アカウントで次の URL にアクセスし、チェックボックスにチェックを入れて\
+             [間接プロバイダーの承認] を選択してください。\n\n\
+             {url}\n\n\
+             {provider} is asking to become {reseller}'s indirect provider.\n\
+             Open the link signed in with a Global admin account of Partner Center, tick the consent box and select \
+             [Approve indirect provider].\n\n\
+             {url}\n"
+        ),
+        links: vec![url.to_owned()],
+    }
+}
+
+/// The provider's notice that a reseller approved the partnership.
+pub fn relationship_approved(provider: &str, reseller: &str, to: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "{reseller} が間接プロバイダー パートナーシップを承認しました / {reseller} approved the indirect provider partnership"
+        ),
+        body: format!(
+            "{reseller} が {provider} を間接プロバイダーとして承認しました。[間接リセラー] の一覧に表示されます。\n\n\
+             {reseller} approved {provider} as its indirect provider. It now appears in your list of indirect resellers.\n"
+        ),
+        links: Vec::new(),
+    }
+}

@@ -37,6 +37,20 @@ impl Program {
             ),
         }
     }
+
+    /// The line プログラム情報 shows, e.g. 「間接リセラーの状態 アクティブ」.
+    pub fn status_line(self, status: ProgramStatus) -> Text {
+        let caption = match self {
+            Self::AiCloudPartnerProgram => Text::new(
+                "Microsoft AI Cloud パートナー プログラムの状態",
+                "Microsoft AI Cloud Partner Program status",
+            ),
+            Self::CspIndirectReseller => Text::new("間接リセラーの状態", "Indirect reseller status"),
+            Self::CspIndirectProvider => Text::new("間接プロバイダーの状態", "Indirect provider status"),
+        };
+        let s = status.label();
+        Text::new(format!("{} {}", caption.ja, s.ja), format!("{}: {}", caption.en, s.en))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,4 +81,16 @@ impl ProgramStatus {
 pub struct ProgramRecord {
     pub program: Program,
     pub status: ProgramStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_reads_as_the_portal_shows_it() {
+        let l = Program::CspIndirectReseller.status_line(ProgramStatus::Active);
+        assert_eq!(l.ja, "間接リセラーの状態 アクティブ");
+        assert_eq!(l.en, "Indirect reseller status: Active");
+    }
 }

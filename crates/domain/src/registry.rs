@@ -36,7 +36,9 @@ fn is_dash(c: char) -> bool {
 
 /// A company name as the registry compares it.
 pub fn normalize_name(name: &str) -> String {
-    let mut s: String = name.nfkc().collect();
+    let nfkc: String = name.nfkc().collect();
+    // A trailing period is how a CSP enrollment gets past a taken name; the registry ignores it.
+    let mut s = nfkc.trim_end().trim_end_matches(['.', '。']).to_owned();
     for (short, long) in LEGAL_FORMS {
         s = s.replace(short, long);
     }
@@ -255,6 +257,9 @@ mod tests {
             "Contoso Japan（株）",
             "ＣＯＮＴＯＳＯ　ＪＡＰＡＮ株式会社",
             "contoso japan 株式会社",
+            "Contoso Japan 株式会社.",
+            "Contoso Japan 株式会社 ",
+            "Contoso Japan株式会社。",
         ] {
             assert_eq!(normalize_name(other), n, "{other}");
         }

@@ -103,7 +103,8 @@ pub struct PartnerSpec {
     pub address: Address,
     pub primary_contact: Contact,
     /// Programs besides the AI Cloud Partner Program (always active for a declared partner),
-    /// e.g. `csp-indirect-provider`.
+    /// e.g. `csp-indirect-provider`; `csp-indirect-reseller` is an enrolled reseller associated
+    /// with its own PartnerLocation ID whose Global admin accepted the MPA.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub programs: Vec<Program>,
 }
@@ -248,6 +249,16 @@ pub fn plan_tenant(spec: &TenantSpec) -> Result<TenantPlan, FieldError> {
             ));
         }
         tenant.users.push(user);
+    }
+    let reseller = tenant
+        .partner
+        .as_ref()
+        .is_some_and(|p| p.programs.contains(&Program::CspIndirectReseller));
+    if reseller && !tenant.users.iter().any(|u| u.roles.contains(&Role::GlobalAdmin)) {
+        return Err(FieldError::new(
+            "partner.programs",
+            "a csp-indirect-reseller partner needs a global-admin user (its Global admin accepted the MPA)",
+        ));
     }
     Ok(tenant)
 }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::csp::{AgreementAcceptance, CspAccount, PartnerAgreementType};
 use crate::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use crate::profile::LegalBusinessProfile;
 use crate::program::{Program, ProgramRecord, ProgramStatus};
@@ -131,6 +132,12 @@ pub struct Partner {
     /// The last verification that finished (authorized or rejected), as it finished.
     #[serde(default)]
     pub last_finalized: Option<Verification>,
+    /// The CSP indirect reseller account, once enrolled.
+    #[serde(default)]
+    pub csp: Option<CspAccount>,
+    /// Agreements accepted (the Microsoft Partner Agreement).
+    #[serde(default)]
+    pub agreements: Vec<AgreementAcceptance>,
 }
 
 impl Partner {
@@ -183,6 +190,43 @@ impl Partner {
             self.set_program(Program::AiCloudPartnerProgram, ProgramStatus::Active);
         }
         self.verification = Some(v);
+        self.refresh_reseller();
+    }
+
+    /// The profile is authorized now (a declared partner is).
+    pub fn authorized(&self) -> bool {
+        self.vetting(VettingVersion::Current).0 == VettingStatus::Authorized
+    }
+
+    pub fn accepted(&self, t: PartnerAgreementType) -> Option<&AgreementAcceptance> {
+        self.agreements.iter().find(|a| a.agreement_type == t)
+    }
+
+    /// Records an accepted agreement; the indirect reseller becomes active with the MPA.
+    pub fn accept(&mut self, a: AgreementAcceptance) {
+        self.agreements.push(a);
+        self.refresh_reseller();
+    }
+
+    /// 間接リセラーの状態: active once the profile was authorized and the MPA accepted (both
+    /// needed; it stays active through later re-verifications), pending before.
+    fn refresh_reseller(&mut self) {
+        if self.csp.is_none() {
+            return;
+        }
+        let active = self.program(Program::CspIndirectReseller) == Some(ProgramStatus::Active)
+            || (self.authorized() && self.accepted(PartnerAgreementType::MicrosoftPartnerAgreement).is_some());
+        let status = if active {
+            ProgramStatus::Active
+        } else {
+            ProgramStatus::Pending
+        };
+        self.set_program(Program::CspIndirectReseller, status);
+    }
+
+    /// The associated PartnerLocation ID can be put on record: the reseller is active.
+    pub fn can_transact(&self) -> bool {
+        self.csp.is_some() && self.program(Program::CspIndirectReseller) == Some(ProgramStatus::Active)
     }
 
     pub fn program(&self, p: Program) -> Option<ProgramStatus> {
@@ -270,6 +314,8 @@ mod tests {
             }],
             verification: None,
             last_finalized: None,
+            csp: None,
+            agreements: Vec::new(),
         }
     }
 

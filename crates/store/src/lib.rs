@@ -4,6 +4,7 @@
 //! one writer, and queueing in the pool beats `SQLITE_BUSY` retries), each request's writes in one
 //! transaction ([`Store::begin`]).
 
+pub mod csp;
 pub mod journal;
 pub mod keys;
 pub mod oauth;

@@ -19,11 +19,11 @@ fn etag_of(text: &str) -> String {
     format!("W/\"{:016x}\"", h.finish())
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| corrupt(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
 }
 
@@ -44,7 +44,7 @@ fn id_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(TenantId, PartnerIdRecord
 }
 
 /// The columns of a partner row, its partner IDs aggregated as JSON (one query per read).
-const PARTNER_SELECT: &str = "SELECT p.tenant_id, p.legal_profile, p.website, p.etag, p.programs, p.verification, p.last_finalized, \
+const PARTNER_SELECT: &str = "SELECT p.tenant_id, p.legal_profile, p.website, p.etag, p.programs, p.verification, p.last_finalized, p.csp, p.agreements, \
      (SELECT json_group_array(json_object('partnerId', i.partner_id, 'type', i.kind, 'country', i.country, 'status', i.status)) \
       FROM (SELECT * FROM partner_ids WHERE tenant_id = p.tenant_id ORDER BY rowid) i) AS ids \
      FROM partners p";
@@ -63,6 +63,11 @@ fn partner_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(Partner, String)> {
             programs: from_json("programs", r.get("programs"))?,
             verification: opt("verification")?,
             last_finalized: opt("last_finalized")?,
+            csp: r
+                .get::<Option<String>, _>("csp")
+                .map(|s| from_json("csp", &s))
+                .transpose()?,
+            agreements: from_json("agreements", r.get("agreements"))?,
         },
         r.get("etag"),
     ))
@@ -102,7 +107,8 @@ pub async fn save_partner(tx: &mut Tx, p: &Partner) -> Result<String> {
     let legal = to_json(&p.legal_business_profile)?;
     let etag = etag_of(&legal);
     sqlx::query(
-        "UPDATE partners SET legal_profile = ?, website = ?, etag = ?, programs = ?, verification = ?, last_finalized = ? WHERE tenant_id = ?",
+        "UPDATE partners SET legal_profile = ?, website = ?, etag = ?, programs = ?, verification = ?, last_finalized = ?, \
+         csp = ?, agreements = ? WHERE tenant_id = ?",
     )
     .bind(&legal)
     .bind(&p.website)
@@ -110,6 +116,8 @@ pub async fn save_partner(tx: &mut Tx, p: &Partner) -> Result<String> {
     .bind(to_json(&p.programs)?)
     .bind(p.verification.as_ref().map(to_json).transpose()?)
     .bind(p.last_finalized.as_ref().map(to_json).transpose()?)
+    .bind(p.csp.as_ref().map(to_json).transpose()?)
+    .bind(to_json(&p.agreements)?)
     .bind(p.tenant_id.to_string())
     .execute(&mut **tx)
     .await?;
@@ -127,8 +135,8 @@ pub async fn save_partner(tx: &mut Tx, p: &Partner) -> Result<String> {
 pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Result<()> {
     let legal = to_json(&p.legal_business_profile)?;
     sqlx::query(
-        "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized, csp, agreements) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
         .bind(p.tenant_id.to_string())
         .bind(sandbox.to_string())
@@ -138,6 +146,8 @@ pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Res
         .bind(to_json(&p.programs)?)
         .bind(p.verification.as_ref().map(to_json).transpose()?)
         .bind(p.last_finalized.as_ref().map(to_json).transpose()?)
+        .bind(p.csp.as_ref().map(to_json).transpose()?)
+        .bind(to_json(&p.agreements)?)
         .execute(&mut **tx)
         .await
         .map_err(map_write_err)?;

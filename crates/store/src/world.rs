@@ -412,7 +412,15 @@ pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<
 
 /// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and its journal.
 pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    for table in ["api_journal", "registry", "mailbox", "tenants"] {
+    for table in [
+        "api_journal",
+        "registry",
+        "mailbox",
+        "customer_agreements",
+        "customers",
+        "relationship_requests",
+        "tenants",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE sandbox_id = ?"))
             .bind(sandbox.to_string())
             .execute(&mut **tx)

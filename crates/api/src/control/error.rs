@@ -81,6 +81,16 @@ impl From<CoreError> for Problem {
                 p.messages = Some(Box::new(r.text));
                 p
             }
+            CoreError::Fault(f) => {
+                let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_REQUEST);
+                let mut p = Problem::new(
+                    status,
+                    "PartnerCenterError",
+                    format!("{} (code {})", f.description, f.code),
+                );
+                p.field = f.data.into_iter().next();
+                p
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 Problem::new(

@@ -9,6 +9,7 @@ use axum::Json;
 use chrono::SecondsFormat;
 use domain::profile::{Address, Contact};
 use domain::scenario::RegistrySpec;
+use pcsandbox_core::csp::{Enrollment, RelationshipState};
 use pcsandbox_core::onboarding::{Decision, PartnerState, ProfileChange, Registration, Upload};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -128,14 +129,73 @@ struct DecideBody {
     reason: Option<String>,
 }
 
-/// The actions this server runs (DESIGN.md lists the CSP ones, which come with enrollment).
-pub const ACTIONS: [&str; 5] = [
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SupportBody {
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EnrollBody {
+    #[serde(rename = "as")]
+    as_user: Option<String>,
+    partner_id: Option<String>,
+    company_name: Option<String>,
+    address: Option<AddressBody>,
+    primary_contact: Option<ContactBody>,
+    support_profile: Option<SupportBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AgreementBody {
+    #[serde(rename = "as")]
+    as_user: Option<String>,
+    agreement_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InviteBody {
+    #[serde(rename = "as")]
+    as_user: Option<String>,
+    reseller_partner_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RespondBody {
+    #[serde(rename = "as")]
+    as_user: Option<String>,
+    request_id: Option<String>,
+    decision: Option<String>,
+    #[serde(default)]
+    consent: bool,
+}
+
+/// The actions this server runs (DESIGN.md's list).
+pub const ACTIONS: [&str; 9] = [
     "register-partner",
     "update-legal-profile",
     "resend-verification-email",
     "upload-document",
     "decide-verification",
+    "enroll-csp-indirect-reseller",
+    "accept-agreement",
+    "invite-reseller",
+    "respond-relationship-request",
 ];
+
+fn request_answer(action: &str, st: &RelationshipState) -> Json<Value> {
+    Json(json!({
+        "action": action,
+        "now": st.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "request": views::relationship_request(st),
+    }))
+}
 
 fn answer(action: &str, state: &PartnerState) -> Json<Value> {
     Json(json!({
@@ -192,6 +252,52 @@ pub async fn action(
                 issued_on: b.issued_on,
             };
             s.core.upload_document(&sid, u, base).await?
+        }
+        "enroll-csp-indirect-reseller" => {
+            let b: EnrollBody = parse(&body, "")?;
+            let support = b.support_profile.unwrap_or_default();
+            let e = Enrollment {
+                as_user: b.as_user,
+                partner_id: b.partner_id,
+                company_name: b.company_name,
+                address: b.address.map(Into::into),
+                primary_contact: b.primary_contact.map(Into::into),
+                support_website: support.website,
+                support_email: support.email,
+                support_phone: support.phone,
+            };
+            let st = s.core.enroll_csp_indirect_reseller(&sid, e, base).await?;
+            return Ok((StatusCode::CREATED, answer(&action, &st)).into_response());
+        }
+        "accept-agreement" => {
+            let b: AgreementBody = parse(&body, "")?;
+            s.core
+                .accept_agreement(&sid, b.as_user.as_deref(), b.agreement_type.as_deref())
+                .await?
+        }
+        "invite-reseller" => {
+            let b: InviteBody = parse(&body, "")?;
+            let (st, created) = s
+                .core
+                .invite_reseller(&sid, b.as_user.as_deref(), b.reseller_partner_id.as_deref(), base)
+                .await?;
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            return Ok((status, request_answer(&action, &st)).into_response());
+        }
+        "respond-relationship-request" => {
+            let b: RespondBody = parse(&body, "")?;
+            let st = s
+                .core
+                .respond_relationship_request(
+                    &sid,
+                    b.as_user.as_deref(),
+                    b.request_id.as_deref(),
+                    b.decision.as_deref(),
+                    b.consent,
+                    base,
+                )
+                .await?;
+            return Ok(request_answer(&action, &st).into_response());
         }
         "decide-verification" => {
             let b: DecideBody = parse(&body, "")?;

@@ -55,6 +55,34 @@ pub struct PartnerView {
     pub partner_ids: Vec<domain::partner_id::PartnerIdRecord>,
     pub programs: Vec<ProgramView>,
     pub verification: VerificationView,
+    /// The CSP indirect reseller account, once enrolled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csp: Option<CspView>,
+    /// Accepted agreements (アカウント設定 > 契約).
+    pub agreements: Vec<AgreementView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CspView {
+    /// The associated PartnerLocation ID (識別子 > CSP).
+    pub partner_id: String,
+    pub location_tenant_id: String,
+    pub country: String,
+    pub support: domain::csp::SupportProfile,
+    pub enrolled_at: String,
+    /// The associated ID can be put on record (the reseller is active).
+    pub can_transact: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementView {
+    pub agreement_type: &'static str,
+    pub program: &'static str,
+    pub accepted_at: String,
+    pub accepted_by: String,
+    pub accepted_by_upn: String,
 }
 
 #[derive(Serialize)]
@@ -64,6 +92,8 @@ pub struct ProgramView {
     pub status: &'static str,
     pub label: Text,
     pub status_label: Text,
+    /// The line プログラム情報 shows, e.g. 「間接リセラーの状態 アクティブ」.
+    pub status_line: Text,
 }
 
 #[derive(Serialize)]
@@ -207,9 +237,29 @@ pub fn partner(p: &Partner) -> PartnerView {
                 status: r.status.wire(),
                 label: r.program.label(),
                 status_label: r.status.label(),
+                status_line: r.program.status_line(r.status),
             })
             .collect(),
         verification: verification(p),
+        csp: p.csp.as_ref().map(|c| CspView {
+            partner_id: c.partner_id.to_string(),
+            location_tenant_id: c.location_tenant_id.to_string(),
+            country: c.country.clone(),
+            support: c.support.clone(),
+            enrolled_at: c.enrolled_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            can_transact: p.can_transact(),
+        }),
+        agreements: p
+            .agreements
+            .iter()
+            .map(|a| AgreementView {
+                agreement_type: a.agreement_type.as_str(),
+                program: "CSP",
+                accepted_at: a.accepted_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                accepted_by: a.accepted_by.to_string(),
+                accepted_by_upn: a.accepted_by_upn.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -318,5 +368,47 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
             .map(|t| tenant(t, &w.users, &w.partners, &s.secrets))
             .collect(),
         apps: w.apps.iter().map(|a| app(a, &s.secrets)).collect(),
+    }
+}
+
+/// A relationship request as the control plane shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelationshipRequestView {
+    pub id: String,
+    /// `pending`, `postponed` or `approved`.
+    pub state: &'static str,
+    /// The page the invitation links to.
+    pub url: String,
+    pub provider: PartySummary,
+    pub reseller: PartySummary,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartySummary {
+    pub tenant_id: String,
+    pub company_name: String,
+}
+
+pub fn relationship_request(s: &pcsandbox_core::csp::RelationshipState) -> RelationshipRequestView {
+    let party = |p: &Partner| PartySummary {
+        tenant_id: p.tenant_id.to_string(),
+        company_name: p.legal_business_profile.company_name.clone(),
+    };
+    RelationshipRequestView {
+        id: s.request.id.clone(),
+        state: s.request.state.as_str(),
+        url: s.url.clone(),
+        provider: party(&s.provider),
+        reseller: party(&s.reseller),
+        created_at: s.request.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        decided_at: s
+            .request
+            .decided_at
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
     }
 }

@@ -54,11 +54,20 @@ pub fn collection(
     });
     if let Some(offset) = next {
         let token = paging::continuation_token(scope, offset);
-        let base = self_uri.split('?').next().unwrap_or(self_uri);
+        // The next page keeps the list's own parameters (a customer filter) besides the paging ones.
+        let (base, query) = self_uri.split_once('?').unwrap_or((self_uri, ""));
+        let kept: String = query
+            .split('&')
+            .filter(|kv| {
+                let k = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
+                !kv.is_empty() && k != "size" && k != "seekoperation"
+            })
+            .map(|kv| format!("{kv}&"))
+            .collect();
         links.insert(
             "next".into(),
             json!({
-                "uri": format!("{base}?size={size}&seekOperation=Next"),
+                "uri": format!("{base}?{kept}size={size}&seekOperation=Next"),
                 "method": "GET",
                 "headers": [{"key": "MS-ContinuationToken", "value": token}],
             }),

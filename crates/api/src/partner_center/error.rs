@@ -11,9 +11,19 @@ use serde_json::{json, Value};
 /// The `source` Partner Center writes on its front-door errors.
 pub const SOURCE: &str = "PartnerFD";
 
+/// Which body an error is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `{"code","description","data","source"}` with this `source`.
+    Standard(&'static str),
+    /// The extended form with this `errorName` (e.g. 600061 of customer agreements).
+    Extended(&'static str),
+}
+
 #[derive(Debug, Clone)]
 pub struct PcError {
     pub status: StatusCode,
+    pub form: Form,
     pub code: u32,
     pub description: String,
     pub data: Vec<Value>,
@@ -30,6 +40,7 @@ impl PcError {
     pub fn new(status: StatusCode, code: u32, description: impl Into<String>) -> Self {
         Self {
             status,
+            form: Form::Standard(SOURCE),
             code,
             description: description.into(),
             data: Vec::new(),
@@ -161,6 +172,19 @@ impl From<CoreError> for PcError {
                     None => e,
                 }
             }
+            CoreError::Fault(f) => {
+                let mut e = PcError::new(
+                    StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_REQUEST),
+                    f.code,
+                    f.description,
+                )
+                .with_data(f.data.into_iter().map(Value::String).collect());
+                e.form = match f.error_name {
+                    Some(name) => Form::Extended(name),
+                    None => Form::Standard(f.source),
+                };
+                e
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 PcError::internal()
@@ -171,12 +195,23 @@ impl From<CoreError> for PcError {
 
 impl IntoResponse for PcError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "code": self.code,
-            "description": self.description,
-            "data": self.data,
-            "source": SOURCE,
-        });
+        let body = match self.form {
+            Form::Extended(name) => json!({
+                "code": self.code,
+                "message": self.description,
+                "description": self.description,
+                "errorName": name,
+                "isRetryable": false,
+                "parameters": {},
+                "errorMessageExtended": format!("InternalErrorCode={}", self.code),
+            }),
+            Form::Standard(source) => json!({
+                "code": self.code,
+                "description": self.description,
+                "data": self.data,
+                "source": source,
+            }),
+        };
         let mut res = (self.status, super::json_response(&body)).into_response();
         if let Some(reason) = self.reason {
             res.extensions_mut()

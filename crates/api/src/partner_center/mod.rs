@@ -5,6 +5,7 @@
 //! then the handler; the answered request goes to the journal.
 
 mod collection;
+mod commerce;
 mod error;
 mod extract;
 mod profiles;
@@ -18,7 +19,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use domain::access::{self, Operation};
 use pcsandbox_core::partner_center::{AuthError, Principal};
@@ -54,6 +55,30 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1/nonMfaCompliantPartnerPrincipals", get(reports::non_mfa_principals))
         .route("/v1/applicationmfaadoptionstatus", get(reports::adoption))
         .route("/v1/partnerRequests", get(reports::partner_requests))
+        .route("/v1/agreements", get(commerce::agreement_metadata))
+        .route(
+            "/v1/customers",
+            get(commerce::customers).post(commerce::create_customer),
+        )
+        .route(
+            "/v1/customers/relationshiprequests",
+            get(commerce::customer_relationship_request),
+        )
+        .route("/v1/customers/{customer_id}", get(commerce::customer))
+        .route(
+            "/v1/customers/{customer_id}/agreements",
+            get(commerce::customer_agreements).post(commerce::create_customer_agreement),
+        )
+        .route(
+            "/v1/customers/{customer_id}/relationships",
+            get(commerce::customer_relationships),
+        )
+        .route(
+            "/v1/compliance/{program}/agreementstatus",
+            get(commerce::agreement_status),
+        )
+        .route("/v1/relationships", get(commerce::relationships))
+        .route("/v1/partners/validateresellers", post(commerce::validate_resellers))
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .route("/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)

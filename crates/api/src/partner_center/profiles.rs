@@ -113,7 +113,7 @@ pub struct OrganizationIn {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AddressOut<'a> {
+pub(crate) struct AddressOut<'a> {
     country: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
@@ -135,7 +135,7 @@ struct AddressOut<'a> {
     phone_number: Option<&'a str>,
 }
 
-fn address_out(a: &Address) -> AddressOut<'_> {
+pub(crate) fn address_out(a: &Address) -> AddressOut<'_> {
     AddressOut {
         country: &a.country,
         region: a.region.as_deref(),
@@ -154,7 +154,7 @@ fn address_out(a: &Address) -> AddressOut<'_> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ContactOut<'a> {
+pub(crate) struct ContactOut<'a> {
     first_name: &'a str,
     last_name: &'a str,
     email: &'a str,
@@ -162,7 +162,7 @@ struct ContactOut<'a> {
     phone_number: Option<&'a str>,
 }
 
-fn contact_out(c: &Contact) -> ContactOut<'_> {
+pub(crate) fn contact_out(c: &Contact) -> ContactOut<'_> {
     ContactOut {
         first_name: &c.first_name,
         last_name: &c.last_name,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod commerce;
 pub mod journal;
 pub mod policy;
 pub mod profiles;

@@ -42,7 +42,7 @@ fn not_a_partner(tenant: TenantId) -> CoreError {
 
 impl Core {
     /// The tenant's partner record, read through the cache (`/v1`'s hottest read).
-    async fn partner_of(&self, tenant: TenantId) -> Result<Option<Arc<(Partner, String)>>> {
+    pub(crate) async fn partner_of(&self, tenant: TenantId) -> Result<Option<Arc<(Partner, String)>>> {
         if let Some(hit) = self.partners.get(&tenant) {
             return Ok(hit);
         }
@@ -52,7 +52,7 @@ impl Core {
         Ok(found)
     }
 
-    async fn own_partner(&self, who: &Principal) -> Result<Arc<(Partner, String)>> {
+    pub(crate) async fn own_partner(&self, who: &Principal) -> Result<Arc<(Partner, String)>> {
         self.partner_of(who.tenant)
             .await?
             .ok_or_else(|| not_a_partner(who.tenant))

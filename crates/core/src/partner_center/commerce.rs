@@ -1,0 +1,349 @@
+//! CSP use-cases of the Partner Center API: agreement metadata and customer agreement
+//! attestations, the MPA status check of indirect resellers, indirect provider relationships,
+//! customers (also for an indirect reseller) and partner-of-record validation.
+
+use domain::csp::{self, PartnerIdFacts, ResellerFacts, ResellerValidation, StatusQuery};
+use domain::customer::{
+    self, AgreementTemplate, Customer, CustomerAgreement, CustomerAgreementType, CustomerFilter, NewAttestation,
+    NewCustomer,
+};
+use domain::fault::Fault;
+use domain::partner_id::PartnerIdKind;
+use domain::program::{Program, ProgramStatus};
+use domain::world::Partner;
+use domain::{PartnerId, TenantId};
+use store::csp::Side;
+
+use super::auth::Principal;
+use crate::error::{CoreError, Result};
+use crate::Core;
+
+/// One PartnerRelationship: the partner on the other side of an approved relationship.
+#[derive(Debug, Clone)]
+pub struct RelationshipView {
+    pub partner: Partner,
+    /// The partner ID shown for it: a reseller's associated PartnerLocation ID, a provider's own.
+    pub mpn_id: Option<PartnerId>,
+    pub location: String,
+    pub side: Side,
+}
+
+/// A created customer with the admin password shown once.
+#[derive(Debug, Clone)]
+pub struct CreatedCustomer {
+    pub customer: Customer,
+    pub user_name: String,
+    pub password: String,
+}
+
+/// The fields of `POST /v1/customers`.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRequest {
+    pub customer: NewCustomer,
+    pub associated_partner_id: Option<String>,
+}
+
+fn customer_not_found(id: &str) -> CoreError {
+    CoreError::Fault(Fault::new(404, 1000, format!("Customer {id} was not found.")))
+}
+
+/// The provider's view of a reseller or the reseller's of a provider.
+fn relationship_of(partner: Partner, side: Side) -> RelationshipView {
+    let (mpn_id, location) = match (&partner.csp, side) {
+        (Some(c), Side::Provider) => (Some(c.partner_id), c.country.clone()),
+        _ => {
+            let loc = partner
+                .partner_ids
+                .iter()
+                .find(|p| p.kind == PartnerIdKind::PartnerLocation);
+            (
+                loc.map(|l| l.partner_id),
+                loc.map(|l| l.country.clone())
+                    .unwrap_or_else(|| partner.legal_business_profile.address.country.clone()),
+            )
+        }
+    };
+    RelationshipView {
+        partner,
+        mpn_id,
+        location,
+        side,
+    }
+}
+
+impl Core {
+    /// `GET /v1/agreements[?agreementType=]`.
+    pub fn agreement_metadata(&self, agreement_type: Option<&str>) -> Result<Vec<&'static AgreementTemplate>> {
+        Ok(customer::agreement_templates(agreement_type)?)
+    }
+
+    /// A customer the caller may see: it created it, or it was created for the caller.
+    pub async fn customer_of(&self, who: &Principal, raw: &str) -> Result<Customer> {
+        let id: TenantId = raw
+            .trim()
+            .parse()
+            .map_err(|_| CoreError::Fault(Fault::bad_request(900118, "Invalid Customer Id").with_data([raw.trim()])))?;
+        match self.store.customer(id).await? {
+            Some(c) if c.partner_tenant_id == who.tenant || c.associated_partner_id == Some(who.tenant) => Ok(c),
+            _ => Err(customer_not_found(raw.trim())),
+        }
+    }
+
+    /// `GET /v1/customers/{id}/agreements[?agreementType=]`: every type when left out.
+    pub async fn customer_agreements(
+        &self,
+        who: &Principal,
+        customer: &str,
+        agreement_type: Option<&str>,
+    ) -> Result<Vec<CustomerAgreement>> {
+        let c = self.customer_of(who, customer).await?;
+        let wanted = match agreement_type.map(str::trim).filter(|t| !t.is_empty() && *t != "*") {
+            None => None,
+            Some(t) => Some(CustomerAgreementType::parse(t).ok_or_else(|| {
+                Fault::bad_enum(
+                    "agreementType",
+                    t,
+                    &["MicrosoftCloudAgreement", "MicrosoftCustomerAgreement"],
+                )
+            })?),
+        };
+        let all = self.store.customer_agreements(c.id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| wanted.is_none_or(|t| a.agreement_type == t))
+            .collect())
+    }
+
+    /// `POST /v1/customers/{id}/agreements`: the partner confirms the customer's acceptance.
+    pub async fn attest_customer_agreement(
+        &self,
+        who: &Principal,
+        customer: &str,
+        n: NewAttestation,
+    ) -> Result<CustomerAgreement> {
+        let c = self.customer_of(who, customer).await?;
+        if c.partner_tenant_id != who.tenant {
+            return Err(customer_not_found(customer.trim()));
+        }
+        let user = who
+            .user
+            .as_ref()
+            .ok_or_else(|| Fault::new(403, 2032, "Access denied"))?
+            .id;
+        let now = self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms);
+        let mut tx = self.store.begin().await?;
+        let existing = store::csp::customer_agreements_for_update(&mut tx, c.id).await?;
+        let a = customer::attest(&existing, &n, user, now)?;
+        store::csp::insert_customer_agreement(&mut tx, who.sandbox, c.id, &a).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(a)
+    }
+
+    /// `GET /v1/compliance/{program}/agreementstatus?mpnId=|tenantId=`.
+    pub async fn agreement_status(
+        &self,
+        who: &Principal,
+        program: &str,
+        mpn_id: Option<&str>,
+        tenant_id: Option<&str>,
+    ) -> Result<bool> {
+        if !program.eq_ignore_ascii_case("csp") {
+            return Err(Fault::bad_enum("ProgramName", program, &["csp"]).into());
+        }
+        let q = csp::parse_status_query(mpn_id, tenant_id)?;
+        let caller_country = self
+            .store
+            .tenant_by_id(who.tenant)
+            .await?
+            .map(|(_, t)| t.country)
+            .unwrap_or_default();
+        let facts = self.reseller_facts(who, &q).await?;
+        Ok(csp::agreement_status(&q, &facts, &caller_country)?)
+    }
+
+    async fn reseller_facts(&self, who: &Principal, q: &StatusQuery) -> Result<ResellerFacts> {
+        let of = |p: &Partner| match &p.csp {
+            None => ResellerFacts::NotEnrolled,
+            Some(c) => ResellerFacts::Enrolled {
+                country: c.country.clone(),
+                signed: p
+                    .accepted(domain::csp::PartnerAgreementType::MicrosoftPartnerAgreement)
+                    .is_some(),
+            },
+        };
+        match q {
+            StatusQuery::Tenant(_, tenant) => match self.store.tenant_by_id(*tenant).await? {
+                Some((sid, _)) if sid == who.sandbox => Ok(self
+                    .store
+                    .partner(*tenant)
+                    .await?
+                    .map_or(ResellerFacts::Unknown, |(p, _)| of(&p))),
+                _ => Ok(ResellerFacts::Unknown),
+            },
+            StatusQuery::Mpn(raw) => {
+                let Some(id) = csp::partner_id_of(raw) else {
+                    return Ok(ResellerFacts::Unknown);
+                };
+                let Some((owner, record)) = self.store.partner_id(who.sandbox, id).await? else {
+                    return Ok(ResellerFacts::Unknown);
+                };
+                // A PLA names its CSP account; a PGA the account of any of its locations.
+                let locations: Vec<PartnerId> = match record.kind {
+                    PartnerIdKind::PartnerLocation => vec![id],
+                    PartnerIdKind::PartnerGlobal => self
+                        .store
+                        .partner(owner)
+                        .await?
+                        .map(|(p, _)| {
+                            p.partner_ids
+                                .iter()
+                                .filter(|r| r.kind == PartnerIdKind::PartnerLocation)
+                                .map(|r| r.partner_id)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                for l in locations {
+                    if let Some(p) = self.store.reseller_with_id(who.sandbox, l).await? {
+                        return Ok(of(&p));
+                    }
+                }
+                Ok(ResellerFacts::NotEnrolled)
+            }
+        }
+    }
+
+    /// `GET /v1/relationships?relationship_type=`: the caller's approved relationships.
+    pub async fn relationships(&self, who: &Principal, side: Side) -> Result<Vec<RelationshipView>> {
+        self.own_partner(who).await?;
+        Ok(self
+            .store
+            .relationships(who.tenant, side)
+            .await?
+            .into_iter()
+            .map(|(_, p)| relationship_of(p, side))
+            .collect())
+    }
+
+    /// `GET /v1/customers/{id}/relationships`: the indirect reseller the customer was created for.
+    pub async fn customer_relationships(&self, who: &Principal, customer: &str) -> Result<Vec<RelationshipView>> {
+        let c = self.customer_of(who, customer).await?;
+        let mut out = Vec::new();
+        if let Some(r) = c.associated_partner_id {
+            if let Some(p) = self.partner_of(r).await? {
+                out.push(relationship_of(p.0.clone(), Side::Provider));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /v1/customers[?filter=]`: the caller's customers, oldest first.
+    pub async fn customers(&self, who: &Principal, filter: Option<&CustomerFilter>) -> Result<Vec<Customer>> {
+        self.own_partner(who).await?;
+        let all = self.store.customers_of(who.tenant).await?;
+        Ok(all
+            .into_iter()
+            .filter(|c| filter.is_none_or(|f| f.matches(c)))
+            .collect())
+    }
+
+    /// `POST /v1/customers`: an indirect provider creates a customer, for one of its resellers
+    /// when `associatedPartnerId` names one it has an approved relationship with.
+    pub async fn create_customer(&self, who: &Principal, r: CustomerRequest) -> Result<CreatedCustomer> {
+        let me = self.own_partner(who).await?;
+        if me.0.program(Program::CspIndirectProvider) != Some(ProgramStatus::Active) {
+            return Err(Fault::new(403, 900149, "CSP Indirect Provider program status is not active.").into());
+        }
+        let (domain, company_name, billing) = customer::validate_customer(&r.customer)?;
+        let associated = match r
+            .associated_partner_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            None => None,
+            Some(raw) => Some(self.related_reseller(who, raw).await?),
+        };
+        let mut tx = self.store.begin().await?;
+        if store::csp::customer_domain_taken(&mut tx, who.sandbox, &domain).await? {
+            return Err(Fault::new(409, 2000, format!("The domain {domain} is already in use.")).into());
+        }
+        let customer = Customer {
+            id: TenantId(self.random.uuid()),
+            commerce_id: self.random.uuid(),
+            partner_tenant_id: who.tenant,
+            associated_partner_id: associated,
+            domain,
+            company_name,
+            billing_profile: billing,
+            created_at: self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms),
+        };
+        store::csp::insert_customer(&mut tx, who.sandbox, &customer).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(CreatedCustomer {
+            customer,
+            user_name: "admin".into(),
+            password: identity::secrets::generate_password(self.random.as_ref()),
+        })
+    }
+
+    /// The reseller `associatedPartnerId` names (its tenant ID, or its associated partner ID),
+    /// when the caller has an approved relationship with it.
+    async fn related_reseller(&self, who: &Principal, raw: &str) -> Result<TenantId> {
+        let tenant = match raw.parse::<TenantId>() {
+            Ok(t) => Some(t),
+            Err(_) => match csp::partner_id_of(raw) {
+                Some(id) => self.store.reseller_with_id(who.sandbox, id).await?.map(|p| p.tenant_id),
+                None => None,
+            },
+        };
+        let related = self.store.relationships(who.tenant, Side::Provider).await?;
+        match tenant {
+            Some(t) if related.iter().any(|(_, p)| p.tenant_id == t) => Ok(t),
+            _ => Err(Fault::bad_request(
+                2000,
+                format!(
+                    "The indirect reseller {raw} has no relationship with your partner account. Invite the reseller \
+                     and have it approve the request before creating customers for it."
+                ),
+            )
+            .with_data(["associatedPartnerId"])
+            .into()),
+        }
+    }
+
+    /// `POST /v1/partners/validateresellers`.
+    pub async fn validate_resellers(&self, who: &Principal, ids: &[String]) -> Result<Vec<ResellerValidation>> {
+        if ids.is_empty() {
+            return Err(
+                Fault::bad_request(2000, "partnerIds must name at least one partner ID.")
+                    .with_data(["partnerIds"])
+                    .into(),
+            );
+        }
+        if ids.len() > 100 {
+            return Err(Fault::bad_request(2000, "partnerIds can name at most 100 partner IDs.")
+                .with_data(["partnerIds"])
+                .into());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for raw in ids {
+            let facts = match csp::partner_id_of(raw) {
+                None => PartnerIdFacts::Unknown,
+                Some(id) => match self.store.partner_id(who.sandbox, id).await? {
+                    None => PartnerIdFacts::Unknown,
+                    Some((_, r)) if r.kind == PartnerIdKind::PartnerGlobal => PartnerIdFacts::Global,
+                    Some(_) => PartnerIdFacts::Location {
+                        reseller: self
+                            .store
+                            .reseller_with_id(who.sandbox, id)
+                            .await?
+                            .map(|p| p.can_transact()),
+                    },
+                },
+            };
+            out.push(csp::validate_reseller_id(raw, facts));
+        }
+        Ok(out)
+    }
+}
