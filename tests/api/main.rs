@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod control;
+mod csp;
 mod identity;
 mod onboarding;
 mod partner_center;

@@ -11,6 +11,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../../scenarios/default.yaml")),
     ("empty", include_str!("../../../scenarios/empty.yaml")),
     ("onboarding", include_str!("../../../scenarios/onboarding.yaml")),
+    (
+        "indirect-reseller",
+        include_str!("../../../scenarios/indirect-reseller.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone)]
