@@ -133,30 +133,62 @@ pub async fn save_partner(tx: &mut Tx, p: &Partner) -> Result<String> {
 }
 
 pub async fn insert_partner(tx: &mut Tx, sandbox: SandboxId, p: &Partner) -> Result<()> {
-    let legal = to_json(&p.legal_business_profile)?;
-    sqlx::query(
-        "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized, csp, agreements) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-        .bind(p.tenant_id.to_string())
-        .bind(sandbox.to_string())
-        .bind(&legal)
-        .bind(&p.website)
-        .bind(etag_of(&legal))
-        .bind(to_json(&p.programs)?)
-        .bind(p.verification.as_ref().map(to_json).transpose()?)
-        .bind(p.last_finalized.as_ref().map(to_json).transpose()?)
-        .bind(p.csp.as_ref().map(to_json).transpose()?)
-        .bind(to_json(&p.agreements)?)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_write_err)?;
-    if !p.partner_ids.is_empty() {
+    insert_partners(tx, sandbox, std::slice::from_ref(p)).await
+}
+
+/// Partners and their partner IDs in two statements (a scenario's world, or one registration).
+pub async fn insert_partners(tx: &mut Tx, sandbox: SandboxId, partners: &[Partner]) -> Result<()> {
+    if partners.is_empty() {
+        return Ok(());
+    }
+    let sid = sandbox.to_string();
+    let rows = partners
+        .iter()
+        .map(|p| {
+            let legal = to_json(&p.legal_business_profile)?;
+            Ok((
+                p,
+                etag_of(&legal),
+                legal,
+                to_json(&p.programs)?,
+                p.verification.as_ref().map(to_json).transpose()?,
+                p.last_finalized.as_ref().map(to_json).transpose()?,
+                p.csp.as_ref().map(to_json).transpose()?,
+                to_json(&p.agreements)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for chunk in rows.chunks(100) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized, csp, agreements) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, (p, etag, legal, programs, verification, last, csp, agreements)| {
+                b.push_bind(p.tenant_id.to_string())
+                    .push_bind(&sid)
+                    .push_bind(legal)
+                    .push_bind(&p.website)
+                    .push_bind(etag)
+                    .push_bind(programs)
+                    .push_bind(verification)
+                    .push_bind(last)
+                    .push_bind(csp)
+                    .push_bind(agreements);
+            },
+        );
+        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+    }
+    let ids: Vec<(&Partner, &domain::partner_id::PartnerIdRecord)> = partners
+        .iter()
+        .flat_map(|p| p.partner_ids.iter().map(move |id| (p, id)))
+        .collect();
+    for chunk in ids.chunks(100) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO partner_ids (sandbox_id, partner_id, tenant_id, kind, country, status) ",
         );
-        q.push_values(&p.partner_ids, |mut b, id| {
-            b.push_bind(sandbox.to_string())
+        q.push_values(chunk, |mut b, (p, id)| {
+            b.push_bind(&sid)
                 .push_bind(id.partner_id.to_string())
                 .push_bind(p.tenant_id.to_string())
                 .push_bind(id.kind.as_str())

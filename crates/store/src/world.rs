@@ -314,6 +314,50 @@ pub async fn insert_app(tx: &mut Tx, sandbox: SandboxId, a: &App) -> Result<()> 
     Ok(())
 }
 
+/// Tenants and their domains in as few statements as possible, after the sandbox's last tenant.
+async fn insert_tenants(tx: &mut Tx, sandbox: SandboxId, tenants: &[Tenant]) -> Result<()> {
+    let sid = sandbox.to_string();
+    for chunk in tenants.chunks(ROWS_PER_INSERT) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO tenants (id, sandbox_id, display_name, domain, country, mfa_technical_exception, seq) ",
+        );
+        q.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
+            b.push_bind(t.id.to_string())
+                .push_bind(&sid)
+                .push_bind(&t.display_name)
+                .push_bind(&t.domain)
+                .push_bind(&t.country)
+                .push_bind(i64::from(t.mfa_technical_exception))
+                .push("(SELECT COALESCE(MAX(seq), 0) FROM tenants WHERE sandbox_id = ")
+                .push_bind_unseparated(&sid)
+                .push_unseparated(format!(") + {}", i + 1));
+        });
+        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+        let domains: Vec<(String, String, bool)> = chunk
+            .iter()
+            .flat_map(|t| {
+                t.all_domains()
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, d)| (t.id.to_string(), d, i == 0))
+            })
+            .collect();
+        for rows in domains.chunks(ROWS_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) ",
+            );
+            q.push_values(rows, |mut b, (tenant, d, initial)| {
+                b.push_bind(&sid)
+                    .push_bind(tenant)
+                    .push_bind(d)
+                    .push_bind(i64::from(*initial));
+            });
+            q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+        }
+    }
+    Ok(())
+}
+
 /// Rows per multi-row insert: far below SQLite's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 200;
 
@@ -390,14 +434,10 @@ async fn insert_apps(tx: &mut Tx, sandbox: SandboxId, apps: &[App]) -> Result<()
 
 /// Writes a whole world into a sandbox (scenario application, reset).
 pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<()> {
-    for t in &w.tenants {
-        insert_tenant(tx, sandbox, t).await?;
-    }
+    insert_tenants(tx, sandbox, &w.tenants).await?;
     insert_users(tx, sandbox, &w.users).await?;
     insert_apps(tx, sandbox, &w.apps).await?;
-    for p in &w.partners {
-        crate::profiles::insert_partner(tx, sandbox, p).await?;
-    }
+    crate::profiles::insert_partners(tx, sandbox, &w.partners).await?;
     for e in &w.registry {
         crate::onboarding::insert_registry_entry(tx, sandbox, e).await?;
     }
