@@ -361,6 +361,64 @@ mod tests {
     }
 
     #[test]
+    fn the_reseller_is_active_with_an_authorized_profile_and_the_mpa_and_stays_so() {
+        use crate::csp::{AgreementAcceptance, CspAccount, PartnerAgreementType, SupportProfile};
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let mut p = partner();
+        let location = p.partner_ids[1].partner_id;
+        p.csp = Some(CspAccount {
+            partner_id: location,
+            location_tenant_id: p.tenant_id,
+            country: "JP".into(),
+            support: SupportProfile {
+                website: "https://fabrikam.co.jp".into(),
+                email: "a@fabrikam.co.jp".into(),
+                phone: None,
+            },
+            enrolled_at: now,
+        });
+        let subject = |p: &Partner| {
+            Verification::start(
+                2,
+                &Subject {
+                    profile: &p.legal_business_profile,
+                    website: p.website.as_deref(),
+                    verified_domains: &[],
+                    registry: &[],
+                },
+                None,
+                now,
+                "t2".into(),
+            )
+        };
+        let mut v = subject(&p);
+        p.record(v.clone());
+        assert_eq!(p.program(Program::CspIndirectReseller), Some(ProgramStatus::Pending));
+        assert!(!p.can_transact());
+        v.decide(Check::Company, CheckState::Approved, None, now).unwrap();
+        v.follow_link("t2", now);
+        p.record(v);
+        assert!(p.authorized());
+        assert_eq!(
+            p.program(Program::CspIndirectReseller),
+            Some(ProgramStatus::Pending),
+            "an authorized profile alone is not enough"
+        );
+        p.accept(AgreementAcceptance {
+            agreement_type: PartnerAgreementType::MicrosoftPartnerAgreement,
+            accepted_at: now,
+            accepted_by: crate::UserId(uuid::Uuid::nil()),
+            accepted_by_upn: "admin@fabrikamjp.onmicrosoft.com".into(),
+        });
+        assert_eq!(p.program(Program::CspIndirectReseller), Some(ProgramStatus::Active));
+        assert!(p.can_transact());
+        // A later re-verification keeps the reseller active.
+        p.record(subject(&p));
+        assert!(!p.authorized());
+        assert!(p.can_transact());
+    }
+
+    #[test]
     fn a_declared_partner_is_as_verified_as_its_ids() {
         let mut p = partner();
         assert_eq!(
