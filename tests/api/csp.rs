@@ -381,6 +381,16 @@ async fn a_reseller_walks_from_registration_to_active_and_a_provider_relationshi
         (StatusCode::OK, Some("postponed")),
         "{r}"
     );
+    // Inviting again re-opens a postponed request.
+    let (st, again) = c
+        .act(
+            "invite-reseller",
+            json!({"as": c.user(CONTOSO, 0), "resellerPartnerId": pla}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["request"]["id"], id.as_str());
+    assert_eq!(again["request"]["state"], "pending");
     let (st, r) = c.act("respond-relationship-request", respond("approve", true)).await;
     assert_eq!(
         (st, r["request"]["state"].as_str()),
@@ -457,6 +467,28 @@ async fn a_reseller_walks_from_registration_to_active_and_a_provider_relationshi
     assert_eq!(st, StatusCode::OK, "{rel}");
     assert_eq!(rel["items"][0]["id"], fabrikam_tenant.as_str());
     assert_eq!(rel["items"][0]["mpnId"], pla.as_str());
+    assert!(
+        cust["billingProfile"]["attributes"]["etag"].as_str().is_some(),
+        "{cust}"
+    );
+    let (st, rel) = c
+        .v1(
+            &fabrikam,
+            Method::GET,
+            &format!("/v1/customers/{cid}/relationships"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{rel}");
+    assert_eq!(
+        rel["items"][0]["id"],
+        c.tenant(CONTOSO),
+        "the reseller sees the provider"
+    );
+    assert_eq!(
+        rel["items"][0]["relationshipType"],
+        "is_indirect_cloud_solution_provider_of"
+    );
     let (st, mine) = c.v1(&fabrikam, Method::GET, "/v1/customers", None).await;
     assert_eq!(st, StatusCode::OK, "{mine}");
     assert_eq!(mine["totalCount"], 1);
@@ -486,6 +518,14 @@ fn customer(domain: &str, reseller: Option<&str>) -> Value {
 async fn a_second_tenant_can_be_the_csp_account_of_a_location_id_once() {
     let c = Csp::new("indirect-reseller").await;
     let (_, pla) = c.fabrikam_verified().await;
+    // Another company's location needs a contact in that company's domains.
+    let got = c
+        .act(
+            "enroll-csp-indirect-reseller",
+            enrollment(c.user(FABRIKAM_CSP, 0), &pla, "Fabrikam CSP", "someone@contoso.co.jp"),
+        )
+        .await;
+    assert_refusal(&got, 403, "PartnerIdOfAnotherCompany", "別の会社");
     // The new organization account links Fabrikam's location; a trailing period passes the name.
     let body = json!({
         "as": c.user(FABRIKAM_CSP, 0),

@@ -107,6 +107,18 @@ impl Core {
             .address
             .or_else(|| own.as_ref().map(|p| p.legal_business_profile.address.clone()))
             .or_else(|| location_owner.map(|p| p.legal_business_profile.address.clone()));
+        let owner_domains = match location_owner {
+            Some(o) if o.tenant_id != tenant.id => {
+                let verified = self
+                    .store
+                    .tenant_by_id(o.tenant_id)
+                    .await?
+                    .map(|(_, t)| t.verified_domains)
+                    .unwrap_or_default();
+                domain::mail_domain::company_domains(o.website.as_deref(), &verified)
+            }
+            _ => Vec::new(),
+        };
         csp::check_enrollment(&EnrollmentFacts {
             partner_id: found.map(|(_, r)| r),
             entered_id: &entered_id,
@@ -115,6 +127,8 @@ impl Core {
             existing_names: &names,
             contact_email: &contact.email,
             already_associated,
+            owned: location_owner.is_none_or(|o| o.tenant_id == tenant.id),
+            owner_domains: &owner_domains,
         })
         .map_err(refused)?;
         let profile = registration_form(&LegalBusinessProfile {
@@ -253,7 +267,14 @@ impl Core {
             return Err(refused(csp::already_related()));
         }
         let (request, created) = match existing.into_iter().last() {
-            Some(open) => (open, false),
+            Some(mut open) => {
+                // Inviting again sends the open request again; a postponed one is pending again.
+                if open.state == RequestState::Postponed {
+                    open.state = RequestState::Pending;
+                    store::csp::update_request(&mut tx, &open).await?;
+                }
+                (open, false)
+            }
             None => {
                 let r = RelationshipRequest {
                     id: self.random.uuid().to_string(),
@@ -278,6 +299,8 @@ impl Core {
         );
         self.send(&mut tx, &sb, &m, now).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        // Settling the partners above may have finished a verification that /v1 shows.
+        self.changed();
         Ok((
             RelationshipState {
                 request,

@@ -267,7 +267,12 @@ impl Core {
                     if !clash && !store::profiles::partner_id_taken(&mut tx, sb.id, id).await? {
                         break;
                     }
-                    p.partner_ids[i].partner_id = fresh_partner_id(self.random.as_ref(), &minted.world);
+                    let fresh = fresh_partner_id(self.random.as_ref(), &minted.world);
+                    // A declared reseller is associated with its own location: follow the new ID.
+                    if let Some(c) = p.csp.as_mut().filter(|c| c.partner_id == id) {
+                        c.partner_id = fresh;
+                    }
+                    p.partner_ids[i].partner_id = fresh;
                 }
             }
             store::profiles::insert_partner(&mut tx, sb.id, p).await?;

@@ -152,11 +152,12 @@ impl Core {
                     "You need the Global admin role to do this.",
                 )
             } else {
+                let (ja, en): (Vec<&str>, Vec<&str>) = roles.iter().map(|r| role_names(*r)).unzip();
                 Refusal::new(
                     RefusalKind::Forbidden,
                     "RoleRequired",
-                    "この操作を行うには、グローバル管理者またはアカウント管理者のロールが必要です。",
-                    "You need the Global admin or Account admin role to do this.",
+                    format!("この操作を行うには、{}のロールが必要です。", ja.join("または")),
+                    format!("You need the {} role to do this.", en.join(" or ")),
                 )
             }));
         }
@@ -627,6 +628,21 @@ impl Core {
         tx.commit().await.map_err(store::StoreError::from)?;
         self.changed();
         Ok(())
+    }
+}
+
+/// A role as the portal names it (ja-JP, en-US).
+fn role_names(r: Role) -> (&'static str, &'static str) {
+    match r {
+        Role::GlobalAdmin => ("グローバル管理者", "Global admin"),
+        Role::AccountAdmin => ("アカウント管理者", "Account admin"),
+        Role::UserManagementAdmin => ("ユーザー管理の管理者", "User management admin"),
+        Role::BillingAdmin => ("課金管理者", "Billing admin"),
+        Role::AdminAgent => ("管理エージェント", "Admin agent"),
+        Role::SalesAgent => ("販売エージェント", "Sales agent"),
+        Role::HelpdeskAgent => ("ヘルプデスク エージェント", "Helpdesk agent"),
+        Role::ReferralsAdmin => ("紹介管理者", "Referrals admin"),
+        Role::ReportViewer => ("レポート閲覧者", "Report viewer"),
     }
 }
 

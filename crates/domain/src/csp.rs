@@ -94,6 +94,11 @@ pub struct EnrollmentFacts<'a> {
     pub contact_email: &'a str,
     /// The ID is already associated with another CSP account.
     pub already_associated: bool,
+    /// The ID belongs to the enrolling tenant's own partner account.
+    pub owned: bool,
+    /// The domains of the company owning the ID (its website's and its tenant's verified ones):
+    /// another tenant may associate it when its contact's address is in one of them.
+    pub owner_domains: &'a [String],
 }
 
 /// CSP indirect reseller enrollment: an active PartnerLocation ID in the CSP account's country,
@@ -145,6 +150,22 @@ pub fn check_enrollment(f: &EnrollmentFacts) -> Result<(), Refusal> {
                 "{LOCATION_RULE_JA}パートナー ID {id} の国 ({theirs}) は CSP アカウントの国 ({ours}) と異なります。"
             ),
             format!("{LOCATION_RULE_EN} Partner ID {id} is in {theirs}; the CSP account is in {ours}."),
+        )
+        .on("partnerId"));
+    }
+    let contact_domain = mail_domain::email_domain(f.contact_email).unwrap_or_default();
+    if !f.owned && !f.owner_domains.iter().any(|d| mail_domain::within(&contact_domain, d)) {
+        return Err(Refusal::new(
+            RefusalKind::Forbidden,
+            "PartnerIdOfAnotherCompany",
+            format!(
+                "パートナー ID {id} は別の会社のパートナー アカウントのものです。自社のパートナー ID を関連付けるか、\
+                 その会社のドメインのメール アドレスを第一連絡先にしてください。"
+            ),
+            format!(
+                "Partner ID {id} belongs to another company's partner account. Associate your own partner ID, or \
+                 give a primary contact whose email address is in that company's domain."
+            ),
         )
         .on("partnerId"));
     }

@@ -25,6 +25,8 @@ fn facts<'a>(
         existing_names: names,
         contact_email: email,
         already_associated: false,
+        owned: true,
+        owner_domains: &[],
     }
 }
 
@@ -72,6 +74,16 @@ fn enrollment_needs_an_active_location_id_in_the_csp_country() {
     let mut taken = f(Some(&ok));
     taken.already_associated = true;
     assert_eq!(code(check_enrollment(&taken)), "PartnerIdAlreadyAssociated");
+
+    // Another tenant may associate the ID only with a contact in the owner's domains.
+    let owner = vec!["fabrikam.co.jp".to_owned()];
+    let mut other = f(Some(&ok));
+    other.owned = false;
+    assert_eq!(code(check_enrollment(&other)), "PartnerIdOfAnotherCompany");
+    other.owner_domains = &owner;
+    assert_eq!(code(check_enrollment(&other)), "ok");
+    other.contact_email = "hanako@contoso.co.jp";
+    assert_eq!(code(check_enrollment(&other)), "PartnerIdOfAnotherCompany");
 }
 
 #[test]

@@ -102,6 +102,15 @@ pub async fn insert_customer(tx: &mut Tx, sandbox: SandboxId, c: &Customer) -> R
     Ok(())
 }
 
+/// The customer is still there (read in the write transaction).
+pub async fn customer_exists(tx: &mut Tx, id: TenantId) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn customer_domain_taken(tx: &mut Tx, sandbox: SandboxId, domain: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE sandbox_id = ? AND domain = ?")
         .bind(sandbox.to_string())

@@ -188,6 +188,14 @@ pub async fn customer_relationship_request(Caller(who): Caller) -> Response {
     json_response(&json!({"url": url, "attributes": {"objectType": "RelationshipRequest"}}))
 }
 
+/// The billing profile's etag: changes whenever the profile does.
+fn billing_etag(b: &customer::BillingProfile) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(b).unwrap_or_default().hash(&mut h);
+    format!("W/\"{:016x}\"", h.finish())
+}
+
 fn customer_out(c: &Customer) -> Value {
     let b = &c.billing_profile;
     let mut v = json!({
@@ -210,7 +218,7 @@ fn customer_out(c: &Customer) -> Value {
             "companyName": b.company_name,
             "defaultAddress": address_out(&b.default_address),
             "links": {"self": link(&format!("/customers/{}/profiles/billing", c.id))},
-            "attributes": {"objectType": "CustomerBillingProfile"},
+            "attributes": {"etag": billing_etag(b), "objectType": "CustomerBillingProfile"},
         },
         "relationshipToPartner": "reseller",
         "allowDelegatedAccess": true,
@@ -337,10 +345,14 @@ pub async fn customer_relationships(
         .await?
         .iter()
         .map(|r| {
+            let kind = match r.side {
+                Side::Provider => "is_indirect_reseller_of",
+                Side::Reseller => "is_indirect_cloud_solution_provider_of",
+            };
             json!({
                 "id": r.partner.tenant_id.to_string(),
                 "name": r.partner.legal_business_profile.company_name,
-                "relationshipType": "is_indirect_reseller_of",
+                "relationshipType": kind,
                 "mpnId": r.mpn_id.map(|m| m.to_string()),
                 "attributes": {"objectType": "PartnerRelationship"},
             })

@@ -132,6 +132,9 @@ impl Core {
             .id;
         let now = self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms);
         let mut tx = self.store.begin().await?;
+        if !store::csp::customer_exists(&mut tx, c.id).await? {
+            return Err(customer_not_found(customer.trim()));
+        }
         let existing = store::csp::customer_agreements_for_update(&mut tx, c.id).await?;
         let a = customer::attest(&existing, &n, user, now)?;
         store::csp::insert_customer_agreement(&mut tx, who.sandbox, c.id, &a).await?;
@@ -228,13 +231,21 @@ impl Core {
     /// `GET /v1/customers/{id}/relationships`: the indirect reseller the customer was created for.
     pub async fn customer_relationships(&self, who: &Principal, customer: &str) -> Result<Vec<RelationshipView>> {
         let c = self.customer_of(who, customer).await?;
-        let mut out = Vec::new();
-        if let Some(r) = c.associated_partner_id {
-            if let Some(p) = self.partner_of(r).await? {
-                out.push(relationship_of(p.0.clone(), Side::Provider));
-            }
-        }
-        Ok(out)
+        let Some(reseller) = c.associated_partner_id else {
+            return Ok(Vec::new());
+        };
+        // The provider sees the reseller; the reseller sees the provider.
+        let (other, side) = if who.tenant == reseller {
+            (c.partner_tenant_id, Side::Reseller)
+        } else {
+            (reseller, Side::Provider)
+        };
+        Ok(self
+            .partner_of(other)
+            .await?
+            .map(|p| relationship_of(p.0.clone(), side))
+            .into_iter()
+            .collect())
     }
 
     /// `GET /v1/customers[?filter=]`: the caller's customers, oldest first.
