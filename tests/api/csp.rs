@@ -90,8 +90,8 @@ impl Csp {
         let text = res.text().await.unwrap();
         (st, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
-    /// Registers Fabrikam and confirms the email: its partner IDs are active. Returns (PGA, PLA).
-    async fn fabrikam_verified(&self) -> (String, String) {
+    /// Registers Fabrikam (its partner IDs inactive until verified); the action's answer.
+    async fn register_fabrikam(&self) -> Value {
         let (st, r) = self
             .act(
                 "register-partner",
@@ -107,6 +107,11 @@ impl Csp {
             )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{r}");
+        r
+    }
+    /// Registers Fabrikam and confirms the email: its partner IDs are active. Returns (PGA, PLA).
+    async fn fabrikam_verified(&self) -> (String, String) {
+        self.register_fabrikam().await;
         self.follow_newest_email_link("hanako.sato@fabrikam.co.jp").await;
         let p = self.partner(FABRIKAM).await;
         assert_eq!(p["verification"]["status"], "authorized", "{p}");
@@ -577,21 +582,7 @@ async fn a_second_tenant_can_be_the_csp_account_of_a_location_id_once() {
 #[tokio::test]
 async fn an_inactive_location_id_is_refused() {
     let c = Csp::new("indirect-reseller").await;
-    let (st, r) = c
-        .act(
-            "register-partner",
-            json!({
-                "as": c.user(FABRIKAM, 0),
-                "companyName": "Fabrikam Japan 株式会社",
-                "website": "https://www.fabrikam.co.jp",
-                "address": {"country": "JP", "state": "東京都", "city": "千代田区",
-                            "addressLine1": "丸の内 2-7-2", "postalCode": "100-7090"},
-                "primaryContact": {"firstName": "花子", "lastName": "佐藤",
-                                   "email": "hanako.sato@fabrikam.co.jp", "phoneNumber": "03-1234-0000"}
-            }),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let r = c.register_fabrikam().await;
     let pla = r["partner"]["partnerIds"][1]["partnerId"].as_str().unwrap();
     let got = c
         .act(

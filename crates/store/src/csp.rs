@@ -72,15 +72,17 @@ pub async fn requests_between(tx: &mut Tx, provider: TenantId, reseller: TenantI
     requests_from(&rows)
 }
 
+/// The tenant of the CSP account associated with a partner ID.
+const RESELLER_WITH_ID: &str =
+    "SELECT tenant_id FROM partners WHERE sandbox_id = ? AND json_extract(csp, '$.partnerId') = ?";
+
 /// The CSP indirect reseller account associated with a partner ID, if any.
 pub async fn reseller_with_id(tx: &mut Tx, sandbox: SandboxId, id: PartnerId) -> Result<Option<TenantId>> {
-    let t: Option<String> = sqlx::query_scalar(
-        "SELECT tenant_id FROM partners WHERE sandbox_id = ? AND json_extract(csp, '$.partnerId') = ?",
-    )
-    .bind(sandbox.to_string())
-    .bind(id.to_string())
-    .fetch_optional(&mut **tx)
-    .await?;
+    let t: Option<String> = sqlx::query_scalar(RESELLER_WITH_ID)
+        .bind(sandbox.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     t.map(|t| t.parse().map_err(|_| crate::corrupt(format!("tenant id {t}"))))
         .transpose()
 }
@@ -223,13 +225,11 @@ impl Store {
 
     /// The CSP indirect reseller account associated with a partner ID (read side).
     pub async fn reseller_with_id(&self, sandbox: SandboxId, id: PartnerId) -> Result<Option<Partner>> {
-        let t: Option<String> = sqlx::query_scalar(
-            "SELECT tenant_id FROM partners WHERE sandbox_id = ? AND json_extract(csp, '$.partnerId') = ?",
-        )
-        .bind(sandbox.to_string())
-        .bind(id.to_string())
-        .fetch_optional(self.reader())
-        .await?;
+        let t: Option<String> = sqlx::query_scalar(RESELLER_WITH_ID)
+            .bind(sandbox.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
         match t {
             None => Ok(None),
             Some(t) => {

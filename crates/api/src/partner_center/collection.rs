@@ -78,3 +78,9 @@ pub fn collection(
     out["attributes"] = json!({"objectType": "Collection"});
     out
 }
+
+/// A collection answered whole, in one page (no continuation).
+pub fn whole(items: Vec<Value>, self_uri: &str) -> Value {
+    let total = items.len();
+    collection(items, total, self_uri, self_uri, total.max(1), None)
+}

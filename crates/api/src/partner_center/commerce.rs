@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use store::csp::Side;
 
-use super::collection::{collection, link};
+use super::collection::{collection, link, whole};
 use super::error::PcError;
 use super::extract::{paging, Caller, PcJson, PcQuery};
 use super::json_response;
@@ -34,15 +34,7 @@ pub async fn agreement_metadata(State(s): State<AppState>, q: PcQuery) -> Result
             })
         })
         .collect();
-    let total = items.len();
-    Ok(json_response(&collection(
-        items,
-        total,
-        "/agreements",
-        "agreements",
-        total.max(1),
-        None,
-    )))
+    Ok(json_response(&whole(items, "/agreements")))
 }
 
 fn agreement_out(a: &CustomerAgreement) -> Value {
@@ -68,9 +60,10 @@ pub async fn customer_agreements(
         .customer_agreements(&who, &customer, q.get("agreementType"))
         .await?;
     let items: Vec<Value> = all.iter().map(agreement_out).collect();
-    let total = items.len();
-    let uri = format!("/customers/{customer}/agreements");
-    Ok(json_response(&collection(items, total, &uri, &uri, total.max(1), None)))
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/agreements"),
+    )))
 }
 
 /// The Agreement a client posts (any key case).
@@ -167,15 +160,7 @@ pub async fn relationships(State(s): State<AppState>, Caller(who): Caller, q: Pc
         })
         .map(relationship_out)
         .collect();
-    let total = items.len();
-    Ok(json_response(&collection(
-        items,
-        total,
-        "/relationships",
-        "relationships",
-        total.max(1),
-        None,
-    )))
+    Ok(json_response(&whole(items, "/relationships")))
 }
 
 /// `GET /v1/customers/relationshiprequests`: the link a partner sends a customer to accept it
@@ -358,9 +343,7 @@ pub async fn customer_relationships(
             })
         })
         .collect();
-    let total = items.len();
-    let uri = format!("/customers/{id}/relationships");
-    Ok(json_response(&collection(items, total, &uri, &uri, total.max(1), None)))
+    Ok(json_response(&whole(items, &format!("/customers/{id}/relationships"))))
 }
 
 #[derive(Debug, Default, Deserialize)]
