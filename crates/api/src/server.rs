@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use crate::settings::Database;
 use crate::{AppState, Settings, Urls};
 
 pub struct Server {
@@ -66,7 +67,11 @@ impl Server {
         } else {
             Some(match &settings.tls_files {
                 Some((cert, key)) => crate::tls::from_files(cert, key)?,
-                None => crate::tls::generated(&settings.tls_dir(), &settings.tls_sans)?,
+                None => crate::tls::generated(
+                    &settings.tls_dir(),
+                    settings.database == Database::Memory,
+                    &settings.tls_sans,
+                )?,
             })
         };
         let store = Store::open(&settings.database)

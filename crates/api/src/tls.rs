@@ -10,6 +10,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 pub struct Tls {
@@ -40,10 +41,57 @@ fn ca_params() -> anyhow::Result<CertificateParams> {
 }
 
 /// The directory where an `--ephemeral` server keeps its CA: temporary, but the same for every
-/// ephemeral run of this user, so `pcsandbox ca --ephemeral` can name it and clients trust it once.
+/// ephemeral run of this user (named by the uid), so `pcsandbox ca --ephemeral` can name it and
+/// clients trust it once.
 pub fn ephemeral_dir() -> PathBuf {
-    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
-    std::env::temp_dir().join(format!("pcsandbox-{user}"))
+    std::env::temp_dir().join(format!("pcsandbox-{}", current_uid()))
+}
+
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+#[cfg(not(unix))]
+fn current_uid() -> u32 {
+    0
+}
+
+/// Makes sure the per-user temporary directory is ours alone before a CA key goes into it: in a
+/// shared `/tmp` another user could have made it first (and then read or replace our CA key).
+/// Created 0700; refused when another user owns it or anyone else may write to it.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+        }
+        let meta = std::fs::symlink_metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        anyhow::ensure!(
+            meta.is_dir(),
+            "{} is not a directory (a symlink or file is in its place): remove it, then start again",
+            dir.display()
+        );
+        anyhow::ensure!(
+            meta.uid() == current_uid(),
+            "{} belongs to another user (uid {}), so it cannot hold this user's CA key: remove it or set TMPDIR to a directory of your own",
+            dir.display(),
+            meta.uid()
+        );
+        anyhow::ensure!(
+            meta.permissions().mode() & 0o022 == 0,
+            "{} is writable by other users (mode {:o}), so another user could replace the CA key: run `chmod 700 {}`",
+            dir.display(),
+            meta.permissions().mode() & 0o777,
+            dir.display()
+        );
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(())
 }
 
 /// The CA file a server with this data directory uses.
@@ -52,11 +100,16 @@ pub fn ca_path(dir: &Path) -> PathBuf {
 }
 
 /// Loads the CA from `dir` (creating it on first use) and issues a fresh server certificate.
-pub fn generated(dir: &Path, sans: &[String]) -> anyhow::Result<Tls> {
+/// `private` asks for the checks of the per-user temporary directory ([`private_dir`]).
+pub fn generated(dir: &Path, private: bool, sans: &[String]) -> anyhow::Result<Tls> {
     // Servers started in parallel (tests) share the directory: one creates the CA, the others read it.
     static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let guard = CREATING.lock().unwrap_or_else(|p| p.into_inner());
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if private {
+        private_dir(dir)?;
+    } else {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
     let ca_key = match std::fs::read_to_string(&key_path) {
         Ok(pem) if cert_path.exists() => KeyPair::from_pem(&pem).context("the CA key is unreadable")?,
@@ -71,9 +124,9 @@ pub fn generated(dir: &Path, sans: &[String]) -> anyhow::Result<Tls> {
         }
     };
     drop(guard);
-    // Re-creating the CA certificate from the same parameters and key yields the same subject and
-    // key identifier, so a leaf signed by it chains to the stored CA certificate.
-    let ca = ca_params()?.self_signed(&ca_key)?;
+    // The same parameters and key yield the same subject and key identifier, so a leaf signed
+    // by this issuer chains to the stored CA certificate.
+    let issuer = rcgen::Issuer::new(ca_params()?, ca_key);
     let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     for s in sans {
         if !names.contains(s) {
@@ -87,7 +140,7 @@ pub fn generated(dir: &Path, sans: &[String]) -> anyhow::Result<Tls> {
     leaf.not_before = rcgen::date_time_ymd(2024, 1, 1);
     leaf.not_after = rcgen::date_time_ymd(2049, 12, 31);
     let leaf_key = KeyPair::generate()?;
-    let leaf_cert = leaf.signed_by(&leaf_key, &ca, &ca_key)?;
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
     let ca_pem = std::fs::read_to_string(&cert_path)?;
     let chain = vec![leaf_cert.der().clone()];
     let key = PrivateKeyDer::try_from(leaf_key.serialize_der()).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -100,16 +153,13 @@ pub fn generated(dir: &Path, sans: &[String]) -> anyhow::Result<Tls> {
 
 /// The user's own certificate chain and key (PEM).
 pub fn from_files(cert: &Path, key: &Path) -> anyhow::Result<Tls> {
-    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut std::io::BufReader::new(
-        std::fs::File::open(cert).with_context(|| format!("--tls-cert {}", cert.display()))?,
-    ))
-    .collect::<Result<_, _>>()
-    .with_context(|| format!("--tls-cert {}: not PEM certificates", cert.display()))?;
-    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(
-        std::fs::File::open(key).with_context(|| format!("--tls-key {}", key.display()))?,
-    ))
-    .with_context(|| format!("--tls-key {}: not a PEM key", key.display()))?
-    .ok_or_else(|| anyhow::anyhow!("--tls-key {}: no private key found", key.display()))?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("--tls-cert {}: cannot read", cert.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--tls-cert {}: not PEM certificates", cert.display()))?;
+    anyhow::ensure!(!certs.is_empty(), "--tls-cert {}: no certificate found", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("--tls-key {}: no PEM private key found", key.display()))?;
     Ok(Tls {
         config: server_config(certs, key)?,
         ca_path: None,
@@ -121,7 +171,7 @@ fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
@@ -130,16 +180,27 @@ fn server_config(
     Ok(Arc::new(cfg))
 }
 
+/// Writes a file whole (temporary file + rename). A private one is created 0600, never readable
+/// by others even for a moment.
 fn write_atomic(path: &Path, text: &str, private: bool) -> anyhow::Result<()> {
+    use std::io::Write;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
     }
     #[cfg(not(unix))]
     let _ = private;
+    let mut file = options
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

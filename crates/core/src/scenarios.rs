@@ -33,7 +33,7 @@ pub struct Catalog {
 
 /// Parses and validates a scenario's YAML (or JSON, which is YAML too).
 pub fn parse(name: &str, text: &str) -> Result<ScenarioSpec, String> {
-    let spec: ScenarioSpec = serde_yaml::from_str(text).map_err(|e| format!("scenario '{name}': {e}"))?;
+    let spec: ScenarioSpec = serde_saphyr::from_str(text).map_err(|e| format!("scenario '{name}': {e}"))?;
     scenario::plan(&spec).map_err(|e| format!("scenario '{name}': {e}"))?;
     Ok(spec)
 }

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use rand::rngs::StdRng;
-use rand::{RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 pub trait Random: Send + Sync + 'static {
@@ -32,13 +32,13 @@ pub trait Random: Send + Sync + 'static {
     }
 }
 
-/// The operating system's generator.
+/// The thread's cryptographically secure generator, seeded from the operating system.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsRandom;
 
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) {
-        rand::rngs::OsRng.fill_bytes(buf);
+        rand::rng().fill_bytes(buf);
     }
 }
 

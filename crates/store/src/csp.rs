@@ -176,9 +176,9 @@ impl Store {
             Side::Provider => ("provider_tenant", "reseller_tenant"),
             Side::Reseller => ("reseller_tenant", "provider_tenant"),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT data, {other} AS other FROM relationship_requests WHERE {mine} = ? AND state = 'approved' ORDER BY seq"
-        ))
+        )))
         .bind(tenant.to_string())
         .fetch_all(self.reader())
         .await?;

@@ -74,9 +74,9 @@ fn partner_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<(Partner, String)> {
 }
 
 pub(crate) async fn partners(pool: &SqlitePool, sandbox: &str) -> Result<Vec<Partner>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{PARTNER_SELECT} JOIN tenants t ON t.id = p.tenant_id WHERE p.sandbox_id = ? ORDER BY t.seq"
-    ))
+    )))
     .bind(sandbox)
     .fetch_all(pool)
     .await?;
@@ -85,7 +85,7 @@ pub(crate) async fn partners(pool: &SqlitePool, sandbox: &str) -> Result<Vec<Par
 
 /// A partner read inside a write transaction (a use-case decides on the latest state).
 pub async fn partner_for_update(tx: &mut Tx, tenant: TenantId) -> Result<Option<(Partner, String)>> {
-    let row = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.tenant_id = ?"))
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{PARTNER_SELECT} WHERE p.tenant_id = ?")))
         .bind(tenant.to_string())
         .fetch_optional(&mut **tx)
         .await?;
@@ -94,7 +94,7 @@ pub async fn partner_for_update(tx: &mut Tx, tenant: TenantId) -> Result<Option<
 
 /// Every partner of a sandbox inside a write transaction.
 pub async fn partners_for_update(tx: &mut Tx, sandbox: SandboxId) -> Result<Vec<Partner>> {
-    let rows = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.sandbox_id = ?"))
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{PARTNER_SELECT} WHERE p.sandbox_id = ?")))
         .bind(sandbox.to_string())
         .fetch_all(&mut **tx)
         .await?;
@@ -236,7 +236,7 @@ impl Store {
     /// A tenant's partner record and its etag; none when the tenant is not a registered partner.
     /// One query: this is on the hot path of `GET /v1/profiles/legalbusiness`.
     pub async fn partner(&self, tenant: TenantId) -> Result<Option<(Partner, String)>> {
-        let row = sqlx::query(&format!("{PARTNER_SELECT} WHERE p.tenant_id = ?"))
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{PARTNER_SELECT} WHERE p.tenant_id = ?")))
             .bind(tenant.to_string())
             .fetch_optional(self.reader())
             .await?;

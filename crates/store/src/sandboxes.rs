@@ -33,17 +33,19 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
 
 impl Store {
     pub async fn sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM sandboxes ORDER BY created_at, name"))
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sandboxes ORDER BY created_at, name"
+        )))
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// A sandbox by its id or, failing that, by its name.
     pub async fn sandbox(&self, id_or_name: &str) -> Result<Option<Sandbox>> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1"
-        ))
+        )))
         .bind(id_or_name)
         .fetch_optional(self.reader())
         .await?;
@@ -131,9 +133,11 @@ pub async fn set_review_business_days(tx: &mut Tx, id: SandboxId, days: u32) -> 
 
 /// Re-reads a sandbox inside a write transaction (so a decision sees the latest state).
 pub async fn get_for_update(tx: &mut Tx, id: SandboxId) -> Result<Option<Sandbox>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sandboxes WHERE id = ?"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sandboxes WHERE id = ?"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }

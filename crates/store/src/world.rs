@@ -461,7 +461,7 @@ pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
         "relationship_requests",
         "tenants",
     ] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE sandbox_id = ?"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE sandbox_id = ?")))
             .bind(sandbox.to_string())
             .execute(&mut **tx)
             .await?;
