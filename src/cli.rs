@@ -71,6 +71,18 @@ pub struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, env = "PCSANDBOX_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+    /// One INFO line per request (method, path, status, latency); otherwise they are DEBUG lines.
+    #[arg(long, env = "PCSANDBOX_ACCESS_LOG")]
+    pub access_log: bool,
+    /// Journaled /v1 requests kept per sandbox (the oldest are dropped).
+    #[arg(long, env = "PCSANDBOX_JOURNAL_LIMIT", default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub journal_limit: u64,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "PCSANDBOX_HEADER_READ_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+    /// Seconds a connection may stay idle (no bytes either way) before it is closed.
+    #[arg(long, env = "PCSANDBOX_IDLE_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
 }
 
 #[derive(Subcommand)]

@@ -12,11 +12,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         bind: args.bind,
         database: if args.ephemeral {
-            Database::Memory
+            Database::Ephemeral
         } else {
             Database::File(args.database)
         },
-        admin_key: args.admin_key.filter(|k| !k.is_empty()),
+        admin_key: args.admin_key,
         public_url: args.public_url,
         scenarios_dir: args.scenarios,
         default_sandbox: !args.no_default_sandbox,
@@ -24,6 +24,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tls_files: args.tls_cert.zip(args.tls_key),
         tls_sans: args.tls_san,
         signing_key_pem: None,
+        journal_limit: usize::try_from(args.journal_limit).unwrap_or(usize::MAX),
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        access_log: args.access_log,
     };
     let server = Server::build(settings).await?;
     let mut out = std::io::stdout().lock();
@@ -44,11 +48,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     server.run_until_stopped(shutdown_signal()).await
 }
 
+/// Logs go to stderr: colour only when it is a terminal (never escape codes in a file).
 fn init_tracing(format: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();

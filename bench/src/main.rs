@@ -161,10 +161,11 @@ async fn tokens(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> anyhow
     let core = server.state().core.clone();
     let claims = json!({"aud": "https://api.partnercenter.microsoft.com", "iss": "https://127.0.0.1/t/", "iat": 1, "nbf": 1,
         "exp": 3601, "appid": "00000000-0000-0000-0000-000000000000", "appidacr": "1", "idtyp": "app", "tid": "t", "ver": "1.0"});
+    let keys = core.keys.get().await;
     let started = Instant::now();
     let n = 2000;
     for _ in 0..n {
-        std::hint::black_box(core.keys.active().sign(&claims)?);
+        std::hint::black_box(keys.active().sign(&claims)?);
     }
     let sign_rate = n as f64 / started.elapsed().as_secs_f64();
     rows.push(Row {
@@ -218,12 +219,12 @@ async fn gated_get(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> any
     let app = sb.world.apps[0].client_id;
     let minted = core
         .mint_token(
-            &sb.sandbox.id.to_string(),
+            sb.sandbox.id,
             pcsandbox_core::partner_center::policy::MintRequest {
-                client_id: app.to_string(),
-                user_id: Some(admin.to_string()),
+                client_id: app,
+                user_id: Some(admin),
                 mfa: true,
-                audience: None,
+                resource: None,
                 expires_in: Some(86_400),
             },
             server.urls().authority(),
@@ -282,7 +283,7 @@ async fn gated_get(rows: &mut Vec<Row>, total: usize, concurrency: usize) -> any
     lat.sort();
     // Every gated request must have been journaled: the figure includes that work.
     core.journal.flush().await;
-    let journaled = core.store.journal(sb.sandbox.id, true, 0, 1_000_000).await?.len();
+    let journaled = store::journal::count(&mut *core.store.conn().await?, sb.sandbox.id).await?;
     anyhow::ensure!(
         journaled >= lat.len(),
         "{journaled} journal entries for {} gated requests",

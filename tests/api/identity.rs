@@ -598,6 +598,7 @@ async fn auth_code_with_pkce_and_totp_gets_mfa_and_each_misuse_is_refused() {
         json!(["pwd", "mfa"])
     );
     assert_ne!(r["refresh_token"], t["refresh_token"]);
+    let rotated = r["refresh_token"].as_str().unwrap();
     post(
         &w.s,
         &format!("/sandbox/v1/sandboxes/{}/clock", w.sb["id"].as_str().unwrap()),
@@ -608,7 +609,7 @@ async fn auth_code_with_pkce_and_totp_gets_mfa_and_each_misuse_is_refused() {
         &w.token(&[
             ("grant_type", "refresh_token"),
             ("client_id", public),
-            ("refresh_token", rt),
+            ("refresh_token", rotated),
             ("scope", PC),
         ])
         .await,

@@ -1,12 +1,17 @@
 //! Per-request context: request and correlation ids (echoed when the client sent them, generated
-//! otherwise) and one log line per request with method, path, status and latency.
+//! otherwise), one tracing span per request that carries the request id (so every line a request
+//! logs, its errors and panics included, can be found by it), and the access line: at DEBUG, or
+//! at INFO with `--access-log`. Server errors are always logged at ERROR.
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument;
+
+use crate::AppState;
 
 pub static MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 pub static MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -27,7 +32,7 @@ fn header_or_new(req: &Request, name: &HeaderName) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-pub async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let ids = RequestIds {
         request_id: header_or_new(&req, &MS_REQUEST_ID),
@@ -35,8 +40,9 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     };
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("request", request_id = %ids.request_id, %method, %path);
     req.extensions_mut().insert(ids.clone());
-    let mut res = next.run(req).await;
+    let mut res = next.run(req).instrument(span.clone()).await;
     for (name, value) in [
         (&MS_REQUEST_ID, &ids.request_id),
         (&MS_CORRELATION_ID, &ids.correlation_id),
@@ -46,11 +52,14 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         }
     }
     let status = res.status().as_u16();
-    let latency_us = started.elapsed().as_micros() as u64;
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let _entered = span.enter();
     if status >= 500 {
-        tracing::error!(request_id = %ids.request_id, %method, %path, status, latency_us, "request");
+        tracing::error!(status, latency_us, "request failed");
+    } else if state.settings.access_log {
+        tracing::info!(status, latency_us, "request");
     } else {
-        tracing::info!(request_id = %ids.request_id, %method, %path, status, latency_us, "request");
+        tracing::debug!(status, latency_us, "request");
     }
     res
 }

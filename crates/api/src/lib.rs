@@ -5,6 +5,8 @@ pub mod context;
 pub mod control;
 pub mod entra;
 pub mod health;
+mod idle;
+pub mod input;
 pub mod openapi;
 pub mod partner_center;
 pub mod portal;
@@ -14,6 +16,8 @@ pub mod tls;
 
 use std::sync::Arc;
 
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
 use axum::Router;
 use pcsandbox_core::Core;
 
@@ -30,6 +34,28 @@ pub(crate) fn refusal_status(kind: domain::message::RefusalKind) -> axum::http::
         RefusalKind::NotFound => StatusCode::NOT_FOUND,
         RefusalKind::Conflict => StatusCode::CONFLICT,
     }
+}
+
+/// Pages a person sees (sign-in, portal) are never shown inside another site's frame:
+/// clickjacking a sign-in or a consent checkbox needs a frame.
+pub(crate) fn never_framed(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+/// A panic's message, for the log line that reports it.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// Base URLs the server is reachable at, as clients should use them.
@@ -67,7 +93,8 @@ pub struct AppState {
     pub ca_pem: Option<Arc<str>>,
 }
 
-/// The whole application: every surface, with the shared layers.
+/// The whole application: every surface, with the shared layers. Each surface catches its own
+/// panics and limits its own bodies, so both answer in that surface's error format.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
@@ -76,6 +103,9 @@ pub fn app(state: AppState) -> Router {
         .merge(partner_center::router(&state))
         .merge(portal::router())
         .merge(openapi::router())
-        .layer(axum::middleware::from_fn(context::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::request_context,
+        ))
         .with_state(state)
 }

@@ -20,6 +20,19 @@ pub fn router() -> Router<AppState> {
             "/commerce/indirectresellers/relationshiprequest/{id}",
             get(relationship_request),
         )
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// A panic is a bug: the browser gets the portal's error page; the log line (in the request's
+/// span) says where.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a portal handler panicked");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        false,
+        &Text::new("エラーが発生しました", "Something went wrong"),
+        &Text::new("しばらくしてからもう一度お試しください。", "Try again later."),
+    )
 }
 
 fn english(headers: &HeaderMap) -> bool {
@@ -46,6 +59,7 @@ main{{max-width:560px;margin:48px auto;background:#fff;padding:44px;box-shadow:0
     let mut res = (status, Html(html)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    crate::never_framed(&mut res);
     res
 }
 
@@ -123,7 +137,7 @@ async fn relationship_request(State(s): State<AppState>, Path(id): Path<String>,
     let found = if id.len() > 64 {
         Ok(None)
     } else {
-        s.core.relationship_request(&id, s.urls.http.as_str()).await
+        s.core.relationship_request(&id).await
     };
     let (status, title, body) = match found {
         Err(e) => {

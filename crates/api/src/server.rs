@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use pcsandbox_core::sandboxes::SandboxState;
-use pcsandbox_core::{Catalog, Core};
+use pcsandbox_core::{Catalog, Core, CoreSettings};
 use store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use crate::idle::Idle;
 use crate::settings::Database;
 use crate::{AppState, Settings, Urls};
 
@@ -43,20 +44,42 @@ fn url_host(addr: SocketAddr) -> String {
     }
 }
 
+/// Raises the soft limit on open files to the hard limit where the OS allows: every connection
+/// is a file descriptor, and the common soft limit of 1024 would stop `accept` (and `/healthz`)
+/// with a couple of thousand idle clients. Returns the limit in force.
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource};
+        let mut limit = getrlimit(Resource::Nofile);
+        let hard = limit.maximum.unwrap_or(1 << 20).min(1 << 20);
+        if limit.current.is_none_or(|c| c < hard) {
+            limit.current = Some(hard);
+            if setrlimit(Resource::Nofile, limit).is_err() {
+                tracing::debug!("could not raise the open-file limit");
+            }
+        }
+        getrlimit(Resource::Nofile).current
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+async fn bind(flag: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("{flag} {addr}: cannot listen"))
+}
+
 impl Server {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let http_listener = TcpListener::bind(settings.bind)
-            .await
-            .with_context(|| format!("--bind {}: cannot listen", settings.bind))?;
+        raise_open_file_limit();
+        let http_listener = bind("--bind", settings.bind).await?;
         let http_addr = http_listener.local_addr()?;
         let mut https = Vec::new();
         for addr in &settings.https_binds {
-            https.push(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("--https-bind {addr}: cannot listen"))?,
-            );
+            https.push(bind("--https-bind", *addr).await?);
         }
         let https_addrs = https
             .iter()
@@ -69,23 +92,23 @@ impl Server {
                 Some((cert, key)) => crate::tls::from_files(cert, key)?,
                 None => crate::tls::generated(
                     &settings.tls_dir(),
-                    settings.database == Database::Memory,
+                    settings.database == Database::Ephemeral,
                     &settings.tls_sans,
                 )?,
             })
         };
-        let store = Store::open(&settings.database)
-            .await
-            .with_context(|| format!("--database {:?}: cannot open", settings.database))?;
+        let store = Store::open(&settings.database).await.map_err(|e| match e {
+            store::StoreError::Locked(m) => anyhow::anyhow!(m),
+            other => anyhow::anyhow!("--database {:?}: cannot open: {other}", settings.database),
+        })?;
         let catalog = match &settings.scenarios_dir {
             Some(dir) => Catalog::with_dir(dir),
             None => Catalog::builtin(),
         }
         .map_err(anyhow::Error::msg)?;
-        let keys = pcsandbox_core::entra::load_signing_keys(&store, settings.signing_key_pem.as_deref())
+        let keys = pcsandbox_core::keys::load(&store, settings.signing_key_pem.as_deref())
             .await
             .map_err(|e| anyhow::anyhow!("token signing key: {e}"))?;
-        let core = Core::new(store, catalog, keys);
         let own_http = format!("http://{}", url_host(http_addr));
         let mut https_urls: Vec<String> = https_addrs
             .iter()
@@ -107,6 +130,15 @@ impl Server {
             http,
             https: https_urls,
         };
+        let core = Core::new(
+            store,
+            catalog,
+            keys,
+            CoreSettings {
+                base_url: urls.http.clone(),
+                journal_limit: settings.journal_limit,
+            },
+        );
         let ca_pem = tls.as_ref().and_then(|t| t.ca_pem.as_deref()).map(Arc::from);
         let ca_path = tls.as_ref().and_then(|t| t.ca_path.clone());
         let tls = tls.map(|t| TlsAcceptor::from(t.config));
@@ -173,12 +205,17 @@ impl Server {
         let app = crate::app(self.state.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let graceful = Arc::new(GracefulShutdown::new());
+        let limits = ConnLimits {
+            header_read: self.state.settings.header_read_timeout,
+            idle: self.state.settings.idle_timeout,
+        };
         let mut loops = vec![tokio::spawn(accept_loop(
             self.http,
             None,
             app.clone(),
             stop_rx.clone(),
             graceful.clone(),
+            limits,
         ))];
         for listener in self.https {
             loops.push(tokio::spawn(accept_loop(
@@ -187,6 +224,7 @@ impl Server {
                 app.clone(),
                 stop_rx.clone(),
                 graceful.clone(),
+                limits,
             )));
         }
         drop(stop_rx);
@@ -210,17 +248,29 @@ impl Server {
     }
 }
 
+/// The timeouts every connection is served with, on both listeners.
+#[derive(Debug, Clone, Copy)]
+struct ConnLimits {
+    header_read: Duration,
+    idle: Duration,
+}
+
+/// A TLS handshake that has not finished by then (a client that does not trust the CA, or one
+/// that never speaks) ends the connection.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Router,
     mut stop: watch::Receiver<bool>,
     graceful: Arc<GracefulShutdown>,
+    limits: ConnLimits,
 ) {
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -229,7 +279,6 @@ async fn accept_loop(
                         continue;
                     }
                 };
-                let (stream, peer) = stream;
                 let _ = stream.set_nodelay(true);
                 // The peer address, for the journal's source IP (axum's ConnectInfo).
                 let with_peer = tower::ServiceExt::map_request(app.clone(), move |mut r: axum::http::Request<hyper::body::Incoming>| {
@@ -240,19 +289,38 @@ async fn accept_loop(
                 let watcher = graceful.watcher();
                 let tls = tls.clone();
                 tokio::spawn(async move {
-                    let builder = auto::Builder::new(TokioExecutor::new());
-                    let result = match tls {
-                        None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
-                        Some(acceptor) => {
-                            // A handshake that fails or stalls (a client not trusting the CA) just ends.
-                            let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {
-                                return;
-                            };
-                            watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
+                    let mut builder = auto::Builder::new(TokioExecutor::new());
+                    builder
+                        .http1()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.header_read);
+                    builder
+                        .http2()
+                        .timer(TokioTimer::new())
+                        .keep_alive_interval(Some(Duration::from_secs(30)))
+                        .keep_alive_timeout(Duration::from_secs(20))
+                        .max_concurrent_streams(256);
+                    let (stream, activity) = Idle::new(stream);
+                    let served = async {
+                        match tls {
+                            None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
+                            Some(acceptor) => {
+                                let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+                                    return Ok(());
+                                };
+                                watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
+                            }
                         }
                     };
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "connection ended with an error");
+                    tokio::select! {
+                        result = served => {
+                            if let Err(e) = result {
+                                tracing::debug!(error = %e, "connection ended with an error");
+                            }
+                        }
+                        () = activity.idle_for(limits.idle) => {
+                            tracing::debug!(%peer, "closing an idle connection");
+                        }
                     }
                 });
             }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use store::Database;
 
@@ -26,6 +27,14 @@ pub struct Settings {
     pub tls_sans: Vec<String>,
     /// A token signing key to use when the database has none yet (tests share one to save time).
     pub signing_key_pem: Option<String>,
+    /// Journaled `/v1` requests kept per sandbox (`--journal-limit`).
+    pub journal_limit: usize,
+    /// A client must send a request's headers within this time (slow-header clients are cut off).
+    pub header_read_timeout: Duration,
+    /// A connection with no bytes either way for this long is closed.
+    pub idle_timeout: Duration,
+    /// One access log line per request at INFO (`--access-log`); otherwise they are DEBUG lines.
+    pub access_log: bool,
 }
 
 impl Settings {
@@ -36,17 +45,15 @@ impl Settings {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             },
-            Database::Memory => crate::tls::ephemeral_dir(),
+            Database::Ephemeral => crate::tls::ephemeral_dir(),
         }
     }
-}
 
-impl Settings {
-    /// Settings for an in-process test server: loopback, port 0, in memory, no default sandbox.
+    /// Settings for an in-process test server: loopback, port 0, ephemeral, no default sandbox.
     pub fn for_tests() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database: Database::Memory,
+            database: Database::Ephemeral,
             admin_key: None,
             public_url: None,
             scenarios_dir: None,
@@ -55,24 +62,38 @@ impl Settings {
             tls_files: None,
             tls_sans: Vec::new(),
             signing_key_pem: None,
+            journal_limit: domain::limits::DEFAULT_JOURNAL,
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            access_log: false,
         }
     }
 
-    /// Refuses settings that would expose the control plane without a key.
+    /// Refuses settings that would expose the control plane without a key, and values that make
+    /// no sense; each message names the flag.
     pub fn validate(&self) -> Result<(), String> {
-        let exposed = std::iter::once(&self.bind)
-            .chain(&self.https_binds)
-            .any(|a| !a.ip().is_loopback());
-        if exposed && self.admin_key.as_deref().is_none_or(str::is_empty) {
-            return Err(format!(
-                "a listener is bound to a non-loopback address ({}): set PCSANDBOX_ADMIN_KEY (--admin-key) to protect /sandbox/v1",
-                self.bind
-            ));
+        if let Some(key) = &self.admin_key {
+            if key.trim().is_empty() {
+                return Err("--admin-key (PCSANDBOX_ADMIN_KEY) is blank: give a key, or leave it unset".into());
+            }
+        }
+        let exposed = std::iter::once(("--bind", &self.bind))
+            .chain(self.https_binds.iter().map(|a| ("--https-bind", a)))
+            .find(|(_, a)| !a.ip().is_loopback());
+        if let Some((flag, addr)) = exposed {
+            if self.admin_key.is_none() {
+                return Err(format!(
+                    "{flag} {addr} listens off loopback: set PCSANDBOX_ADMIN_KEY (--admin-key) to protect /sandbox/v1"
+                ));
+            }
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(format!("--public-url {url}: must start with http:// or https://"));
             }
+        }
+        if self.journal_limit == 0 {
+            return Err("--journal-limit must be at least 1".into());
         }
         Ok(())
     }
@@ -83,12 +104,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn non_loopback_binds_need_an_admin_key() {
+    fn non_loopback_binds_need_an_admin_key_and_the_error_names_the_listener() {
         let mut s = Settings::for_tests();
         assert!(s.validate().is_ok());
+        s.https_binds = vec!["0.0.0.0:8443".parse().unwrap()];
+        let e = s.validate().unwrap_err();
+        assert!(e.contains("--https-bind 0.0.0.0:8443"), "{e}");
+        assert!(e.contains("PCSANDBOX_ADMIN_KEY"), "{e}");
+        s.https_binds = vec![];
         s.bind = "0.0.0.0:8080".parse().unwrap();
-        assert!(s.validate().unwrap_err().contains("PCSANDBOX_ADMIN_KEY"));
+        assert!(s.validate().unwrap_err().contains("--bind 0.0.0.0:8080"));
         s.admin_key = Some("k".into());
         assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn a_blank_admin_key_is_refused() {
+        let mut s = Settings::for_tests();
+        for blank in ["", "   ", "\t\n"] {
+            s.admin_key = Some(blank.into());
+            assert!(s.validate().unwrap_err().contains("blank"), "{blank:?}");
+        }
     }
 }

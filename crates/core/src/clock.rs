@@ -1,41 +1,51 @@
 //! The sandbox clock: real time plus an offset that only moves forward.
 
-use chrono::{DateTime, Utc};
-use domain::clock;
+use chrono::{DateTime, Duration, Utc};
+use domain::{clock, FieldError, SandboxId};
 
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::Core;
 
-#[derive(Debug, Clone)]
+/// How far to move a sandbox clock.
+#[derive(Debug, Clone, Copy)]
 pub enum Advance {
-    /// An ISO 8601 duration such as `P3D`.
-    By(String),
+    /// A duration (parsed from ISO 8601 such as `P3D` at the edge).
+    By(Duration),
     BusinessDays(u32),
 }
 
+/// At most this many business days at a time (about ten years).
+pub const MAX_BUSINESS_DAYS: u32 = 2600;
+
 impl Core {
-    /// Moves a sandbox's clock forward and returns the new sandbox time.
-    pub async fn advance_clock(&self, id_or_name: &str, advance: Advance) -> Result<DateTime<Utc>> {
-        let sb = self.find_sandbox(id_or_name).await?;
-        let mut tx = self.store.begin().await?;
-        let sb = store::sandboxes::get_for_update(&mut tx, sb.id)
-            .await?
-            .ok_or_else(|| CoreError::not_found("sandbox", id_or_name))?;
-        let real = self.clock.now();
-        let now = sb.now(real);
+    /// Moves a sandbox's clock forward and returns the new sandbox time. Reviews and link
+    /// expiries that fall due by then happen in the same transaction.
+    pub async fn advance_clock(&self, id: SandboxId, advance: Advance) -> Result<DateTime<Utc>> {
+        let mut w = self.write(id).await?;
         let target = match advance {
-            Advance::By(text) => now + clock::parse_duration("advance", &text)?,
-            Advance::BusinessDays(n) if n <= 2600 => clock::add_business_days(now, n),
+            Advance::By(d) => w
+                .now
+                .checked_add_signed(d)
+                .ok_or_else(|| FieldError::new("advance", "that moves the clock out of range"))?,
+            Advance::BusinessDays(n) if n <= MAX_BUSINESS_DAYS => clock::add_business_days(w.now, n),
             Advance::BusinessDays(_) => {
-                return Err(domain::FieldError::new("businessDays", "at most 2600 (about ten years) at a time").into())
+                return Err(FieldError::new(
+                    "businessDays",
+                    format!("at most {MAX_BUSINESS_DAYS} (about ten years) at a time"),
+                )
+                .into())
             }
         };
-        let offset = (target - real).num_milliseconds();
-        store::sandboxes::set_clock_offset(&mut tx, sb.id, offset).await?;
-        // Reviews and link expiries that fall due by the new time happen now.
-        self.settle_partners(&mut tx, &sb, target).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        let field = match advance {
+            Advance::By(_) => "advance",
+            Advance::BusinessDays(_) => "businessDays",
+        };
+        w.sandbox.clock_offset_ms = clock::offset_for(field, self.clock.now(), target)?;
+        let settings = w.sandbox.clone();
+        store::sandboxes::save_settings(w.c(), &settings).await?;
+        w.now = target;
+        w.settle().await?;
+        w.commit().await?;
         Ok(target)
     }
 }

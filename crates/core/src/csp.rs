@@ -14,28 +14,40 @@ use domain::partner_id::PartnerIdRecord;
 use domain::profile::{Address, Contact, LegalBusinessProfile};
 use domain::program::{Program, ProgramStatus};
 use domain::world::Partner;
-use domain::{PartnerId, Role};
+use domain::{PartnerId, Role, SandboxId};
 
 use crate::error::{CoreError, Result};
-use crate::onboarding::{refused, registration_form, required, PartnerState};
+use crate::onboarding::{refused, registration_form, PartnerState};
+use crate::uow::UserRef;
 use crate::Core;
 
 /// `enroll-csp-indirect-reseller`: the CSP indirect reseller form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Enrollment {
-    pub as_user: Option<String>,
-    /// The PartnerLocation ID to associate (パートナー ID の関連付け).
-    pub partner_id: Option<String>,
+    pub actor: UserRef,
+    /// The partner ID to associate (パートナー ID の関連付け), as typed: the rules name what
+    /// is wrong with it (a Global ID, another country's...).
+    pub partner_id: String,
     /// 会社名, exactly as typed.
-    pub company_name: Option<String>,
+    pub company_name: String,
     /// 会社住所; the associated partner account's legal address when left out.
     pub address: Option<Address>,
     /// 法務担当者様の詳細.
-    pub primary_contact: Option<Contact>,
+    pub primary_contact: Contact,
     /// 顧客サポート情報; website and email default to the company's.
     pub support_website: Option<String>,
     pub support_email: Option<String>,
     pub support_phone: Option<String>,
+}
+
+/// `respond-relationship-request`: the reseller's answer to a provider's invitation.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub actor: UserRef,
+    pub request_id: String,
+    pub decision: RequestDecision,
+    /// The consent box (同意します) is ticked.
+    pub consent: bool,
 }
 
 /// A relationship request with both partners, after an action.
@@ -65,23 +77,13 @@ impl Core {
     /// `enroll-csp-indirect-reseller` (STEP2 1-16): a Global admin of the CSP tenant associates an
     /// active PartnerLocation ID of the same country; the CSP account's legal profile is verified
     /// afresh, and the indirect reseller status stays pending until the MPA is accepted.
-    pub async fn enroll_csp_indirect_reseller(
-        &self,
-        sandbox: &str,
-        e: Enrollment,
-        base_url: &str,
-    ) -> Result<PartnerState> {
-        let sb = self.find_sandbox(sandbox).await?;
-        let (_, tenant) = self
-            .acting_user(&sb, e.as_user.as_deref(), &[Role::GlobalAdmin])
-            .await?;
-        let entered_id = required(opt_text(e.partner_id), "partnerId")?;
-        let company_name = required(e.company_name.filter(|n| !n.trim().is_empty()), "companyName")?;
-        let contact = required(e.primary_contact, "primaryContact")?;
-        let now = self.sandbox_now(&sb);
-        let mut tx = self.store.begin().await?;
-        self.settle_partners(&mut tx, &sb, now).await?;
-        let partners = store::profiles::partners_for_update(&mut tx, sb.id).await?;
+    pub async fn enroll_csp_indirect_reseller(&self, sandbox: SandboxId, e: Enrollment) -> Result<PartnerState> {
+        let entered_id = e.partner_id.trim().to_owned();
+        let company_name = e.company_name;
+        let contact = e.primary_contact;
+        let mut w = self.write(sandbox).await?;
+        let (_, tenant) = w.actor(&e.actor, &[Role::GlobalAdmin]).await?;
+        let partners = store::profiles::partners(w.c(), sandbox).await?;
         let own = partners.iter().find(|p| p.tenant_id == tenant.id).cloned();
         if let Some(existing) = own.as_ref().and_then(|p| p.csp.as_ref()) {
             return Err(refused(csp::already_enrolled(existing)));
@@ -109,9 +111,7 @@ impl Core {
             .or_else(|| location_owner.map(|p| p.legal_business_profile.address.clone()));
         let owner_domains = match location_owner {
             Some(o) if o.tenant_id != tenant.id => {
-                let verified = self
-                    .store
-                    .tenant_by_id(o.tenant_id)
+                let verified = store::world::tenant(w.c(), o.tenant_id)
                     .await?
                     .map(|(_, t)| t.verified_domains)
                     .unwrap_or_default();
@@ -133,7 +133,7 @@ impl Core {
         .map_err(refused)?;
         let profile = registration_form(&LegalBusinessProfile {
             company_name: company_name.clone(),
-            address: required(address, "address")?,
+            address: address.ok_or_else(|| refused(Refusal::required("address")))?,
             primary_contact: contact,
             company_approver_address: None,
             company_approver_email: None,
@@ -158,7 +158,7 @@ impl Core {
             location_tenant_id: location_owner.tenant_id,
             country: tenant.country.clone(),
             support,
-            enrolled_at: now,
+            enrolled_at: w.now,
         };
         let (mut partner, before) = match own {
             Some(p) => {
@@ -177,18 +177,17 @@ impl Core {
                     csp: None,
                     agreements: Vec::new(),
                 };
-                store::profiles::insert_partner(&mut tx, sb.id, &p).await?;
+                store::profiles::insert_partners(w.c(), sandbox, std::slice::from_ref(&p)).await?;
                 (p, None)
             }
         };
         partner.legal_business_profile = profile;
         partner.csp = Some(account);
         partner.set_program(Program::CspIndirectReseller, ProgramStatus::Pending);
-        self.verify(&mut tx, &sb, &tenant, &mut partner, now, true).await?;
-        self.save(&mut tx, &sb, before.as_ref(), &partner, base_url, now)
-            .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        w.verify(&tenant, &mut partner, true).await?;
+        w.save_partner(before.as_ref(), &partner).await?;
+        let now = w.now;
+        w.commit().await?;
         Ok(PartnerState { partner, now })
     }
 
@@ -196,28 +195,24 @@ impl Core {
     /// account's profile is authorized; the indirect reseller becomes active.
     pub async fn accept_agreement(
         &self,
-        sandbox: &str,
-        as_user: Option<&str>,
-        agreement_type: Option<&str>,
+        sandbox: SandboxId,
+        actor: &UserRef,
+        t: PartnerAgreementType,
     ) -> Result<PartnerState> {
-        let sb = self.find_sandbox(sandbox).await?;
-        let (user, tenant) = self.acting_user(&sb, as_user, &[Role::GlobalAdmin]).await?;
-        let raw = required(agreement_type.map(str::trim).filter(|t| !t.is_empty()), "agreementType")?;
-        let t = PartnerAgreementType::parse(raw).ok_or_else(|| refused(csp::unknown_agreement_type()))?;
-        let now = self.sandbox_now(&sb);
-        let mut tx = self.store.begin().await?;
-        let mut partner = self.partner_for_action(&mut tx, &sb, tenant.id, now).await?;
+        let mut w = self.write(sandbox).await?;
+        let (user, tenant) = w.actor(actor, &[Role::GlobalAdmin]).await?;
+        let mut partner = w.partner(tenant.id).await?;
         csp::check_agreement_acceptance(partner.csp.is_some(), partner.authorized(), &partner.agreements, t)
             .map_err(refused)?;
         partner.accept(AgreementAcceptance {
             agreement_type: t,
-            accepted_at: now,
+            accepted_at: w.now,
             accepted_by: user.id,
             accepted_by_upn: user.user_principal_name.clone(),
         });
-        store::profiles::save_partner(&mut tx, &partner).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        store::profiles::save_partner(w.c(), &partner).await?;
+        let now = w.now;
+        w.commit().await?;
         Ok(PartnerState { partner, now })
     }
 
@@ -226,28 +221,23 @@ impl Core {
     /// reseller's primary contact. An open request is sent again rather than duplicated.
     pub async fn invite_reseller(
         &self,
-        sandbox: &str,
-        as_user: Option<&str>,
-        reseller_partner_id: Option<&str>,
-        base_url: &str,
+        sandbox: SandboxId,
+        actor: &UserRef,
+        reseller_partner_id: &str,
     ) -> Result<(RelationshipState, bool)> {
-        let sb = self.find_sandbox(sandbox).await?;
-        let (user, tenant) = self
-            .acting_user(&sb, as_user, &[Role::GlobalAdmin, Role::AdminAgent])
-            .await?;
-        let raw = required(as_str_opt(reseller_partner_id), "resellerPartnerId")?;
-        let now = self.sandbox_now(&sb);
-        let mut tx = self.store.begin().await?;
-        let provider = self.partner_for_action(&mut tx, &sb, tenant.id, now).await?;
+        let raw = reseller_partner_id.trim();
+        let mut w = self.write(sandbox).await?;
+        let (user, tenant) = w.actor(actor, &[Role::GlobalAdmin, Role::AdminAgent]).await?;
+        let provider = w.partner(tenant.id).await?;
         if provider.program(Program::CspIndirectProvider) != Some(ProgramStatus::Active) {
             return Err(refused(csp::not_an_indirect_provider()));
         }
         let not_reseller = || refused(csp::not_an_indirect_reseller(raw));
         let id = csp::partner_id_of(raw).ok_or_else(not_reseller)?;
-        let reseller_tenant = store::csp::reseller_with_id(&mut tx, sb.id, id)
+        let reseller = store::profiles::reseller_with_id(w.c(), sandbox, id)
             .await?
             .ok_or_else(not_reseller)?;
-        if reseller_tenant == tenant.id {
+        if reseller.tenant_id == tenant.id {
             return Err(refused(
                 Refusal::new(
                     RefusalKind::Invalid,
@@ -258,11 +248,7 @@ impl Core {
                 .on("resellerPartnerId"),
             ));
         }
-        let reseller = store::profiles::partner_for_update(&mut tx, reseller_tenant)
-            .await?
-            .map(|(p, _)| p)
-            .ok_or_else(not_reseller)?;
-        let existing = store::csp::requests_between(&mut tx, tenant.id, reseller_tenant).await?;
+        let existing = store::csp::requests_between(w.c(), tenant.id, reseller.tenant_id).await?;
         if existing.iter().any(|r| r.state == RequestState::Approved) {
             return Err(refused(csp::already_related()));
         }
@@ -271,7 +257,7 @@ impl Core {
                 // Inviting again sends the open request again; a postponed one is pending again.
                 if open.state == RequestState::Postponed {
                     open.state = RequestState::Pending;
-                    store::csp::update_request(&mut tx, &open).await?;
+                    store::csp::update_request(w.c(), &open).await?;
                 }
                 (open, false)
             }
@@ -279,28 +265,27 @@ impl Core {
                 let r = RelationshipRequest {
                     id: self.random.uuid().to_string(),
                     provider_tenant_id: tenant.id,
-                    reseller_tenant_id: reseller_tenant,
+                    reseller_tenant_id: reseller.tenant_id,
                     state: RequestState::Pending,
                     invited_by: user.id,
-                    created_at: now,
+                    created_at: w.now,
                     decided_at: None,
                     decided_by: None,
                 };
-                store::csp::insert_request(&mut tx, sb.id, &r).await?;
+                store::csp::insert_request(w.c(), sandbox, &r).await?;
                 (r, true)
             }
         };
-        let url = relationship_request_url(base_url, &request.id);
+        let url = relationship_request_url(&self.settings.base_url, &request.id);
         let m = mail::relationship_invitation(
             &provider.legal_business_profile.company_name,
             &reseller.legal_business_profile.company_name,
             &reseller.legal_business_profile.primary_contact.email,
             &url,
         );
-        self.send(&mut tx, &sb, &m, now).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        // Settling the partners above may have finished a verification that /v1 shows.
-        self.changed();
+        w.send(&m).await?;
+        let now = w.now;
+        w.commit().await?;
         Ok((
             RelationshipState {
                 request,
@@ -315,24 +300,12 @@ impl Core {
 
     /// `respond-relationship-request`: a Global admin of the reseller approves (with the consent
     /// box ticked) or postpones. An approval tells the provider by mail.
-    pub async fn respond_relationship_request(
-        &self,
-        sandbox: &str,
-        as_user: Option<&str>,
-        request_id: Option<&str>,
-        decision: Option<&str>,
-        consent: bool,
-        base_url: &str,
-    ) -> Result<RelationshipState> {
-        let sb = self.find_sandbox(sandbox).await?;
-        let (user, tenant) = self.acting_user(&sb, as_user, &[Role::GlobalAdmin]).await?;
-        let id = required(as_str_opt(request_id), "requestId")?;
-        let raw_decision = required(as_str_opt(decision), "decision")?;
-        let decision = RequestDecision::parse(raw_decision).ok_or_else(|| refused(csp::unknown_decision()))?;
-        let now = self.sandbox_now(&sb);
-        let mut tx = self.store.begin().await?;
-        let mut request = match store::csp::request_for_update(&mut tx, id).await? {
-            Some((sid, r)) if sid == sb.id => r,
+    pub async fn respond_relationship_request(&self, sandbox: SandboxId, r: Response) -> Result<RelationshipState> {
+        let mut w = self.write(sandbox).await?;
+        let (user, tenant) = w.actor(&r.actor, &[Role::GlobalAdmin]).await?;
+        let id = r.request_id.trim();
+        let mut request = match store::csp::request(w.c(), id).await? {
+            Some((sid, req)) if sid == sandbox => req,
             _ => return Err(refused(csp::unknown_request(id))),
         };
         if request.reseller_tenant_id != tenant.id {
@@ -343,27 +316,24 @@ impl Core {
                 "This request is addressed to another organization. Sign in as a Global admin of the invited reseller.",
             )));
         }
-        request.respond(decision, consent, user.id, now).map_err(refused)?;
-        store::csp::update_request(&mut tx, &request).await?;
-        let provider = store::profiles::partner_for_update(&mut tx, request.provider_tenant_id)
-            .await?
-            .map(|(p, _)| p)
-            .ok_or_else(|| CoreError::not_found("partner", request.provider_tenant_id))?;
-        let reseller = store::profiles::partner_for_update(&mut tx, tenant.id)
-            .await?
-            .map(|(p, _)| p)
-            .ok_or_else(|| CoreError::not_found("partner", tenant.id))?;
+        request
+            .respond(r.decision, r.consent, user.id, w.now)
+            .map_err(refused)?;
+        store::csp::update_request(w.c(), &request).await?;
+        let provider = w.partner(request.provider_tenant_id).await?;
+        let reseller = w.partner(tenant.id).await?;
         if request.state == RequestState::Approved {
             let m = mail::relationship_approved(
                 &provider.legal_business_profile.company_name,
                 &reseller.legal_business_profile.company_name,
                 &provider.legal_business_profile.primary_contact.email,
             );
-            self.send(&mut tx, &sb, &m, now).await?;
+            w.send(&m).await?;
         }
-        tx.commit().await.map_err(store::StoreError::from)?;
+        let now = w.now;
+        w.commit().await?;
         Ok(RelationshipState {
-            url: relationship_request_url(base_url, &request.id),
+            url: relationship_request_url(&self.settings.base_url, &request.id),
             request,
             provider,
             reseller,
@@ -371,33 +341,28 @@ impl Core {
         })
     }
 
-    /// A relationship request as its page shows it; `None` when there is no such request.
-    pub async fn relationship_request(&self, id: &str, base_url: &str) -> Result<Option<RelationshipState>> {
-        let Some(request) = self.store.relationship_request(id).await? else {
+    /// A relationship request as its page shows it, read in one snapshot; `None` when there is
+    /// no such request.
+    pub async fn relationship_request(&self, id: &str) -> Result<Option<RelationshipState>> {
+        let mut r = self.store.read().await?;
+        let Some((sandbox, request)) = store::csp::request(&mut r, id).await? else {
             return Ok(None);
         };
         let (Some((provider, _)), Some((reseller, _))) = (
-            self.store.partner(request.provider_tenant_id).await?,
-            self.store.partner(request.reseller_tenant_id).await?,
+            store::profiles::partner(&mut r, request.provider_tenant_id).await?,
+            store::profiles::partner(&mut r, request.reseller_tenant_id).await?,
         ) else {
             return Ok(None);
         };
-        let (sid, _) = self
-            .store
-            .tenant_by_id(request.provider_tenant_id)
+        let sb = store::sandboxes::get_one(&mut r, sandbox)
             .await?
-            .ok_or_else(|| CoreError::not_found("tenant", request.provider_tenant_id))?;
-        let sb = self.find_sandbox(&sid.to_string()).await?;
+            .ok_or_else(|| CoreError::not_found("sandbox", sandbox))?;
         Ok(Some(RelationshipState {
-            url: relationship_request_url(base_url, &request.id),
+            url: relationship_request_url(&self.settings.base_url, &request.id),
             request,
             provider,
             reseller,
             now: self.sandbox_now(&sb),
         }))
     }
-}
-
-fn as_str_opt(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|s| !s.is_empty())
 }

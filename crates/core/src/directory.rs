@@ -8,7 +8,7 @@ use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use domain::program::{Program, ProgramRecord, ProgramStatus};
 use domain::scenario::{self, AppPlan, ScenarioPlan, TenantPlan, TenantSpec, UserPlan, UserSpec};
 use domain::world::{App, Tenant, User, World};
-use domain::{AppId, MfaState, PartnerId, TenantId, UserId};
+use domain::{limits, AppId, MfaState, PartnerId, SandboxId, TenantId, UserId};
 use identity::{secrets, Random};
 
 use crate::error::{CoreError, Result};
@@ -233,15 +233,16 @@ pub struct AddedTenant {
 
 impl Core {
     /// Adds a tenant to a live sandbox. Its domains must be free in the sandbox.
-    pub async fn add_tenant(&self, sandbox: &str, spec: TenantSpec) -> Result<AddedTenant> {
-        let sb = self.find_sandbox(sandbox).await?;
+    pub async fn add_tenant(&self, sandbox: SandboxId, spec: TenantSpec) -> Result<AddedTenant> {
         let plan = scenario::plan_tenant(&spec)?;
+        let mut w = self.write(sandbox).await?;
+        let (tenants, users, _) = store::world::counts(w.c(), sandbox).await?;
+        limits::within("tenants", "tenants", tenants + 1, limits::MAX_TENANTS)?;
+        limits::within("users", "users", users + plan.users.len(), limits::MAX_USERS)?;
         let mut minted = Minted::default();
-        let now = self.sandbox_now(&sb);
-        let tenant = mint_tenant(self.random.as_ref(), &plan, &mut minted, now);
-        let mut tx = self.store.begin().await?;
+        let tenant = mint_tenant(self.random.as_ref(), &plan, &mut minted, w.now);
         for (i, d) in tenant.all_domains().iter().enumerate() {
-            if store::world::domain_taken(&mut tx, sb.id, d).await? {
+            if store::world::domain_taken(w.c(), sandbox, d).await? {
                 let field = if i == 0 {
                     "domain".to_owned()
                 } else {
@@ -253,10 +254,8 @@ impl Core {
                 ));
             }
         }
-        store::world::insert_tenant(&mut tx, sb.id, &tenant).await?;
-        for u in &minted.world.users {
-            store::world::insert_user(&mut tx, sb.id, u).await?;
-        }
+        store::world::insert_tenants(w.c(), sandbox, std::slice::from_ref(&tenant)).await?;
+        store::world::insert_users(w.c(), sandbox, &minted.world.users).await?;
         let mut partner = minted.world.partners.pop();
         if let Some(p) = &mut partner {
             // Fresh within this tenant; now make each ID fresh within the sandbox too.
@@ -264,7 +263,7 @@ impl Core {
                 loop {
                     let id = p.partner_ids[i].partner_id;
                     let clash = p.partner_ids.iter().filter(|x| x.partner_id == id).count() > 1;
-                    if !clash && !store::profiles::partner_id_taken(&mut tx, sb.id, id).await? {
+                    if !clash && !store::profiles::partner_id_taken(w.c(), sandbox, id).await? {
                         break;
                     }
                     let fresh = fresh_partner_id(self.random.as_ref(), &minted.world);
@@ -275,10 +274,9 @@ impl Core {
                     p.partner_ids[i].partner_id = fresh;
                 }
             }
-            store::profiles::insert_partner(&mut tx, sb.id, p).await?;
+            store::profiles::insert_partners(w.c(), sandbox, std::slice::from_ref(p)).await?;
         }
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        w.commit().await?;
         Ok(AddedTenant {
             tenant,
             users: minted.world.users,
@@ -288,16 +286,18 @@ impl Core {
     }
 
     /// Adds a user to a tenant of a live sandbox; the password is generated unless given.
-    pub async fn add_user(&self, sandbox: &str, tenant: &str, spec: UserSpec) -> Result<(User, Secrets)> {
-        let sb = self.find_sandbox(sandbox).await?;
-        let tenant_id: TenantId = tenant.parse().map_err(|_| CoreError::not_found("tenant", tenant))?;
-        let mut tx = self.store.begin().await?;
-        let t = store::world::tenant(&mut tx, sb.id, tenant_id)
+    pub async fn add_user(&self, sandbox: SandboxId, tenant: TenantId, spec: UserSpec) -> Result<(User, Secrets)> {
+        let mut w = self.write(sandbox).await?;
+        let t = store::world::tenant(w.c(), tenant)
             .await?
+            .filter(|(s, _)| *s == sandbox)
+            .map(|(_, t)| t)
             .ok_or_else(|| CoreError::not_found("tenant", tenant))?;
-        let ordinal = store::world::user_count(&mut tx, t.id).await?;
+        let (_, users, _) = store::world::counts(w.c(), sandbox).await?;
+        limits::within("users", "users", users + 1, limits::MAX_USERS)?;
+        let ordinal = store::world::tenant_user_count(w.c(), t.id).await?;
         let plan = scenario::plan_user(&spec, &t.all_domains(), ordinal)?;
-        if store::world::upn_taken(&mut tx, sb.id, &plan.user_principal_name).await? {
+        if store::world::upn_taken(w.c(), sandbox, &plan.user_principal_name).await? {
             return Err(CoreError::conflict(
                 "userPrincipalName",
                 format!("a user '{}' already exists in this sandbox", plan.user_principal_name),
@@ -305,15 +305,13 @@ impl Core {
         }
         let mut minted = Minted::default();
         let user = mint_user(self.random.as_ref(), t.id, &plan, &mut minted);
-        store::world::insert_user(&mut tx, sb.id, &user).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        store::world::insert_users(w.c(), sandbox, std::slice::from_ref(&user)).await?;
+        w.commit().await?;
         Ok((user, minted.secrets))
     }
 
     /// Registers an app in a tenant of a live sandbox; confidential clients get a secret.
-    pub async fn add_app(&self, sandbox: &str, new: NewApp) -> Result<(App, Secrets)> {
-        let sb = self.find_sandbox(sandbox).await?;
+    pub async fn add_app(&self, sandbox: SandboxId, new: NewApp) -> Result<(App, Secrets)> {
         let spec = scenario::AppSpec {
             tenant: None,
             display_name: new.display_name,
@@ -322,19 +320,23 @@ impl Core {
             client_secret: None,
         };
         let plan = scenario::plan_app(&spec, 0)?;
-        let mut tx = self.store.begin().await?;
-        if store::world::tenant(&mut tx, sb.id, new.tenant_id).await?.is_none() {
+        let mut w = self.write(sandbox).await?;
+        if store::world::tenant(w.c(), new.tenant_id)
+            .await?
+            .is_none_or(|(s, _)| s != sandbox)
+        {
             return Err(CoreError::NotFound {
                 what: "tenant",
                 id: new.tenant_id.to_string(),
                 field: Some("tenantId".into()),
             });
         }
+        let (_, _, apps) = store::world::counts(w.c(), sandbox).await?;
+        limits::within("apps", "apps", apps + 1, limits::MAX_APPS)?;
         let mut minted = Minted::default();
         let app = mint_app(self.random.as_ref(), new.tenant_id, &plan, &mut minted);
-        store::world::insert_app(&mut tx, sb.id, &app).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        store::world::insert_apps(w.c(), sandbox, std::slice::from_ref(&app)).await?;
+        w.commit().await?;
         Ok((app, minted.secrets))
     }
 }

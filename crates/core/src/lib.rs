@@ -1,24 +1,32 @@
 //! Use-cases: one async function per thing a user can do, called by every surface (control
 //! plane, portal, `/v1`, scenarios). Rules come from `domain`; storage from `store`.
+//!
+//! Use-cases take typed commands (ids, enums, dates) and a [`domain::SandboxId`]; every write is
+//! one [`uow::Write`].
 
+pub mod cache;
 pub mod clock;
 pub mod csp;
 pub mod directory;
 pub mod entra;
 pub mod error;
+pub mod keys;
+pub mod lookup;
 pub mod onboarding;
 pub mod partner_center;
 pub mod sandboxes;
 pub mod scenarios;
+pub mod uow;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use identity::{KeySet, Random};
+use identity::Random;
 use store::Store;
 
 pub use error::CoreError;
 pub use scenarios::Catalog;
+pub use uow::UserRef;
 
 /// Real time. Sandbox clocks add their own offset to it.
 pub trait RealClock: Send + Sync + 'static {
@@ -34,7 +42,26 @@ impl RealClock for SystemClock {
     }
 }
 
-/// Everything a use-case needs: storage, randomness, real time and the scenario catalog.
+/// What core needs to know about the server it runs in.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// The base URL that links in mails and pages use (the plain HTTP listener or the public URL).
+    pub base_url: String,
+    /// Journaled `/v1` requests kept per sandbox.
+    pub journal_limit: usize,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        CoreSettings {
+            base_url: "http://127.0.0.1:8080".into(),
+            journal_limit: domain::limits::DEFAULT_JOURNAL,
+        }
+    }
+}
+
+/// Everything a use-case needs: storage, randomness, real time, the scenario catalog, the keys
+/// and the caches of the hot paths.
 #[derive(Clone)]
 pub struct Core {
     pub store: Store,
@@ -42,36 +69,32 @@ pub struct Core {
     pub clock: Arc<dyn RealClock>,
     pub catalog: Arc<Catalog>,
     /// Token signing keys: the newest signs, all verify.
-    pub keys: Arc<KeySet>,
-    /// Bumped by [`Core::changed`]: every cached read below is filed under it.
-    pub generation: partner_center::Generation,
+    pub keys: Arc<keys::Keys>,
+    /// Per-sandbox generations: a committed write makes that sandbox's cached reads stale.
+    pub caches: Arc<cache::Generations>,
+    /// Sandboxes, tenants, apps and partners as the hot paths read them.
+    pub lookups: Arc<lookup::Lookups>,
     /// Verified Partner Center tokens.
     pub pc_tokens: Arc<partner_center::TokenCache>,
-    /// Partners (legal profile, IDs) by tenant, as `/v1` reads them.
-    pub partners: Arc<partner_center::PartnerCache>,
     /// The `/v1` request journal's writer.
     pub journal: partner_center::Journal,
+    pub settings: Arc<CoreSettings>,
 }
 
 impl Core {
     /// Needs a Tokio runtime: it starts the journal writer.
-    pub fn new(store: Store, catalog: Catalog, keys: KeySet) -> Self {
-        let generation = partner_center::Generation::default();
+    pub fn new(store: Store, catalog: Catalog, keys: Arc<keys::Keys>, settings: CoreSettings) -> Self {
         Self {
-            journal: partner_center::Journal::start(store.clone()),
-            pc_tokens: Arc::new(partner_center::TokenCache::new(generation.clone())),
-            partners: Arc::new(partner_center::PartnerCache::new(generation.clone(), 10_000)),
-            generation,
+            journal: partner_center::Journal::start(store.clone(), settings.journal_limit),
+            pc_tokens: Arc::new(partner_center::TokenCache::new()),
+            lookups: Arc::new(lookup::Lookups::default()),
+            caches: Arc::new(cache::Generations::default()),
             store,
             random: Arc::new(identity::OsRandom),
             clock: Arc::new(SystemClock),
             catalog: Arc::new(catalog),
-            keys: Arc::new(keys),
+            keys,
+            settings: Arc::new(settings),
         }
-    }
-
-    /// Call after committing a change to anything `/v1` reads: every cached read goes stale.
-    pub fn changed(&self) {
-        self.generation.bump();
     }
 }

@@ -19,6 +19,10 @@ pub enum ScenarioSource {
 /// The scenario a sandbox gets when the request names none: the same world as the `default` sandbox.
 pub const DEFAULT_SCENARIO: &str = "default";
 
+/// Sandboxes per page of the list, unless asked otherwise, and at most.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 500;
+
 /// A sandbox with everything in it, as the control plane shows it.
 #[derive(Debug, Clone)]
 pub struct SandboxState {
@@ -30,38 +34,50 @@ pub struct SandboxState {
     pub secrets: Secrets,
 }
 
-/// Sandbox names are for people and URLs: 1 to 64 of `a-z 0-9 - _ .`, and not a GUID (a GUID
-/// would be mistaken for an id).
-pub fn validate_name(name: &str) -> std::result::Result<String, FieldError> {
-    let n = name.trim();
-    let ok = !n.is_empty()
-        && n.len() <= 64
-        && n.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
-    if !ok {
-        return Err(FieldError::new(
-            "name",
-            "must be 1 to 64 characters of a-z, 0-9, '-', '_' or '.'",
-        ));
+/// A validated sandbox name: 1 to 64 of `a-z 0-9 - _ .`, and not a GUID (a GUID would be
+/// mistaken for an id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxName(String);
+
+impl SandboxName {
+    pub fn parse(name: &str) -> std::result::Result<SandboxName, FieldError> {
+        let n = name.trim();
+        let ok = !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+        if !ok {
+            return Err(FieldError::new(
+                "name",
+                "must be 1 to 64 characters of a-z, 0-9, '-', '_' or '.'",
+            ));
+        }
+        if uuid::Uuid::parse_str(n).is_ok() {
+            return Err(FieldError::new(
+                "name",
+                "must not be a GUID (it would be taken for a sandbox id)",
+            ));
+        }
+        Ok(SandboxName(n.to_owned()))
     }
-    if uuid::Uuid::parse_str(n).is_ok() {
-        return Err(FieldError::new(
-            "name",
-            "must not be a GUID (it would be taken for a sandbox id)",
-        ));
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    Ok(n.to_owned())
+}
+
+/// A page of sandboxes and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct SandboxPage {
+    pub items: Vec<SandboxState>,
+    pub next: Option<i64>,
 }
 
 impl Core {
-    /// The sandbox clock of a sandbox, now.
-    pub fn sandbox_now(&self, sandbox: &Sandbox) -> DateTime<Utc> {
-        sandbox.now(self.clock.now())
-    }
-
-    pub async fn find_sandbox(&self, id_or_name: &str) -> Result<Sandbox> {
-        self.store
-            .sandbox(id_or_name)
+    /// The id of a sandbox named by id or by name (the control plane's `{sid}`).
+    pub async fn find_sandbox(&self, id_or_name: &str) -> Result<SandboxId> {
+        let mut c = self.store.conn().await?;
+        store::sandboxes::find(&mut c, id_or_name.trim())
             .await?
             .ok_or_else(|| CoreError::not_found("sandbox", id_or_name))
     }
@@ -81,23 +97,29 @@ impl Core {
     }
 
     /// Creates a sandbox in one transaction; generated credentials are in the answer and nowhere else.
-    pub async fn create_sandbox(&self, name: Option<String>, source: Option<ScenarioSource>) -> Result<SandboxState> {
+    pub async fn create_sandbox(
+        &self,
+        name: Option<SandboxName>,
+        source: Option<ScenarioSource>,
+    ) -> Result<SandboxState> {
         let (scenario_name, spec) = self.resolve(source)?;
         let plan = scenario::plan(&spec).map_err(|e| e.within("scenario"))?;
         let id = SandboxId(self.random.uuid());
         let name = match name {
-            Some(n) => validate_name(&n)?,
+            Some(n) => n.0,
             None => format!("sbx-{}", &id.0.simple().to_string()[..12]),
         };
-        let minted = mint_scenario(self.random.as_ref(), &plan, self.clock.now());
+        let real = self.clock.now();
+        let minted = mint_scenario(self.random.as_ref(), &plan, real);
         let sandbox = Sandbox {
             id,
             name,
             scenario_name,
             clock_offset_ms: 0,
-            created_at: self.clock.now(),
+            created_at: real,
             mfa_enforcement: minted.world.mfa_enforcement,
             review_business_days: minted.world.review_business_days,
+            sign_in_lockout: Default::default(),
         };
         let mut tx = self.store.begin().await?;
         // The name's unique index refuses a taken name inside the transaction.
@@ -111,90 +133,107 @@ impl Core {
             })?;
         store::world::insert_world(&mut tx, id, &minted.world).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        let now = self.sandbox_now(&sandbox);
         Ok(SandboxState {
+            now: real,
             sandbox,
-            now,
             world: minted.world,
             secrets: minted.secrets,
         })
     }
 
-    /// A sandbox with its world; secrets only where the scenario states them.
-    pub async fn sandbox_state(&self, id_or_name: &str) -> Result<SandboxState> {
-        let sandbox = self.find_sandbox(id_or_name).await?;
-        self.state_of(sandbox).await
+    /// A sandbox with its world, read in one snapshot; secrets only where the scenario states
+    /// them. Work that fell due on the sandbox clock is settled first.
+    pub async fn sandbox_state(&self, id: SandboxId) -> Result<SandboxState> {
+        let page = self.states(&[id]).await?;
+        page.into_iter()
+            .next()
+            .ok_or_else(|| CoreError::not_found("sandbox", id))
     }
 
-    async fn state_of(&self, sandbox: Sandbox) -> Result<SandboxState> {
-        let mut world = self.store.world(sandbox.id).await?;
-        let now = self.sandbox_now(&sandbox);
-        let due = world
-            .partners
-            .iter()
-            .filter_map(|p| p.verification.as_ref()?.next_due())
-            .any(|d| d <= now);
-        if due {
-            // What fell due on the sandbox clock shows as done.
-            let mut tx = self.store.begin().await?;
-            self.settle_partners(&mut tx, &sandbox, now).await?;
-            tx.commit().await.map_err(store::StoreError::from)?;
-            self.changed();
-            world = self.store.world(sandbox.id).await?;
+    async fn states(&self, ids: &[SandboxId]) -> Result<Vec<SandboxState>> {
+        let due = {
+            let mut c = self.store.conn().await?;
+            store::profiles::next_due(&mut c, ids).await?
+        };
+        for (id, due_ms) in due {
+            let Some(sb) = self.sandbox(id).await? else { continue };
+            if due_ms <= self.sandbox_now(&sb).timestamp_millis() {
+                // Opening the write settles what fell due; nothing else to do.
+                self.write(id).await?.commit().await?;
+            }
         }
-        let secrets = self.store.stated_secrets(sandbox.id).await?;
-        Ok(SandboxState {
-            sandbox,
-            now,
-            world,
-            secrets,
+        let mut r = self.store.read().await?;
+        let mut worlds = store::world::worlds(&mut r, ids).await?;
+        let sandboxes = store::sandboxes::many(&mut r, ids).await?;
+        Ok(sandboxes
+            .into_iter()
+            .filter_map(|(sandbox, secrets)| {
+                let world = worlds.remove(&sandbox.id)?;
+                Some(SandboxState {
+                    now: self.sandbox_now(&sandbox),
+                    sandbox,
+                    world,
+                    secrets,
+                })
+            })
+            .collect())
+    }
+
+    /// One page of sandboxes in creation order, continuing after `after`.
+    pub async fn list_sandboxes(&self, after: Option<i64>, limit: usize) -> Result<SandboxPage> {
+        let (sandboxes, next) = {
+            let mut c = self.store.conn().await?;
+            store::sandboxes::page(&mut c, after.unwrap_or(0), limit.clamp(1, MAX_PAGE)).await?
+        };
+        let ids: Vec<SandboxId> = sandboxes.iter().map(|s| s.id).collect();
+        Ok(SandboxPage {
+            items: self.states(&ids).await?,
+            next,
         })
     }
 
-    pub async fn list_sandboxes(&self) -> Result<Vec<SandboxState>> {
-        let mut out = Vec::new();
-        for sb in self.store.sandboxes().await? {
-            out.push(self.state_of(sb).await?);
-        }
-        Ok(out)
-    }
-
-    pub async fn delete_sandbox(&self, id_or_name: &str) -> Result<()> {
-        let sb = self.find_sandbox(id_or_name).await?;
+    pub async fn delete_sandbox(&self, id: SandboxId) -> Result<()> {
+        // Requests answered before the deletion are written (and then deleted with it).
+        self.journal.flush().await;
         let mut tx = self.store.begin().await?;
-        if !store::sandboxes::delete(&mut tx, sb.id).await? {
-            return Err(CoreError::not_found("sandbox", id_or_name));
+        if !store::sandboxes::delete(&mut tx, id).await? {
+            return Err(CoreError::not_found("sandbox", id));
         }
         tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        self.caches.forget(id);
         Ok(())
     }
 
     /// Back to the scenario: the same tenants, users, apps and credentials as at creation;
     /// everything added since is gone and the clock is back to real time.
-    pub async fn reset_sandbox(&self, id_or_name: &str) -> Result<SandboxState> {
-        let sb = self.find_sandbox(id_or_name).await?;
-        let snapshot = self.store.snapshot(sb.id).await?;
+    pub async fn reset_sandbox(&self, id: SandboxId) -> Result<SandboxState> {
         // Requests answered before the reset must not be journaled after it.
         self.journal.flush().await;
-        let mut tx = self.store.begin().await?;
-        store::world::clear_world(&mut tx, sb.id).await?;
-        store::oauth::clear(&mut tx, sb.id).await?;
-        store::world::insert_world(&mut tx, sb.id, &snapshot).await?;
-        store::sandboxes::set_clock_offset(&mut tx, sb.id, 0).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
-        self.sandbox_state(&sb.id.to_string()).await
+        let mut w = self.write(id).await?;
+        let snapshot = store::sandboxes::snapshot(w.c(), id).await?;
+        store::world::clear_world(w.c(), id).await?;
+        store::world::insert_world(w.c(), id, &snapshot).await?;
+        w.sandbox.clock_offset_ms = 0;
+        w.sandbox.mfa_enforcement = snapshot.mfa_enforcement;
+        w.sandbox.review_business_days = snapshot.review_business_days;
+        w.sandbox.sign_in_lockout = Default::default();
+        let settings = w.sandbox.clone();
+        store::sandboxes::save_settings(w.c(), &settings).await?;
+        w.commit().await?;
+        self.sandbox_state(id).await
     }
 
     /// Makes sure a sandbox of this name exists (creating it from the scenario if not).
     /// Returns its state and whether it was created now.
     pub async fn ensure_sandbox(&self, name: &str, scenario: &str) -> Result<(SandboxState, bool)> {
-        if self.store.sandbox(name).await?.is_some() {
-            return Ok((self.sandbox_state(name).await?, false));
+        if let Ok(id) = self.find_sandbox(name).await {
+            return Ok((self.sandbox_state(id).await?, false));
         }
         let state = self
-            .create_sandbox(Some(name.to_owned()), Some(ScenarioSource::Named(scenario.to_owned())))
+            .create_sandbox(
+                Some(SandboxName::parse(name)?),
+                Some(ScenarioSource::Named(scenario.to_owned())),
+            )
             .await?;
         Ok((state, true))
     }
@@ -206,9 +245,9 @@ mod tests {
 
     #[test]
     fn sandbox_names_are_url_safe_and_not_guids() {
-        assert_eq!(validate_name("my-test_1.a").unwrap(), "my-test_1.a");
-        assert!(validate_name("").is_err());
-        assert!(validate_name("Has Space").is_err());
-        assert!(validate_name("6f1a2b3c-0000-4000-8000-00000000000a").is_err());
+        assert_eq!(SandboxName::parse("my-test_1.a").unwrap().as_str(), "my-test_1.a");
+        assert!(SandboxName::parse("").is_err());
+        assert!(SandboxName::parse("Has Space").is_err());
+        assert!(SandboxName::parse("6f1a2b3c-0000-4000-8000-00000000000a").is_err());
     }
 }

@@ -69,7 +69,7 @@ pub struct Access {
     pub roles: &'static [Role],
 }
 
-const ANY_ROLE: &[Role] = &Role::ALL;
+const ANY_ROLE: &[Role] = Role::ALL;
 pub const LEGAL_EDITORS: &[Role] = &[Role::GlobalAdmin, Role::AccountAdmin];
 const ROLE_READERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin, Role::AccountAdmin];
 const ROLE_WRITERS: &[Role] = &[Role::GlobalAdmin, Role::UserManagementAdmin];

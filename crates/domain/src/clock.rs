@@ -29,32 +29,62 @@ pub fn parse_duration(field: &str, text: &str) -> Result<Duration, FieldError> {
         Some((d, t)) => (d, Some(t)),
         None => (rest, None),
     };
-    let mut millis: i128 = 0;
+    // Summed as floating point: a huge amount gives a huge (or infinite) total that the limit
+    // below refuses, where integer arithmetic would overflow and wrap the clock backwards.
+    let mut millis = 0f64;
     for (unit, amount) in components(field, text, date_part)? {
         let per = match unit {
-            'W' => 7 * 86_400_000,
-            'D' => 86_400_000,
+            'W' => 7.0 * 86_400_000.0,
+            'D' => 86_400_000.0,
             'Y' | 'M' => return bad("years and months have no fixed length; use days"),
             _ => return bad("unknown date unit"),
         };
-        millis += (amount * per as f64) as i128;
+        millis += amount * per;
     }
     if let Some(t) = time_part {
         for (unit, amount) in components(field, text, t)? {
             let per = match unit {
-                'H' => 3_600_000,
-                'M' => 60_000,
-                'S' => 1_000,
+                'H' => 3_600_000.0,
+                'M' => 60_000.0,
+                'S' => 1_000.0,
                 _ => return bad("unknown time unit"),
             };
-            millis += (amount * per as f64) as i128;
+            millis += amount * per;
         }
     }
     // Ten years is far beyond any review deadline and keeps the offset well inside i64.
-    if millis > 10 * 366 * 86_400_000 {
+    if !millis.is_finite() || millis > MAX_ADVANCE_MS as f64 {
         return bad("at most ten years at a time");
     }
-    Ok(Duration::milliseconds(millis as i64))
+    // In range by the check above: the cast cannot saturate.
+    Ok(Duration::milliseconds(millis.round() as i64))
+}
+
+/// The longest single move of a sandbox clock: ten years.
+pub const MAX_ADVANCE_MS: i64 = 10 * 366 * 86_400_000;
+
+/// How far a sandbox clock may run ahead of real time in all: a century. Chrono's dates end in
+/// the year 262143, so without a bound enough moves forward would overflow them.
+pub const MAX_OFFSET_MS: i64 = 100 * 366 * 86_400_000;
+
+/// The clock offset after moving `now` (the sandbox clock) to `target`: refused beyond
+/// [`MAX_OFFSET_MS`] ahead of `real`.
+pub fn offset_for(field: &str, real: DateTime<Utc>, target: DateTime<Utc>) -> Result<i64, FieldError> {
+    let offset = target.signed_duration_since(real).num_milliseconds();
+    if offset > MAX_OFFSET_MS {
+        return Err(FieldError::new(
+            field,
+            "the sandbox clock can run at most 100 years ahead of real time; reset the sandbox to start again",
+        ));
+    }
+    Ok(offset.max(0))
+}
+
+/// `real + offset`, saturating instead of overflowing (an offset is bounded when written; a
+/// corrupt one must not panic a read).
+pub fn shifted(real: DateTime<Utc>, offset_ms: i64) -> DateTime<Utc> {
+    real.checked_add_signed(Duration::milliseconds(offset_ms.clamp(-MAX_OFFSET_MS, MAX_OFFSET_MS)))
+        .unwrap_or(real)
 }
 
 fn bad_owned<T>(field: &str, text: &str, why: &str) -> Result<T, FieldError> {
@@ -129,6 +159,43 @@ mod tests {
         for bad in ["", "P", "3D", "PT", "P-1D", "PXD", "P3", "P1DT", "P10000D"] {
             assert!(parse_duration("a", bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn huge_amounts_are_refused_instead_of_wrapping() {
+        let nines = "9".repeat(400);
+        for text in [
+            format!("P{nines}W1D"),
+            format!("P{nines}D"),
+            format!("PT{nines}S"),
+            "P99999999999999999999W".to_owned(),
+            "P1e400D".to_owned(),
+        ] {
+            assert!(parse_duration("advance", &text).is_err(), "{text} should be refused");
+        }
+        assert_eq!(parse_duration("a", "P3660D").unwrap(), Duration::days(3660));
+    }
+
+    #[test]
+    fn the_offset_is_bounded_so_the_clock_never_overflows() {
+        let real = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        let mut offset = 0i64;
+        let mut refused = false;
+        // 25,958 moves of P3660D once panicked in chrono; now the 10th or so century is refused.
+        for _ in 0..30_000 {
+            let now = shifted(real, offset);
+            match offset_for("advance", real, now + parse_duration("a", "P3660D").unwrap()) {
+                Ok(o) => offset = o,
+                Err(e) => {
+                    assert!(e.message.contains("100 years"));
+                    refused = true;
+                    break;
+                }
+            }
+        }
+        assert!(refused);
+        assert!(offset <= MAX_OFFSET_MS);
+        assert_eq!(shifted(real, i64::MAX), real + Duration::milliseconds(MAX_OFFSET_MS));
     }
 
     #[test]

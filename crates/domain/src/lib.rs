@@ -9,6 +9,8 @@ pub mod customer;
 pub mod error;
 pub mod fault;
 pub mod ids;
+pub mod limits;
+pub mod lockout;
 pub mod mail;
 pub mod mail_domain;
 pub mod message;

@@ -70,7 +70,9 @@ fn kanji_number(run: &[char]) -> Option<u32> {
         };
         return Some(tens * 10 + ones);
     }
-    run.iter().try_fold(0, |n, c| Some(n * 10 + kanji_digit(*c)?))
+    // Checked: a run of a dozen kanji digits must not overflow (it is no block number anyway).
+    run.iter()
+        .try_fold(0u32, |n, c| n.checked_mul(10)?.checked_add(kanji_digit(*c)?))
 }
 
 /// Kanji numerals right before 丁目/番/号 become digits: `二丁目七番二号` -> `2丁目7番2号`.
@@ -246,6 +248,16 @@ mod tests {
             postal_code: postal.into(),
             ..Address::default()
         }
+    }
+
+    #[test]
+    fn long_kanji_numerals_do_not_overflow() {
+        // Eleven kanji digits before 丁目 once overflowed u32 and panicked.
+        let long = "九".repeat(11);
+        let a = normalize_address(&format!("港南{long}丁目"));
+        assert!(a.contains(&long), "{a}");
+        assert_eq!(normalize_address("港南二丁目"), normalize_address("港南2丁目"));
+        assert_eq!(normalize_address(&"九".repeat(40)), "九".repeat(40));
     }
 
     #[test]

@@ -8,8 +8,22 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Role {
     GlobalAdmin,
     AccountAdmin,
@@ -23,29 +37,40 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
-        Role::GlobalAdmin,
-        Role::AccountAdmin,
-        Role::UserManagementAdmin,
-        Role::BillingAdmin,
-        Role::AdminAgent,
-        Role::SalesAgent,
-        Role::HelpdeskAgent,
-        Role::ReferralsAdmin,
-        Role::ReportViewer,
-    ];
+    pub const ALL: &'static [Role] = <Role as strum::VariantArray>::VARIANTS;
 
+    /// The control plane's name: `global-admin`, `admin-agent`, ...
     pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The role as the Japanese portal names it.
+    pub fn label_ja(self) -> &'static str {
         match self {
-            Role::GlobalAdmin => "global-admin",
-            Role::AccountAdmin => "account-admin",
-            Role::UserManagementAdmin => "user-management-admin",
-            Role::BillingAdmin => "billing-admin",
-            Role::AdminAgent => "admin-agent",
-            Role::SalesAgent => "sales-agent",
-            Role::HelpdeskAgent => "helpdesk-agent",
-            Role::ReferralsAdmin => "referrals-admin",
-            Role::ReportViewer => "report-viewer",
+            Role::GlobalAdmin => "グローバル管理者",
+            Role::AccountAdmin => "アカウント管理者",
+            Role::UserManagementAdmin => "ユーザー管理の管理者",
+            Role::BillingAdmin => "課金管理者",
+            Role::AdminAgent => "管理エージェント",
+            Role::SalesAgent => "販売エージェント",
+            Role::HelpdeskAgent => "ヘルプデスク エージェント",
+            Role::ReferralsAdmin => "紹介管理者",
+            Role::ReportViewer => "レポート閲覧者",
+        }
+    }
+
+    /// The role as the English portal names it.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::GlobalAdmin => "Global admin",
+            Role::AccountAdmin => "Account admin",
+            Role::UserManagementAdmin => "User management admin",
+            Role::BillingAdmin => "Billing admin",
+            Role::AdminAgent => "Admin agent",
+            Role::SalesAgent => "Sales agent",
+            Role::HelpdeskAgent => "Helpdesk agent",
+            Role::ReferralsAdmin => "Referrals admin",
+            Role::ReportViewer => "Report viewer",
         }
     }
 
@@ -66,7 +91,10 @@ impl Role {
 
     /// A role by its `/v1/roles` id (any case).
     pub fn by_id(id: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.id().eq_ignore_ascii_case(id.trim()))
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.id().eq_ignore_ascii_case(id.trim()))
     }
 
     /// The display name Partner Center uses for the role.
@@ -95,7 +123,8 @@ impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|r| r.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
@@ -110,13 +139,13 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_their_wire_names() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(json, format!("\"{}\"", r.as_str()));
         }
         assert!("owner".parse::<Role>().unwrap_err().contains("global-admin"));
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::by_id(&r.id().to_uppercase()), Some(r));
             assert!(uuid::Uuid::parse_str(r.id()).is_ok());
         }

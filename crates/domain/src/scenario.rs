@@ -235,14 +235,18 @@ pub fn plan_tenant(spec: &TenantSpec) -> Result<TenantPlan, FieldError> {
     if let Some(p) = &spec.partner {
         tenant.partner = Some(plan_partner(p, &tenant.display_name).map_err(|e| e.within("partner"))?);
     }
+    crate::limits::within(
+        "verifiedDomains",
+        "verified domains per tenant",
+        tenant.verified_domains.len(),
+        crate::limits::MAX_VERIFIED_DOMAINS,
+    )?;
+    crate::limits::within("users", "users", spec.users.len(), crate::limits::MAX_USERS)?;
     let domains = tenant.all_domains();
+    let mut upns = std::collections::HashSet::with_capacity(spec.users.len());
     for (i, u) in spec.users.iter().enumerate() {
         let user = plan_user(u, &domains, tenant.users.len()).map_err(|e| e.within(&format!("users[{i}]")))?;
-        if tenant
-            .users
-            .iter()
-            .any(|x| x.user_principal_name == user.user_principal_name)
-        {
+        if !upns.insert(user.user_principal_name.clone()) {
             return Err(FieldError::new(
                 format!("users[{i}].userPrincipalName"),
                 format!("'{}' appears twice in this tenant", user.user_principal_name),
@@ -352,6 +356,12 @@ pub fn plan_app(spec: &AppSpec, tenant_index: usize) -> Result<AppPlan, FieldErr
         Some(n) => names::display_name("displayName", n)?,
         None => "pcsandbox app".to_owned(),
     };
+    crate::limits::within(
+        "redirectUris",
+        "redirect URIs per app",
+        spec.redirect_uris.len(),
+        crate::limits::MAX_REDIRECT_URIS,
+    )?;
     let mut redirect_uris = Vec::new();
     for (i, r) in spec.redirect_uris.iter().enumerate() {
         redirect_uris.push(names::redirect_uri(&format!("redirectUris[{i}]"), r)?);
@@ -374,17 +384,28 @@ pub fn plan_app(spec: &AppSpec, tenant_index: usize) -> Result<AppPlan, FieldErr
 
 /// Validates a whole scenario: field paths in errors start at the scenario's root.
 pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
+    use crate::limits::{self, within};
+    within("tenants", "tenants", spec.tenants.len(), limits::MAX_TENANTS)?;
+    within("apps", "apps", spec.apps.len(), limits::MAX_APPS)?;
+    within(
+        "registry",
+        "registry entries",
+        spec.registry.len(),
+        limits::MAX_REGISTRY,
+    )?;
+    let users: usize = spec.tenants.iter().map(|t| t.users.len()).sum();
+    within("tenants[].users", "users", users, limits::MAX_USERS)?;
     let mut tenants: Vec<TenantPlan> = Vec::new();
+    let mut domains = std::collections::HashSet::new();
     for (i, t) in spec.tenants.iter().enumerate() {
         let tenant = plan_tenant(t).map_err(|e| e.within(&format!("tenants[{i}]")))?;
-        if tenants
-            .iter()
-            .any(|x| x.all_domains().iter().any(|d| tenant.all_domains().contains(d)))
-        {
-            return Err(FieldError::new(
-                format!("tenants[{i}].domain"),
-                format!("domain '{}' is used by two tenants of this scenario", tenant.domain),
-            ));
+        for d in tenant.all_domains() {
+            if !domains.insert(d.clone()) {
+                return Err(FieldError::new(
+                    format!("tenants[{i}].domain"),
+                    format!("domain '{d}' is used by two tenants of this scenario"),
+                ));
+            }
         }
         tenants.push(tenant);
     }

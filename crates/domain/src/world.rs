@@ -41,6 +41,32 @@ impl MfaEnforcement {
     }
 }
 
+/// Whether wrong passwords and codes lock accounts ([`crate::lockout`]). `off` is for load tests
+/// that sign in far more often than a person would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignInLockout {
+    #[default]
+    On,
+    Off,
+}
+
+impl SignInLockout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInLockout::On => "on",
+            SignInLockout::Off => "off",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "on" => Some(Self::On),
+            "off" => Some(Self::Off),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sandbox {
@@ -56,12 +82,14 @@ pub struct Sandbox {
     /// Business days a document review takes.
     #[serde(default = "default_review_days")]
     pub review_business_days: u32,
+    #[serde(default)]
+    pub sign_in_lockout: SignInLockout,
 }
 
 impl Sandbox {
     /// The sandbox clock for a given real time.
     pub fn now(&self, real_now: DateTime<Utc>) -> DateTime<Utc> {
-        real_now + chrono::Duration::milliseconds(self.clock_offset_ms)
+        crate::clock::shifted(real_now, self.clock_offset_ms)
     }
 }
 

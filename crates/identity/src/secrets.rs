@@ -31,8 +31,8 @@ pub fn verify(stored: &str, secret: &str) -> bool {
     let (Ok(salt), Ok(want)) = (STANDARD_NO_PAD.decode(salt), STANDARD_NO_PAD.decode(want)) else {
         return false;
     };
-    let got = digest(&salt, secret);
-    got.len() == want.len() && got.iter().zip(&want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    use subtle::ConstantTimeEq;
+    digest(&salt, secret).ct_eq(&want).into()
 }
 
 fn digest(salt: &[u8], secret: &str) -> Vec<u8> {

@@ -113,4 +113,32 @@ mod tests {
         assert_eq!(verify(secret, "12345", t, None), Err(TotpError::Malformed));
         assert_eq!(verify("!!!", "123456", t, None), Err(TotpError::BadSecret));
     }
+
+    /// The attack the lockout exists for: someone who knows the password submits every one of
+    /// the 1,000,000 codes, as fast as a server answers (100 a second of sandbox time). The
+    /// lockout rule decides which attempts are checked at all; none of them may succeed.
+    #[test]
+    fn a_brute_force_of_a_million_codes_does_not_succeed() {
+        use domain::lockout::{Factor, Guard};
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let start = 1_790_000_000i64;
+        let mut guard = Guard::default();
+        let last = None;
+        let mut checked = 0u32;
+        for (i, code) in (0..1_000_000u32).enumerate() {
+            let now = start + i as i64 / 100;
+            if guard.locked(now).is_some() {
+                continue;
+            }
+            checked += 1;
+            match verify(secret, &format!("{code:06}"), now, last) {
+                Ok(step) => panic!("code {code:06} was accepted at attempt {i} (step {step})"),
+                Err(_) => {
+                    guard.failed(Factor::Code, now);
+                }
+            }
+        }
+        // Lockouts of 60 s, 120 s, 240 s... over ~2.8 hours leave a few dozen codes checked.
+        assert!(checked <= 40, "{checked} codes were checked");
+    }
 }

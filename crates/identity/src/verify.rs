@@ -101,7 +101,13 @@ fn segment_json(token: &str, index: usize) -> Option<Value> {
 /// The `tid` claim of a token, read without verifying anything (to find the sandbox whose clock
 /// the verification then uses). Never trust the result before [`verify`] succeeds.
 pub fn peek_tenant(token: &str) -> Option<String> {
-    segment_json(token, 1)?.get("tid")?.as_str().map(str::to_owned)
+    peek_claim(token, "tid")
+}
+
+/// A string claim of a token, read without verifying it (to route a request or name an app,
+/// never to trust what it says).
+pub fn peek_claim(token: &str, claim: &str) -> Option<String> {
+    segment_json(token, 1)?.get(claim)?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Token signing keys.
 
-use sqlx::Row;
-
-use crate::{Result, Store, Tx};
+use crate::rows::get;
+use crate::{Conn, Result};
 
 #[derive(Debug, Clone)]
 pub struct StoredKey {
@@ -10,28 +9,27 @@ pub struct StoredKey {
     pub private_pem: String,
 }
 
-impl Store {
-    /// All signing keys, oldest first.
-    pub async fn signing_keys(&self) -> Result<Vec<StoredKey>> {
-        let rows = sqlx::query("SELECT kid, private_pem FROM signing_keys ORDER BY created_at")
-            .fetch_all(self.reader())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| StoredKey {
-                kid: r.get("kid"),
-                private_pem: r.get("private_pem"),
+/// All signing keys, oldest first.
+pub async fn all(c: &mut Conn) -> Result<Vec<StoredKey>> {
+    let rows = sqlx::query("SELECT kid, private_pem FROM signing_keys ORDER BY created_at, rowid")
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredKey {
+                kid: get(r, "kid")?,
+                private_pem: get(r, "private_pem")?,
             })
-            .collect())
-    }
+        })
+        .collect()
 }
 
-pub async fn insert(tx: &mut Tx, key: &StoredKey, created_at: &str) -> Result<()> {
+pub async fn insert(c: &mut Conn, key: &StoredKey, created_at: &str) -> Result<()> {
     sqlx::query("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)")
         .bind(&key.kid)
         .bind(&key.private_pem)
         .bind(created_at)
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await
         .map_err(crate::map_write_err)?;
     Ok(())

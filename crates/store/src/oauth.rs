@@ -1,10 +1,13 @@
-//! OAuth artefacts (sign-in flows, codes, refresh tokens, device codes), keyed by hash.
+//! OAuth artefacts (sign-in flows, codes, refresh tokens, device codes), keyed by hash. Every
+//! insert first purges the sandbox's expired ones, and the kinds anyone may create without a
+//! credential (flows, device codes) are capped, so unauthenticated endpoints cannot grow the
+//! database without bound.
 
 use domain::SandboxId;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
-use crate::{corrupt, map_write_err, Result, Tx};
+use crate::rows;
+use crate::{map_write_err, Conn, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -23,6 +26,11 @@ impl Kind {
             Kind::Device => "device",
         }
     }
+
+    /// Flows and device codes are started by anyone who knows a client id.
+    fn unauthenticated(self) -> bool {
+        matches!(self, Kind::Flow | Kind::Device)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -35,13 +43,12 @@ pub struct GrantRow {
 }
 
 fn from_row(r: &SqliteRow) -> Result<GrantRow> {
-    let sid: String = r.get("sandbox_id");
     Ok(GrantRow {
-        key_hash: r.get("key_hash"),
-        sandbox_id: sid.parse().map_err(|_| corrupt(format!("sandbox id {sid}")))?,
-        data: r.get("data"),
-        status: r.get("status"),
-        expires_at: r.get("expires_at"),
+        key_hash: rows::get(r, "key_hash")?,
+        sandbox_id: rows::parse(r, "sandbox_id")?,
+        data: rows::get(r, "data")?,
+        status: rows::get(r, "status")?,
+        expires_at: rows::get(r, "expires_at")?,
     })
 }
 
@@ -54,58 +61,113 @@ pub struct NewGrant<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert(tx: &mut Tx, g: NewGrant<'_>) -> Result<()> {
+/// How many grants a sandbox may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// Flows and device codes waiting for a user.
+    pub pending: usize,
+    /// Everything (codes and refresh tokens too); past it the oldest go.
+    pub total: usize,
+}
+
+/// Stores a grant. `now` is the sandbox clock: what expired by then is purged first. Returns
+/// false, storing nothing, when the sandbox already holds as many pending flows and device codes
+/// as it may.
+pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Result<bool> {
+    let sid = g.sandbox.to_string();
+    sqlx::query("DELETE FROM oauth_grants WHERE sandbox_id = ? AND expires_at <= ?")
+        .bind(&sid)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    if g.kind.unauthenticated() {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM oauth_grants WHERE sandbox_id = ? AND kind IN ('flow', 'device') AND status = 'pending'",
+        )
+        .bind(&sid)
+        .fetch_one(&mut *c)
+        .await?;
+        if usize::try_from(pending).unwrap_or(usize::MAX) >= caps.pending {
+            return Ok(false);
+        }
+    }
     sqlx::query(
         "INSERT INTO oauth_grants (kind, key_hash, sandbox_id, data, user_code, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(g.kind.as_str())
     .bind(g.key_hash)
-    .bind(g.sandbox.to_string())
+    .bind(&sid)
     .bind(g.data)
     .bind(g.user_code)
     .bind(g.expires_at)
-    .execute(&mut **tx)
+    .execute(&mut *c)
     .await
     .map_err(map_write_err)?;
-    Ok(())
+    sqlx::query(
+        "DELETE FROM oauth_grants WHERE sandbox_id = ?1 AND rowid <= \
+         (SELECT rowid FROM oauth_grants WHERE sandbox_id = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
+    )
+    .bind(&sid)
+    .bind(i64::try_from(caps.total).unwrap_or(i64::MAX))
+    .execute(&mut *c)
+    .await?;
+    Ok(true)
 }
 
-/// Reads a grant inside the write transaction, so that redeeming it is atomic.
-pub async fn get(tx: &mut Tx, kind: Kind, key_hash: &str) -> Result<Option<GrantRow>> {
+/// A grant by the hash of its secret value.
+pub async fn get(c: &mut Conn, kind: Kind, key_hash: &str) -> Result<Option<GrantRow>> {
     let row = sqlx::query(
         "SELECT key_hash, sandbox_id, data, status, expires_at FROM oauth_grants WHERE kind = ? AND key_hash = ?",
     )
     .bind(kind.as_str())
     .bind(key_hash)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *c)
     .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_user_code(tx: &mut Tx, user_code: &str) -> Result<Option<GrantRow>> {
-    let row = sqlx::query("SELECT key_hash, sandbox_id, data, status, expires_at FROM oauth_grants WHERE kind = 'device' AND user_code = ?")
-        .bind(user_code)
-        .fetch_optional(&mut **tx)
-        .await?;
+pub async fn by_user_code(c: &mut Conn, user_code: &str) -> Result<Option<GrantRow>> {
+    let row = sqlx::query(
+        "SELECT key_hash, sandbox_id, data, status, expires_at FROM oauth_grants WHERE kind = 'device' AND user_code = ?",
+    )
+    .bind(user_code)
+    .fetch_optional(&mut *c)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn update(tx: &mut Tx, kind: Kind, key_hash: &str, data: &str, status: &str) -> Result<()> {
+/// Moves a grant from one status to another (and replaces its data), only if it still has the
+/// status `from`: of two requests racing for one code or refresh token, exactly one moves it.
+pub async fn transition(c: &mut Conn, kind: Kind, key_hash: &str, from: &str, to: &str, data: &str) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ? AND status = ?")
+            .bind(data)
+            .bind(to)
+            .bind(kind.as_str())
+            .bind(key_hash)
+            .bind(from)
+            .execute(&mut *c)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces a grant's data and status (a flow moving through its steps).
+pub async fn set(c: &mut Conn, kind: Kind, key_hash: &str, data: &str, status: &str) -> Result<()> {
     sqlx::query("UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ?")
         .bind(data)
         .bind(status)
         .bind(kind.as_str())
         .bind(key_hash)
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
-/// Removes every grant of a sandbox (reset).
-pub async fn clear(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    sqlx::query("DELETE FROM oauth_grants WHERE sandbox_id = ?")
+/// How many grants of each kind a sandbox holds (tests and the console).
+pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM oauth_grants WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
-        .execute(&mut **tx)
+        .fetch_one(&mut *c)
         .await?;
-    Ok(())
+    rows::count(&r, "n")
 }

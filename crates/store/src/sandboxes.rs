@@ -2,142 +2,155 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use domain::world::{MfaEnforcement, Sandbox, World};
+use domain::world::{MfaEnforcement, Sandbox, SignInLockout, World};
 use domain::SandboxId;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
-use crate::{corrupt, map_write_err, Result, Store, Tx};
-
-const COLUMNS: &str = "id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days";
+use crate::rows::{self, get};
+use crate::{corrupt, map_write_err, Conn, Result};
 
 fn from_row(r: &SqliteRow) -> Result<Sandbox> {
-    let id: String = r.get("id");
-    let created: String = r.get("created_at");
-    let enforcement: String = r.get("mfa_enforcement");
+    let enforcement: String = get(r, "mfa_enforcement")?;
+    let lockout: String = get(r, "sign_in_lockout")?;
     Ok(Sandbox {
+        id: rows::parse(r, "id")?,
+        name: get(r, "name")?,
+        scenario_name: get(r, "scenario_name")?,
+        clock_offset_ms: get(r, "clock_offset_ms")?,
+        created_at: rows::time(r, "created_at")?,
         mfa_enforcement: MfaEnforcement::parse(&enforcement)
             .ok_or_else(|| corrupt(format!("mfa_enforcement {enforcement}")))?,
-        id: id.parse().map_err(|_| corrupt(format!("sandbox id {id}")))?,
-        name: r.get("name"),
-        scenario_name: r.get("scenario_name"),
-        clock_offset_ms: r.get("clock_offset_ms"),
-        created_at: DateTime::parse_from_rfc3339(&created)
-            .map_err(|_| corrupt(format!("created_at {created}")))?
-            .with_timezone(&Utc),
-        review_business_days: u32::try_from(r.get::<i64, _>("review_business_days"))
+        review_business_days: u32::try_from(get::<i64>(r, "review_business_days")?)
             .map_err(|_| corrupt("review_business_days"))?,
+        sign_in_lockout: SignInLockout::parse(&lockout).ok_or_else(|| corrupt(format!("sign_in_lockout {lockout}")))?,
     })
 }
 
-impl Store {
-    pub async fn sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sandboxes ORDER BY created_at, name"
-        )))
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter().map(from_row).collect()
+/// One page of sandboxes in creation order, after the row `after` (a continuation), and the
+/// position to continue from when there are more.
+pub async fn page(c: &mut Conn, after: i64, limit: usize) -> Result<(Vec<Sandbox>, Option<i64>)> {
+    let rows = sqlx::query(
+        "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, \
+         review_business_days, sign_in_lockout FROM sandboxes WHERE rowid > ? ORDER BY rowid LIMIT ?",
+    )
+    .bind(after)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+    .fetch_all(&mut *c)
+    .await?;
+    let more = rows.len() > limit;
+    let mut out = Vec::with_capacity(rows.len().min(limit));
+    let mut last = after;
+    for r in rows.iter().take(limit) {
+        out.push(from_row(r)?);
+        last = get(r, "pos")?;
     }
+    Ok((out, more.then_some(last)))
+}
 
-    /// A sandbox by its id or, failing that, by its name.
-    pub async fn sandbox(&self, id_or_name: &str) -> Result<Option<Sandbox>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1"
-        )))
-        .bind(id_or_name)
-        .fetch_optional(self.reader())
-        .await?;
-        row.as_ref().map(from_row).transpose()
-    }
+/// A sandbox by id.
+pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
+    let row = sqlx::query(
+        "SELECT id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days, \
+         sign_in_lockout FROM sandboxes WHERE id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
 
-    /// Secrets the sandbox's scenario states outright, by user id or client id.
-    pub async fn stated_secrets(&self, id: SandboxId) -> Result<BTreeMap<String, String>> {
-        let text: Option<String> = sqlx::query_scalar("SELECT stated_secrets FROM sandboxes WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
+/// Several sandboxes with the secrets their scenarios state, in creation order, in one query.
+pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTreeMap<String, String>)>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = sqlx::query(
+        "SELECT id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days, \
+         sign_in_lockout, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+    )
+    .bind(rows::to_json(&ids)?)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, rows::json(r, "stated_secrets")?)))
+        .collect()
+}
+
+/// The id of the sandbox with this id or, failing that, this name.
+pub async fn find(c: &mut Conn, id_or_name: &str) -> Result<Option<SandboxId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
+            .bind(id_or_name)
+            .fetch_optional(&mut *c)
             .await?;
-        let text = text.unwrap_or_else(|| "{}".to_owned());
-        serde_json::from_str(&text).map_err(|e| corrupt(format!("stated secrets of {id}: {e}")))
-    }
+    id.map(|s| s.parse().map_err(|_| corrupt(format!("sandbox id {s}"))))
+        .transpose()
+}
 
-    /// The world a sandbox's scenario produced.
-    pub async fn snapshot(&self, id: SandboxId) -> Result<World> {
-        let text: Option<String> = sqlx::query_scalar("SELECT snapshot FROM sandboxes WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        let text = text.ok_or_else(|| corrupt(format!("no sandbox {id}")))?;
-        serde_json::from_str(&text).map_err(|e| corrupt(format!("snapshot of {id}: {e}")))
-    }
+/// Secrets the sandbox's scenario states outright, by user id or client id.
+pub async fn stated_secrets(c: &mut Conn, id: SandboxId) -> Result<BTreeMap<String, String>> {
+    let text: Option<String> = sqlx::query_scalar("SELECT stated_secrets FROM sandboxes WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    rows::from_json("stated secrets", text.as_deref().unwrap_or("{}"))
+}
+
+/// The world a sandbox's scenario produced.
+pub async fn snapshot(c: &mut Conn, id: SandboxId) -> Result<World> {
+    let text: Option<String> = sqlx::query_scalar("SELECT snapshot FROM sandboxes WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    let text = text.ok_or_else(|| corrupt(format!("no sandbox {id}")))?;
+    rows::from_json("snapshot", &text)
 }
 
 pub async fn insert(
-    tx: &mut Tx,
+    c: &mut Conn,
     sandbox: &Sandbox,
     snapshot: &World,
     stated_secrets: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let snapshot = serde_json::to_string(snapshot).map_err(|e| corrupt(e.to_string()))?;
-    let stated = serde_json::to_string(stated_secrets).map_err(|e| corrupt(e.to_string()))?;
-    sqlx::query("INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(sandbox.id.to_string())
-        .bind(&sandbox.name)
-        .bind(&sandbox.scenario_name)
-        .bind(snapshot)
-        .bind(stated)
-        .bind(sandbox.clock_offset_ms)
-        .bind(sandbox.created_at.to_rfc3339())
-        .execute(&mut **tx)
-        .await
-        .map_err(map_write_err)?;
+    sqlx::query(
+        "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, created_at, \
+         mfa_enforcement, review_business_days, sign_in_lockout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(sandbox.id.to_string())
+    .bind(&sandbox.name)
+    .bind(&sandbox.scenario_name)
+    .bind(rows::to_json(snapshot)?)
+    .bind(rows::to_json(stated_secrets)?)
+    .bind(sandbox.clock_offset_ms)
+    .bind(sandbox.created_at.to_rfc3339())
+    .bind(sandbox.mfa_enforcement.as_str())
+    .bind(i64::from(sandbox.review_business_days))
+    .bind(sandbox.sign_in_lockout.as_str())
+    .execute(&mut *c)
+    .await
+    .map_err(map_write_err)?;
     Ok(())
 }
 
 /// Removes a sandbox and, through the foreign keys, everything in it. False when it did not exist.
-pub async fn delete(tx: &mut Tx, id: SandboxId) -> Result<bool> {
+pub async fn delete(c: &mut Conn, id: SandboxId) -> Result<bool> {
     let done = sqlx::query("DELETE FROM sandboxes WHERE id = ?")
         .bind(id.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_clock_offset(tx: &mut Tx, id: SandboxId, offset_ms: i64) -> Result<()> {
-    sqlx::query("UPDATE sandboxes SET clock_offset_ms = ? WHERE id = ?")
-        .bind(offset_ms)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn set_mfa_enforcement(tx: &mut Tx, id: SandboxId, e: MfaEnforcement) -> Result<()> {
-    sqlx::query("UPDATE sandboxes SET mfa_enforcement = ? WHERE id = ?")
-        .bind(e.as_str())
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn set_review_business_days(tx: &mut Tx, id: SandboxId, days: u32) -> Result<()> {
-    sqlx::query("UPDATE sandboxes SET review_business_days = ? WHERE id = ?")
-        .bind(i64::from(days))
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Re-reads a sandbox inside a write transaction (so a decision sees the latest state).
-pub async fn get_for_update(tx: &mut Tx, id: SandboxId) -> Result<Option<Sandbox>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sandboxes WHERE id = ?"
-    )))
-    .bind(id.to_string())
-    .fetch_optional(&mut **tx)
+/// The settings a sandbox's owner may change, written together.
+pub async fn save_settings(c: &mut Conn, s: &Sandbox) -> Result<()> {
+    sqlx::query(
+        "UPDATE sandboxes SET clock_offset_ms = ?, mfa_enforcement = ?, review_business_days = ?, \
+         sign_in_lockout = ? WHERE id = ?",
+    )
+    .bind(s.clock_offset_ms)
+    .bind(s.mfa_enforcement.as_str())
+    .bind(i64::from(s.review_business_days))
+    .bind(s.sign_in_lockout.as_str())
+    .bind(s.id.to_string())
+    .execute(&mut *c)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    Ok(())
 }

@@ -1,321 +1,296 @@
 //! Tenants (with their domains), users and apps of a sandbox.
 
+use std::collections::HashMap;
+
+use domain::lockout::Guard;
 use domain::world::{App, Tenant, User, World};
-use domain::{AppId, SandboxId, TenantId, UserId};
+use domain::{AppId, MfaState, SandboxId, TenantId, UserId};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
-use crate::{corrupt, map_write_err, Result, Store, Tx};
+use crate::rows::{self, get};
+use crate::{corrupt, map_write_err, Conn, Result};
 
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T> {
-    s.parse().map_err(|_| corrupt(format!("{what} '{s}'")))
-}
+/// Tenant columns with the verified domains aggregated, so a tenant is one row.
+const TENANT_SELECT: &str =
+    "SELECT t.id, t.sandbox_id, t.display_name, t.domain, t.country, t.mfa_technical_exception, \
+     (SELECT json_group_array(d.domain) FROM (SELECT domain FROM tenant_domains \
+      WHERE tenant_id = t.id AND initial = 0 ORDER BY rowid) d) AS verified FROM tenants t";
 
-fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
+fn tenant_from_row(r: &SqliteRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: rows::parse(r, "id")?,
+        display_name: get(r, "display_name")?,
+        domain: get(r, "domain")?,
+        verified_domains: rows::json(r, "verified")?,
+        country: get(r, "country")?,
+        mfa_technical_exception: get::<i64>(r, "mfa_technical_exception")? != 0,
+    })
 }
 
 fn user_from_row(r: &SqliteRow) -> Result<User> {
-    let mfa: String = r.get("mfa_state");
+    let mfa: String = get(r, "mfa_state")?;
     Ok(User {
-        id: parse("user id", r.get("id"))?,
-        tenant_id: parse("tenant id", r.get("tenant_id"))?,
-        user_principal_name: r.get("user_principal_name"),
-        display_name: r.get("display_name"),
-        roles: json("roles", r.get("roles"))?,
+        id: rows::parse(r, "id")?,
+        tenant_id: rows::parse(r, "tenant_id")?,
+        user_principal_name: get(r, "user_principal_name")?,
+        display_name: get(r, "display_name")?,
+        roles: rows::json(r, "roles")?,
         mfa: mfa.parse().map_err(corrupt)?,
-        totp_secret: r.get("totp_secret"),
-        password_hash: r.get("password_hash"),
+        totp_secret: get(r, "totp_secret")?,
+        password_hash: get(r, "password_hash")?,
     })
 }
 
 fn app_from_row(r: &SqliteRow) -> Result<App> {
     Ok(App {
-        client_id: parse("client id", r.get("client_id"))?,
-        tenant_id: parse("tenant id", r.get("tenant_id"))?,
-        display_name: r.get("display_name"),
-        redirect_uris: json("redirect uris", r.get("redirect_uris"))?,
-        public_client: r.get::<i64, _>("public_client") != 0,
-        secret_hash: r.get("secret_hash"),
+        client_id: rows::parse(r, "client_id")?,
+        tenant_id: rows::parse(r, "tenant_id")?,
+        display_name: get(r, "display_name")?,
+        redirect_uris: rows::json(r, "redirect_uris")?,
+        public_client: get::<i64>(r, "public_client")? != 0,
+        secret_hash: get(r, "secret_hash")?,
     })
 }
 
-impl Store {
-    /// Everything in a sandbox, in creation order.
-    pub async fn world(&self, sandbox: SandboxId) -> Result<World> {
-        let sid = sandbox.to_string();
-        let tenant_rows =
-            sqlx::query("SELECT id, display_name, domain, country, mfa_technical_exception FROM tenants WHERE sandbox_id = ? ORDER BY seq")
-                .bind(&sid)
-                .fetch_all(self.reader())
-                .await?;
-        let domain_rows = sqlx::query(
-            "SELECT tenant_id, domain FROM tenant_domains WHERE sandbox_id = ? AND initial = 0 ORDER BY rowid",
-        )
-        .bind(&sid)
-        .fetch_all(self.reader())
+const USER_COLUMNS: &str =
+    "id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash";
+
+/// Everything in a sandbox, in creation order. Run it in a read transaction ([`crate::Store::read`])
+/// so that its reads agree.
+pub async fn world(c: &mut Conn, sandbox: SandboxId) -> Result<World> {
+    worlds(c, &[sandbox])
+        .await?
+        .remove(&sandbox)
+        .ok_or_else(|| corrupt(format!("no sandbox {sandbox}")))
+}
+
+/// The worlds of several sandboxes in a fixed number of queries (a page of the sandbox list).
+pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<SandboxId, World>> {
+    let ids: Vec<String> = sandboxes.iter().map(ToString::to_string).collect();
+    let ids = rows::to_json(&ids)?;
+    let mut out: HashMap<SandboxId, World> = HashMap::new();
+    let settings = sqlx::query(
+        "SELECT id, mfa_enforcement, review_business_days FROM sandboxes WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &settings {
+        let e: String = get(r, "mfa_enforcement")?;
+        out.insert(
+            rows::parse(r, "id")?,
+            World {
+                mfa_enforcement: domain::world::MfaEnforcement::parse(&e)
+                    .ok_or_else(|| corrupt(format!("mfa_enforcement {e}")))?,
+                review_business_days: u32::try_from(get::<i64>(r, "review_business_days")?)
+                    .map_err(|_| corrupt("review_business_days"))?,
+                ..World::default()
+            },
+        );
+    }
+    let tenants = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{TENANT_SELECT} WHERE t.sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq"
+    )))
+    .bind(&ids)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &tenants {
+        if let Some(w) = out.get_mut(&rows::parse(r, "sandbox_id")?) {
+            w.tenants.push(tenant_from_row(r)?);
+        }
+    }
+    let users = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq"
+    )))
+    .bind(&ids)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &users {
+        if let Some(w) = out.get_mut(&rows::parse(r, "sandbox_id")?) {
+            w.users.push(user_from_row(r)?);
+        }
+    }
+    let apps = sqlx::query("SELECT * FROM apps WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq")
+        .bind(&ids)
+        .fetch_all(&mut *c)
         .await?;
-        let mut tenants = Vec::with_capacity(tenant_rows.len());
-        for r in &tenant_rows {
-            let id: String = r.get("id");
-            tenants.push(Tenant {
-                id: parse("tenant id", &id)?,
-                display_name: r.get("display_name"),
-                domain: r.get("domain"),
-                verified_domains: domain_rows
-                    .iter()
-                    .filter(|d| d.get::<String, _>("tenant_id") == id)
-                    .map(|d| d.get("domain"))
-                    .collect(),
-                country: r.get("country"),
-                mfa_technical_exception: r.get::<i64, _>("mfa_technical_exception") != 0,
-            });
-        }
-        let users = sqlx::query("SELECT * FROM users WHERE sandbox_id = ? ORDER BY seq")
-            .bind(&sid)
-            .fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(user_from_row)
-            .collect::<Result<_>>()?;
-        let apps = sqlx::query("SELECT * FROM apps WHERE sandbox_id = ? ORDER BY seq")
-            .bind(&sid)
-            .fetch_all(self.reader())
-            .await?
-            .iter()
-            .map(app_from_row)
-            .collect::<Result<_>>()?;
-        let partners = crate::profiles::partners(self.reader(), &sid).await?;
-        let settings = sqlx::query("SELECT mfa_enforcement, review_business_days FROM sandboxes WHERE id = ?")
-            .bind(&sid)
-            .fetch_optional(self.reader())
-            .await?;
-        let enforcement: Option<String> = settings.as_ref().map(|r| r.get("mfa_enforcement"));
-        let review_days: Option<i64> = settings.as_ref().map(|r| r.get("review_business_days"));
-        let registry = self.registry(sandbox).await?;
-        Ok(World {
-            tenants,
-            users,
-            apps,
-            partners,
-            mfa_enforcement: enforcement
-                .as_deref()
-                .and_then(domain::world::MfaEnforcement::parse)
-                .unwrap_or_default(),
-            registry,
-            review_business_days: review_days
-                .and_then(|d| u32::try_from(d).ok())
-                .unwrap_or(domain::verification::DEFAULT_REVIEW_BUSINESS_DAYS),
-        })
-    }
-
-    /// An app by its globally unique client id, with its sandbox.
-    pub async fn app(&self, client_id: AppId) -> Result<Option<(SandboxId, App)>> {
-        let row = sqlx::query("SELECT * FROM apps WHERE client_id = ?")
-            .bind(client_id.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some((parse("sandbox id", r.get("sandbox_id"))?, app_from_row(&r)?))),
+    for r in &apps {
+        if let Some(w) = out.get_mut(&rows::parse(r, "sandbox_id")?) {
+            w.apps.push(app_from_row(r)?);
         }
     }
-
-    /// A user by UPN (lower-case) in a sandbox, with the step of the last TOTP code accepted.
-    pub async fn user_by_upn(&self, sandbox: SandboxId, upn: &str) -> Result<Option<(User, Option<i64>)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
-            .bind(sandbox.to_string())
-            .bind(upn)
-            .fetch_optional(self.reader())
-            .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.get("totp_last_step"))))
-            .transpose()
+    for (sandbox, p) in crate::profiles::partners_in(c, sandboxes).await? {
+        if let Some(w) = out.get_mut(&sandbox) {
+            w.partners.push(p);
+        }
     }
-
-    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+    for (sandbox, e) in crate::onboarding::registries(c, sandboxes).await? {
+        if let Some(w) = out.get_mut(&sandbox) {
+            w.registry.push(e);
+        }
     }
+    Ok(out)
+}
 
-    /// A tenant by id (globally unique), with its sandbox.
-    pub async fn tenant_by_id(&self, id: TenantId) -> Result<Option<(SandboxId, Tenant)>> {
-        let sid: Option<String> = sqlx::query_scalar("SELECT sandbox_id FROM tenants WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        let Some(sid) = sid else { return Ok(None) };
-        let sandbox: SandboxId = parse("sandbox id", &sid)?;
-        let mut conn = self.reader().acquire().await?;
-        Ok(tenant_row(&mut conn, sandbox, id).await?.map(|t| (sandbox, t)))
-    }
+/// An app by its globally unique client id, with its sandbox.
+pub async fn app(c: &mut Conn, client_id: AppId) -> Result<Option<(SandboxId, App)>> {
+    let row = sqlx::query("SELECT * FROM apps WHERE client_id = ?")
+        .bind(client_id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| Ok((rows::parse(&r, "sandbox_id")?, app_from_row(&r)?)))
+        .transpose()
+}
 
-    /// Tenants (with their sandboxes) that have this domain, in any sandbox.
-    pub async fn tenants_by_domain(&self, domain: &str) -> Result<Vec<(SandboxId, TenantId)>> {
-        let rows = sqlx::query("SELECT sandbox_id, tenant_id FROM tenant_domains WHERE domain = ?")
-            .bind(domain)
-            .fetch_all(self.reader())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    parse("sandbox id", r.get("sandbox_id"))?,
-                    parse("tenant id", r.get("tenant_id"))?,
-                ))
-            })
-            .collect()
-    }
+/// How many apps of a sandbox have this redirect URI registered.
+pub async fn apps_with_redirect(c: &mut Conn, sandbox: SandboxId, uri: &str) -> Result<usize> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM apps WHERE sandbox_id = ? AND EXISTS \
+         (SELECT 1 FROM json_each(apps.redirect_uris) WHERE value = ?)",
+    )
+    .bind(sandbox.to_string())
+    .bind(uri)
+    .fetch_one(&mut *c)
+    .await?;
+    rows::count(&r, "n")
+}
 
-    /// The sandbox a tenant belongs to: tenant ids are globally unique.
-    pub async fn tenant_sandbox(&self, tenant: TenantId) -> Result<Option<SandboxId>> {
-        let sid: Option<String> = sqlx::query_scalar("SELECT sandbox_id FROM tenants WHERE id = ?")
-            .bind(tenant.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        sid.map(|s| parse("sandbox id", &s)).transpose()
-    }
+/// A user by UPN (lower-case) in a sandbox.
+pub async fn user_by_upn(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<Option<User>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE sandbox_id = ? AND user_principal_name = ?"
+    )))
+    .bind(sandbox.to_string())
+    .bind(upn)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// A user by id (globally unique), with its sandbox.
+pub async fn user(c: &mut Conn, id: UserId) -> Result<Option<(SandboxId, User)>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = ?"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| Ok((rows::parse(&r, "sandbox_id")?, user_from_row(&r)?)))
+        .transpose()
+}
+
+/// A tenant by id (globally unique), with its sandbox: one row.
+pub async fn tenant(c: &mut Conn, id: TenantId) -> Result<Option<(SandboxId, Tenant)>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{TENANT_SELECT} WHERE t.id = ?")))
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| Ok((rows::parse(&r, "sandbox_id")?, tenant_from_row(&r)?)))
+        .transpose()
+}
+
+/// Tenants that have this domain, in any sandbox, read whole.
+pub async fn tenants_by_domain(c: &mut Conn, domain: &str) -> Result<Vec<(SandboxId, Tenant)>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{TENANT_SELECT} WHERE t.id IN (SELECT tenant_id FROM tenant_domains WHERE domain = ?) LIMIT 8"
+    )))
+    .bind(domain)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((rows::parse(r, "sandbox_id")?, tenant_from_row(r)?)))
+        .collect()
 }
 
 /// Is this domain already a domain of some tenant of the sandbox?
-pub async fn domain_taken(tx: &mut Tx, sandbox: SandboxId, domain: &str) -> Result<bool> {
+pub async fn domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_domains WHERE sandbox_id = ? AND domain = ?")
         .bind(sandbox.to_string())
         .bind(domain)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *c)
         .await?;
     Ok(n > 0)
 }
 
-pub async fn upn_taken(tx: &mut Tx, sandbox: SandboxId, upn: &str) -> Result<bool> {
+pub async fn upn_taken(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
         .bind(sandbox.to_string())
         .bind(upn)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *c)
         .await?;
     Ok(n > 0)
 }
 
-/// A tenant of the sandbox, read inside the write transaction.
-pub async fn tenant(tx: &mut Tx, sandbox: SandboxId, id: TenantId) -> Result<Option<Tenant>> {
-    tenant_row(tx, sandbox, id).await
-}
-
-async fn tenant_row(conn: &mut sqlx::SqliteConnection, sandbox: SandboxId, id: TenantId) -> Result<Option<Tenant>> {
-    let row = sqlx::query(
-        "SELECT display_name, domain, country, mfa_technical_exception FROM tenants WHERE sandbox_id = ? AND id = ?",
+/// How many tenants, users and apps a sandbox holds (for its limits).
+pub async fn counts(c: &mut Conn, sandbox: SandboxId) -> Result<(usize, usize, usize)> {
+    let r = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM tenants WHERE sandbox_id = ?1) AS t, \
+         (SELECT COUNT(*) FROM users WHERE sandbox_id = ?1) AS u, (SELECT COUNT(*) FROM apps WHERE sandbox_id = ?1) AS a",
     )
     .bind(sandbox.to_string())
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *c)
     .await?;
-    let Some(r) = row else { return Ok(None) };
-    let verified_domains =
-        sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = ? AND initial = 0 ORDER BY rowid")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(Some(Tenant {
-        id,
-        display_name: r.get("display_name"),
-        domain: r.get("domain"),
-        verified_domains,
-        country: r.get("country"),
-        mfa_technical_exception: r.get::<i64, _>("mfa_technical_exception") != 0,
-    }))
+    Ok((rows::count(&r, "t")?, rows::count(&r, "u")?, rows::count(&r, "a")?))
 }
 
-pub async fn set_tenant_mfa_exception(tx: &mut Tx, tenant: TenantId, granted: bool) -> Result<()> {
+/// How many users a tenant has (names unnamed users `userN`).
+pub async fn tenant_user_count(c: &mut Conn, tenant: TenantId) -> Result<usize> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = ?")
+        .bind(tenant.to_string())
+        .fetch_one(&mut *c)
+        .await?;
+    usize::try_from(n).map_err(|_| corrupt("user count"))
+}
+
+/// The Global admins of a tenant, in creation order.
+pub async fn global_admins(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND EXISTS \
+         (SELECT 1 FROM json_each(users.roles) WHERE value = 'global-admin') ORDER BY seq"
+    )))
+    .bind(tenant.to_string())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// The users of a tenant holding a role, in creation order.
+pub async fn role_holders(c: &mut Conn, tenant: TenantId, role: domain::Role) -> Result<Vec<User>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND EXISTS \
+         (SELECT 1 FROM json_each(users.roles) WHERE value = ?) ORDER BY seq"
+    )))
+    .bind(tenant.to_string())
+    .bind(role.as_str())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+pub async fn set_tenant_mfa_exception(c: &mut Conn, tenant: TenantId, granted: bool) -> Result<()> {
     sqlx::query("UPDATE tenants SET mfa_technical_exception = ? WHERE id = ?")
         .bind(i64::from(granted))
         .bind(tenant.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
 /// Replaces a user's Partner Center roles.
-pub async fn set_roles(tx: &mut Tx, user: UserId, roles: &[domain::Role]) -> Result<()> {
-    let roles = serde_json::to_string(roles).map_err(|e| corrupt(e.to_string()))?;
+pub async fn set_roles(c: &mut Conn, user: UserId, roles: &[domain::Role]) -> Result<()> {
     sqlx::query("UPDATE users SET roles = ? WHERE id = ?")
-        .bind(roles)
+        .bind(rows::to_json(&roles)?)
         .bind(user.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
-/// How many users a tenant has (names unnamed users `userN`).
-pub async fn user_count(tx: &mut Tx, tenant: TenantId) -> Result<usize> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = ?")
-        .bind(tenant.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(usize::try_from(n).unwrap_or_default())
-}
-
-pub async fn insert_tenant(tx: &mut Tx, sandbox: SandboxId, t: &Tenant) -> Result<()> {
-    let sid = sandbox.to_string();
-    sqlx::query("INSERT INTO tenants (id, sandbox_id, display_name, domain, country, mfa_technical_exception, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tenants WHERE sandbox_id = ?2))")
-        .bind(t.id.to_string())
-        .bind(&sid)
-        .bind(&t.display_name)
-        .bind(&t.domain)
-        .bind(&t.country)
-        .bind(i64::from(t.mfa_technical_exception))
-        .execute(&mut **tx)
-        .await
-        .map_err(map_write_err)?;
-    let domains: Vec<(usize, String)> = t.all_domains().into_iter().enumerate().collect();
-    let mut q =
-        sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) ");
-    q.push_values(&domains, |mut b, (i, d)| {
-        b.push_bind(&sid)
-            .push_bind(t.id.to_string())
-            .push_bind(d)
-            .push_bind(i64::from(*i == 0));
-    });
-    q.build().execute(&mut **tx).await.map_err(map_write_err)?;
-    Ok(())
-}
-
-pub async fn insert_user(tx: &mut Tx, sandbox: SandboxId, u: &User) -> Result<()> {
-    let roles = serde_json::to_string(&u.roles).map_err(|e| corrupt(e.to_string()))?;
-    sqlx::query("INSERT INTO users (id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM users WHERE sandbox_id = ?2))")
-        .bind(u.id.to_string())
-        .bind(sandbox.to_string())
-        .bind(u.tenant_id.to_string())
-        .bind(&u.user_principal_name)
-        .bind(&u.display_name)
-        .bind(roles)
-        .bind(u.mfa.as_str())
-        .bind(&u.totp_secret)
-        .bind(&u.password_hash)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_write_err)?;
-    Ok(())
-}
-
-pub async fn insert_app(tx: &mut Tx, sandbox: SandboxId, a: &App) -> Result<()> {
-    let uris = serde_json::to_string(&a.redirect_uris).map_err(|e| corrupt(e.to_string()))?;
-    sqlx::query("INSERT INTO apps (client_id, sandbox_id, tenant_id, display_name, redirect_uris, public_client, secret_hash, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM apps WHERE sandbox_id = ?2))")
-        .bind(a.client_id.to_string())
-        .bind(sandbox.to_string())
-        .bind(a.tenant_id.to_string())
-        .bind(&a.display_name)
-        .bind(uris)
-        .bind(i64::from(a.public_client))
-        .bind(&a.secret_hash)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_write_err)?;
-    Ok(())
-}
+/// Rows per multi-row insert: far below SQLite's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 200;
 
 /// Tenants and their domains in as few statements as possible, after the sandbox's last tenant.
-async fn insert_tenants(tx: &mut Tx, sandbox: SandboxId, tenants: &[Tenant]) -> Result<()> {
+pub async fn insert_tenants(c: &mut Conn, sandbox: SandboxId, tenants: &[Tenant]) -> Result<()> {
     let sid = sandbox.to_string();
     for chunk in tenants.chunks(ROWS_PER_INSERT) {
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -323,16 +298,16 @@ async fn insert_tenants(tx: &mut Tx, sandbox: SandboxId, tenants: &[Tenant]) -> 
         );
         q.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
             b.push_bind(t.id.to_string())
-                .push_bind(&sid)
-                .push_bind(&t.display_name)
-                .push_bind(&t.domain)
-                .push_bind(&t.country)
+                .push_bind(sid.clone())
+                .push_bind(t.display_name.clone())
+                .push_bind(t.domain.clone())
+                .push_bind(t.country.clone())
                 .push_bind(i64::from(t.mfa_technical_exception))
                 .push("(SELECT COALESCE(MAX(seq), 0) FROM tenants WHERE sandbox_id = ")
-                .push_bind_unseparated(&sid)
+                .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+        q.build().execute(&mut *c).await.map_err(map_write_err)?;
         let domains: Vec<(String, String, bool)> = chunk
             .iter()
             .flat_map(|t| {
@@ -347,145 +322,170 @@ async fn insert_tenants(tx: &mut Tx, sandbox: SandboxId, tenants: &[Tenant]) -> 
                 "INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) ",
             );
             q.push_values(rows, |mut b, (tenant, d, initial)| {
-                b.push_bind(&sid)
-                    .push_bind(tenant)
-                    .push_bind(d)
+                b.push_bind(sid.clone())
+                    .push_bind(tenant.clone())
+                    .push_bind(d.clone())
                     .push_bind(i64::from(*initial));
             });
-            q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+            q.build().execute(&mut *c).await.map_err(map_write_err)?;
         }
     }
     Ok(())
 }
 
-/// Rows per multi-row insert: far below SQLite's limit on bound parameters.
-const ROWS_PER_INSERT: usize = 200;
-
 /// Users in as few statements as possible; `seq` keeps their order after the sandbox's last user.
-async fn insert_users(tx: &mut Tx, sandbox: SandboxId, users: &[User]) -> Result<()> {
+pub async fn insert_users(c: &mut Conn, sandbox: SandboxId, users: &[User]) -> Result<()> {
     let sid = sandbox.to_string();
     for chunk in users.chunks(ROWS_PER_INSERT) {
         let rows = chunk
             .iter()
-            .enumerate()
-            .map(|(i, u)| {
-                Ok((
-                    i,
-                    u,
-                    serde_json::to_string(&u.roles).map_err(|e| corrupt(e.to_string()))?,
-                ))
-            })
+            .map(|u| Ok((u, rows::to_json(&u.roles)?)))
             .collect::<Result<Vec<_>>>()?;
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO users (id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash, seq) ",
         );
-        q.push_values(&rows, |mut b, (i, u, roles)| {
+        q.push_values(rows.iter().enumerate(), |mut b, (i, (u, roles))| {
             b.push_bind(u.id.to_string())
-                .push_bind(&sid)
+                .push_bind(sid.clone())
                 .push_bind(u.tenant_id.to_string())
-                .push_bind(&u.user_principal_name)
-                .push_bind(&u.display_name)
-                .push_bind(roles)
+                .push_bind(u.user_principal_name.clone())
+                .push_bind(u.display_name.clone())
+                .push_bind(roles.clone())
                 .push_bind(u.mfa.as_str())
-                .push_bind(&u.totp_secret)
-                .push_bind(&u.password_hash)
+                .push_bind(u.totp_secret.clone())
+                .push_bind(u.password_hash.clone())
                 .push("(SELECT COALESCE(MAX(seq), 0) FROM users WHERE sandbox_id = ")
-                .push_bind_unseparated(&sid)
+                .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+        q.build().execute(&mut *c).await.map_err(map_write_err)?;
     }
     Ok(())
 }
 
-async fn insert_apps(tx: &mut Tx, sandbox: SandboxId, apps: &[App]) -> Result<()> {
+pub async fn insert_apps(c: &mut Conn, sandbox: SandboxId, apps: &[App]) -> Result<()> {
     let sid = sandbox.to_string();
     for chunk in apps.chunks(ROWS_PER_INSERT) {
         let rows = chunk
             .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                Ok((
-                    i,
-                    a,
-                    serde_json::to_string(&a.redirect_uris).map_err(|e| corrupt(e.to_string()))?,
-                ))
-            })
+            .map(|a| Ok((a, rows::to_json(&a.redirect_uris)?)))
             .collect::<Result<Vec<_>>>()?;
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO apps (client_id, sandbox_id, tenant_id, display_name, redirect_uris, public_client, secret_hash, seq) ",
         );
-        q.push_values(&rows, |mut b, (i, a, uris)| {
+        q.push_values(rows.iter().enumerate(), |mut b, (i, (a, uris))| {
             b.push_bind(a.client_id.to_string())
-                .push_bind(&sid)
+                .push_bind(sid.clone())
                 .push_bind(a.tenant_id.to_string())
-                .push_bind(&a.display_name)
-                .push_bind(uris)
+                .push_bind(a.display_name.clone())
+                .push_bind(uris.clone())
                 .push_bind(i64::from(a.public_client))
-                .push_bind(&a.secret_hash)
+                .push_bind(a.secret_hash.clone())
                 .push("(SELECT COALESCE(MAX(seq), 0) FROM apps WHERE sandbox_id = ")
-                .push_bind_unseparated(&sid)
+                .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut **tx).await.map_err(map_write_err)?;
+        q.build().execute(&mut *c).await.map_err(map_write_err)?;
     }
     Ok(())
 }
 
 /// Writes a whole world into a sandbox (scenario application, reset).
-pub async fn insert_world(tx: &mut Tx, sandbox: SandboxId, w: &World) -> Result<()> {
-    insert_tenants(tx, sandbox, &w.tenants).await?;
-    insert_users(tx, sandbox, &w.users).await?;
-    insert_apps(tx, sandbox, &w.apps).await?;
-    crate::profiles::insert_partners(tx, sandbox, &w.partners).await?;
-    for e in &w.registry {
-        crate::onboarding::insert_registry_entry(tx, sandbox, e).await?;
-    }
+pub async fn insert_world(c: &mut Conn, sandbox: SandboxId, w: &World) -> Result<()> {
+    insert_tenants(c, sandbox, &w.tenants).await?;
+    insert_users(c, sandbox, &w.users).await?;
+    insert_apps(c, sandbox, &w.apps).await?;
+    crate::profiles::insert_partners(c, sandbox, &w.partners).await?;
+    crate::onboarding::insert_registry(c, sandbox, &w.registry).await?;
     sqlx::query("UPDATE sandboxes SET mfa_enforcement = ?, review_business_days = ? WHERE id = ?")
         .bind(w.mfa_enforcement.as_str())
         .bind(i64::from(w.review_business_days))
         .bind(sandbox.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
-/// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and its journal.
-pub async fn clear_world(tx: &mut Tx, sandbox: SandboxId) -> Result<()> {
-    for table in [
-        "api_journal",
-        "registry",
-        "mailbox",
-        "customer_agreements",
-        "customers",
-        "relationship_requests",
-        "tenants",
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE sandbox_id = ?")))
-            .bind(sandbox.to_string())
-            .execute(&mut **tx)
-            .await?;
+/// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and everything
+/// recorded in it: journal, registry, mailbox, CSP records, grants.
+pub async fn clear_world(c: &mut Conn, sandbox: SandboxId) -> Result<()> {
+    const TABLES: [&str; 8] = [
+        "DELETE FROM api_journal WHERE sandbox_id = ?",
+        "DELETE FROM registry WHERE sandbox_id = ?",
+        "DELETE FROM mailbox WHERE sandbox_id = ?",
+        "DELETE FROM customer_agreements WHERE sandbox_id = ?",
+        "DELETE FROM customers WHERE sandbox_id = ?",
+        "DELETE FROM relationship_requests WHERE sandbox_id = ?",
+        "DELETE FROM oauth_grants WHERE sandbox_id = ?",
+        "DELETE FROM tenants WHERE sandbox_id = ?",
+    ];
+    for sql in TABLES {
+        sqlx::query(sql).bind(sandbox.to_string()).execute(&mut *c).await?;
     }
     Ok(())
 }
 
-/// Records an accepted TOTP step (no code may be used twice) and, on registration, the secret.
-pub async fn set_totp(tx: &mut Tx, user: UserId, secret: &str, mfa: domain::MfaState, last_step: i64) -> Result<()> {
-    sqlx::query("UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ?")
-        .bind(secret)
-        .bind(mfa.as_str())
-        .bind(last_step)
+/// A user's failed sign-ins.
+pub async fn guard(c: &mut Conn, user: UserId) -> Result<Guard> {
+    let text: Option<Option<String>> = sqlx::query_scalar("SELECT sign_in_guard FROM users WHERE id = ?")
         .bind(user.to_string())
-        .execute(&mut **tx)
+        .fetch_optional(&mut *c)
+        .await?;
+    match text.flatten() {
+        None => Ok(Guard::default()),
+        Some(t) => rows::from_json("sign_in_guard", &t),
+    }
+}
+
+pub async fn set_guard(c: &mut Conn, user: UserId, g: &Guard) -> Result<()> {
+    let text = if *g == Guard::default() {
+        None
+    } else {
+        Some(rows::to_json(g)?)
+    };
+    sqlx::query("UPDATE users SET sign_in_guard = ? WHERE id = ?")
+        .bind(text)
+        .bind(user.to_string())
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
-/// The step of the last TOTP code accepted for a user, read in the write transaction.
-pub async fn totp_last_step(tx: &mut Tx, user: UserId) -> Result<Option<i64>> {
+/// Records an accepted TOTP step, unless that step (or a later one) was used already: the check
+/// and the write are one statement, so two requests with one code cannot both pass.
+pub async fn use_totp_step(c: &mut Conn, user: UserId, step: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+    )
+    .bind(step)
+    .bind(user.to_string())
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Registers an authenticator for a user who must register one, and records the step of the
+/// code that proved it. Only such a user's secret is ever written: a registered user's secret
+/// stays theirs.
+pub async fn register_totp(c: &mut Conn, user: UserId, secret: &str, step: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ? AND mfa_state = ?",
+    )
+    .bind(secret)
+    .bind(MfaState::Registered.as_str())
+    .bind(step)
+    .bind(user.to_string())
+    .bind(MfaState::RequiredUnregistered.as_str())
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The step of the last TOTP code accepted for a user.
+pub async fn totp_last_step(c: &mut Conn, user: UserId) -> Result<Option<i64>> {
     let v: Option<Option<i64>> = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE id = ?")
         .bind(user.to_string())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *c)
         .await?;
     Ok(v.flatten())
 }

@@ -1,17 +1,47 @@
-//! A JSON body extractor whose rejections are control-plane problems naming the field
-//! (`scenario.tenants[0].domian`), not axum's plain text.
+//! Control-plane input: a JSON body extractor whose rejections are problems naming the field
+//! (`scenario.tenants[0].domian`), not axum's plain text. Unknown fields anywhere in a body are
+//! refused (so a typo does not silently change a test), as is anything after the JSON value; a
+//! body over the limit is a 413.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use pcsandbox_core::CoreError;
 use serde::de::DeserializeOwned;
 
 use super::error::Problem;
 
 /// The body limit of the control plane: a scenario is small.
-const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_BODY: usize = 1024 * 1024;
 
 pub struct CpJson<T>(pub T);
+
+/// A path as the control plane names fields: `scenario.tenants[0].contry`.
+fn field_path(p: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
+        Path::Map { parent, key } => {
+            let parent = field_path(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => field_path(parent),
+    }
+}
+
+fn join(prefix: &str, path: &str) -> String {
+    match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{path}"),
+    }
+}
 
 /// Deserialises JSON, reporting the path of the value that failed. An empty body reads as `{}`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, Problem> {
@@ -20,8 +50,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, Probl
     } else {
         bytes
     };
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let malformed = |e: serde_json::Error| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedJson",
+            format!("the body is not valid JSON: {e}"),
+        )
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut unknown = Vec::new();
+    let mut note = |p: serde_ignored::Path<'_>| unknown.push(field_path(&p));
+    let value = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut de, &mut note));
+    let value: T = value.map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -33,17 +73,9 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, Probl
             (p, Some(m)) => format!("{p}.{m}"),
             (p, None) => p.to_owned(),
         };
-        let field = match (prefix.is_empty(), path.is_empty()) {
-            (true, _) => path,
-            (false, true) => prefix.to_owned(),
-            (false, false) => format!("{prefix}.{path}"),
-        };
+        let field = join(prefix, &path);
         if inner.is_syntax() || inner.is_eof() {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "MalformedJson",
-                format!("the body is not valid JSON: {inner}"),
-            )
+            malformed(inner)
         } else {
             // serde's message already names unknown fields and variants; drop its line/column suffix.
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
@@ -54,27 +86,73 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, Probl
             };
             Problem::invalid(field, detail)
         }
-    })
+    })?;
+    // Trailing characters after the value are a malformed body, not something to ignore.
+    de.end().map_err(malformed)?;
+    if let Some(first) = unknown.first() {
+        let field = join(prefix, first);
+        return Err(Problem::invalid(field.clone(), format!("{field}: unknown field")));
+    }
+    Ok(value)
+}
+
+/// The body as bytes, or the control plane's problem: 413 past the limit.
+pub async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Problem> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|e: BytesRejection| match e {
+            e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            other => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "MalformedJson",
+                format!("could not read the body: {other}"),
+            ),
+        })
+}
+
+pub fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "TooLarge",
+        format!("the body is larger than {} KiB", MAX_BODY / 1024),
+    )
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CpJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "MalformedJson",
-                format!("could not read the body: {e}"),
-            )
-        })?;
-        if bytes.len() > MAX_BODY {
-            return Err(Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "TooLarge",
-                "the body is larger than 1 MiB",
-            ));
-        }
+        let bytes = body(req, state).await?;
         parse(&bytes, "").map(CpJson)
+    }
+}
+
+/// A field an action needs: missing, it is refused with the portal's "required" message.
+pub fn need<T>(v: Option<T>, field: &str) -> Result<T, Problem> {
+    v.ok_or_else(|| CoreError::Refused(domain::message::Refusal::required(field)).into())
+}
+
+/// A text field an action needs: missing or blank is refused the same way.
+pub fn need_text(v: Option<String>, field: &str) -> Result<String, Problem> {
+    need(v.filter(|s| !s.trim().is_empty()), field)
+}
+
+/// Query parameters, parsed into `T`; a bad or unknown one is a problem naming it.
+pub struct CpQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for CpQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q).map(CpQuery).map_err(|e| {
+            let msg = e.to_string();
+            let field = msg
+                .strip_prefix("unknown field `")
+                .and_then(|r| r.split('`').next())
+                .unwrap_or_default()
+                .to_owned();
+            Problem::invalid(field, format!("query: {msg}"))
+        })
     }
 }

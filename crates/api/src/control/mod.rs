@@ -8,12 +8,14 @@ mod partner_center;
 mod sandboxes;
 mod views;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::Router;
+use domain::SandboxId;
+use subtle::ConstantTimeEq;
 
 pub use error::Problem;
 pub use views::sandbox as sandbox_view;
@@ -55,12 +57,31 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sandbox/v1/scenarios", get(sandboxes::scenarios))
         .route("/sandbox/v1/scenarios/{name}", get(sandboxes::scenario))
         .route("/sandbox/v1/{*rest}", axum::routing::any(not_found))
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
     if state.settings.admin_key.is_some() {
         routes.route_layer(middleware::from_fn_with_state(state.clone(), require_admin_key))
     } else {
         routes
     }
+}
+
+/// The sandbox a `{sid}` (id or name) names.
+pub(crate) async fn sandbox_id(s: &AppState, sid: &str) -> Result<SandboxId, Problem> {
+    Ok(s.core.find_sandbox(sid).await?)
+}
+
+/// A panic is a bug: the client gets the control plane's 500 problem; the log line (in the
+/// request's span) says where.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a control-plane handler panicked");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal",
+        "internal error; see the server log (its line carries this request's id)",
+    )
+    .into_response()
 }
 
 async fn not_found() -> Problem {
@@ -86,10 +107,12 @@ async fn require_admin_key(State(state): State<AppState>, req: Request, next: Ne
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
         .unwrap_or_default();
-    let same = got.len() == want.len() && got.bytes().zip(want.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-    if same && !want.is_empty() {
+    let same: bool = got.as_bytes().ct_eq(want.as_bytes()).into();
+    if same && !want.trim().is_empty() {
         next.run(req).await
     } else {
         let mut res = Problem::new(

@@ -1,114 +1,63 @@
 //! Control-plane onboarding: act-as-user actions (`POST .../actions/{action}`), the mailbox and
-//! the mock public registry. Each action calls the same use-case the portal runs.
+//! the mock public registry. Each action's body becomes a typed command here and runs the same
+//! use-case the portal runs.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::SecondsFormat;
-use domain::profile::{Address, Contact};
+use chrono::{NaiveDate, SecondsFormat};
+use domain::csp::{PartnerAgreementType, RequestDecision};
+use domain::message::{Refusal, RefusalKind};
 use domain::scenario::RegistrySpec;
-use pcsandbox_core::csp::{Enrollment, RelationshipState};
-use pcsandbox_core::onboarding::{Decision, PartnerState, ProfileChange, Registration, Upload};
+use domain::verification::{Check, DocumentKind};
+use domain::TenantId;
+use pcsandbox_core::csp::{Enrollment, RelationshipState, Response};
+use pcsandbox_core::onboarding::{Decision, MailQuery, Outcome, PartnerState, ProfileChange, Registration, Upload};
+use pcsandbox_core::{CoreError, UserRef};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{Problem, Result};
-use super::extract::{parse, CpJson};
-use super::views;
+use super::extract::{need, need_text, parse, CpJson, CpQuery};
+use super::sandboxes::{continuation, limit};
+use super::{sandbox_id, views};
+use crate::input::{AddressInput, ContactInput};
 use crate::AppState;
 
-/// Address as the registration form takes it: every field optional here, so that a missing one
-/// gets the portal's "required" message rather than a parser's.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AddressBody {
-    country: Option<String>,
-    region: Option<String>,
-    city: Option<String>,
-    state: Option<String>,
-    address_line1: Option<String>,
-    address_line2: Option<String>,
-    address_line3: Option<String>,
-    postal_code: Option<String>,
-    first_name: Option<String>,
-    middle_name: Option<String>,
-    last_name: Option<String>,
-    phone_number: Option<String>,
-}
-
-impl From<AddressBody> for Address {
-    fn from(a: AddressBody) -> Address {
-        Address {
-            country: a.country.unwrap_or_default(),
-            region: a.region,
-            city: a.city.unwrap_or_default(),
-            state: a.state,
-            address_line1: a.address_line1.unwrap_or_default(),
-            address_line2: a.address_line2,
-            address_line3: a.address_line3,
-            postal_code: a.postal_code.unwrap_or_default(),
-            first_name: a.first_name,
-            middle_name: a.middle_name,
-            last_name: a.last_name,
-            phone_number: a.phone_number,
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ContactBody {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    phone_number: Option<String>,
-}
-
-impl From<ContactBody> for Contact {
-    fn from(c: ContactBody) -> Contact {
-        Contact {
-            first_name: c.first_name.unwrap_or_default(),
-            last_name: c.last_name.unwrap_or_default(),
-            email: c.email.unwrap_or_default(),
-            phone_number: c.phone_number,
-        }
-    }
-}
-
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct RegisterBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
     tenant_id: Option<String>,
     company_name: Option<String>,
-    address: Option<AddressBody>,
-    primary_contact: Option<ContactBody>,
+    address: Option<AddressInput>,
+    primary_contact: Option<ContactInput>,
     website: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct UpdateBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
     company_name: Option<String>,
-    address: Option<AddressBody>,
-    primary_contact: Option<ContactBody>,
+    address: Option<AddressInput>,
+    primary_contact: Option<ContactInput>,
     website: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct AsBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct UploadBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -118,7 +67,7 @@ struct UploadBody {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct DecideBody {
     /// Accepted for symmetry with the other actions; a decision is a sandbox power.
     #[serde(rename = "as")]
@@ -130,7 +79,7 @@ struct DecideBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct SupportBody {
     website: Option<String>,
     email: Option<String>,
@@ -138,19 +87,19 @@ struct SupportBody {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct EnrollBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
     partner_id: Option<String>,
     company_name: Option<String>,
-    address: Option<AddressBody>,
-    primary_contact: Option<ContactBody>,
+    address: Option<AddressInput>,
+    primary_contact: Option<ContactInput>,
     support_profile: Option<SupportBody>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct AgreementBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -158,7 +107,7 @@ struct AgreementBody {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct InviteBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -166,7 +115,7 @@ struct InviteBody {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct RespondBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -188,6 +137,92 @@ pub const ACTIONS: [&str; 9] = [
     "invite-reseller",
     "respond-relationship-request",
 ];
+
+fn refused(r: Refusal) -> Problem {
+    CoreError::Refused(r).into()
+}
+
+/// `as`: a user id or a user principal name of the sandbox.
+fn actor(raw: Option<String>) -> Result<UserRef> {
+    Ok(UserRef::parse(&need_text(raw, "as")?))
+}
+
+fn tenant_id(raw: Option<String>) -> Result<Option<TenantId>> {
+    let Some(raw) = raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    raw.parse().map(Some).map_err(|_| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("tenant '{raw}' was not found"),
+        )
+        .with_field("tenantId")
+    })
+}
+
+fn check(raw: Option<String>) -> Result<Check> {
+    Check::parse(&need_text(raw, "check")?).ok_or_else(|| {
+        refused(
+            Refusal::new(
+                RefusalKind::Invalid,
+                "UnknownCheck",
+                "確認の種類は emailOwnership、employment、company のいずれかを指定してください。",
+                "The check is emailOwnership, employment or company.",
+            )
+            .on("check"),
+        )
+    })
+}
+
+fn document_kind(raw: Option<String>) -> Result<DocumentKind> {
+    DocumentKind::parse(&need_text(raw, "kind")?).ok_or_else(|| {
+        refused(
+            Refusal::new(
+                RefusalKind::Invalid,
+                "UnknownDocumentKind",
+                "書類の種類は domain-ownership か registry-certificate を指定してください。",
+                "The document kind is domain-ownership or registry-certificate.",
+            )
+            .on("kind"),
+        )
+    })
+}
+
+fn date(field: &str, raw: Option<String>) -> Result<Option<NaiveDate>> {
+    let Some(raw) = raw.filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            refused(
+                Refusal::new(
+                    RefusalKind::Invalid,
+                    "InvalidDate",
+                    "日付は YYYY-MM-DD の形式で入力してください。",
+                    "Enter the date as YYYY-MM-DD.",
+                )
+                .on(field),
+            )
+        })
+}
+
+fn outcome(raw: Option<String>) -> Result<Outcome> {
+    match need_text(raw, "outcome")?.trim().to_ascii_lowercase().as_str() {
+        "approved" => Ok(Outcome::Approved),
+        "rejected" => Ok(Outcome::Rejected),
+        _ => Err(refused(
+            Refusal::new(
+                RefusalKind::Invalid,
+                "InvalidOutcome",
+                "結果には approved か rejected を指定してください。",
+                "The outcome is approved or rejected.",
+            )
+            .on("outcome"),
+        )),
+    }
+}
 
 fn request_answer(action: &str, st: &RelationshipState) -> Json<Value> {
     Json(json!({
@@ -211,125 +246,140 @@ pub async fn action(
     Path((sid, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<axum::response::Response> {
-    let base = s.urls.http.as_str();
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let core = &s.core;
     let state = match action.as_str() {
         "register-partner" => {
             let b: RegisterBody = parse(&body, "")?;
             let r = Registration {
-                as_user: b.as_user,
-                tenant_id: b.tenant_id,
-                company_name: b.company_name,
-                address: b.address.map(Into::into),
-                primary_contact: b.primary_contact.map(Into::into),
+                actor: actor(b.as_user)?,
+                tenant_id: tenant_id(b.tenant_id)?,
+                company_name: need_text(b.company_name, "companyName")?,
+                address: need(b.address, "address")?.into(),
+                primary_contact: need(b.primary_contact, "primaryContact")?.into(),
                 website: b.website,
             };
-            let st = s.core.register_partner(&sid, r, base).await?;
+            let st = core.register_partner(sandbox, r).await?;
             return Ok((StatusCode::CREATED, answer(&action, &st)).into_response());
         }
         "update-legal-profile" => {
             let b: UpdateBody = parse(&body, "")?;
             let c = ProfileChange {
-                as_user: b.as_user,
+                actor: actor(b.as_user)?,
                 company_name: b.company_name,
                 address: b.address.map(Into::into),
                 primary_contact: b.primary_contact.map(Into::into),
                 website: b.website,
             };
-            s.core.update_legal_profile(&sid, c, base).await?
+            core.update_legal_profile(sandbox, c).await?
         }
         "resend-verification-email" => {
             let b: AsBody = parse(&body, "")?;
-            s.core
-                .resend_verification_email(&sid, b.as_user.as_deref(), base)
-                .await?
+            core.resend_verification_email(sandbox, &actor(b.as_user)?).await?
         }
         "upload-document" => {
             let b: UploadBody = parse(&body, "")?;
             let u = Upload {
-                as_user: b.as_user,
-                check: b.check,
-                kind: b.kind,
-                issued_on: b.issued_on,
+                actor: actor(b.as_user)?,
+                check: check(b.check)?,
+                kind: document_kind(b.kind)?,
+                issued_on: date("issuedOn", b.issued_on)?,
             };
-            s.core.upload_document(&sid, u, base).await?
+            core.upload_document(sandbox, u).await?
         }
         "enroll-csp-indirect-reseller" => {
             let b: EnrollBody = parse(&body, "")?;
             let support = b.support_profile.unwrap_or_default();
             let e = Enrollment {
-                as_user: b.as_user,
-                partner_id: b.partner_id,
-                company_name: b.company_name,
+                actor: actor(b.as_user)?,
+                partner_id: need_text(b.partner_id, "partnerId")?,
+                company_name: need_text(b.company_name, "companyName")?,
                 address: b.address.map(Into::into),
-                primary_contact: b.primary_contact.map(Into::into),
+                primary_contact: need(b.primary_contact, "primaryContact")?.into(),
                 support_website: support.website,
                 support_email: support.email,
                 support_phone: support.phone,
             };
-            let st = s.core.enroll_csp_indirect_reseller(&sid, e, base).await?;
+            let st = core.enroll_csp_indirect_reseller(sandbox, e).await?;
             return Ok((StatusCode::CREATED, answer(&action, &st)).into_response());
         }
         "accept-agreement" => {
             let b: AgreementBody = parse(&body, "")?;
-            s.core
-                .accept_agreement(&sid, b.as_user.as_deref(), b.agreement_type.as_deref())
-                .await?
+            let who = actor(b.as_user)?;
+            let t = PartnerAgreementType::parse(&need_text(b.agreement_type, "agreementType")?)
+                .ok_or_else(|| refused(domain::csp::unknown_agreement_type()))?;
+            core.accept_agreement(sandbox, &who, t).await?
         }
         "invite-reseller" => {
             let b: InviteBody = parse(&body, "")?;
-            let (st, created) = s
-                .core
-                .invite_reseller(&sid, b.as_user.as_deref(), b.reseller_partner_id.as_deref(), base)
-                .await?;
+            let who = actor(b.as_user)?;
+            let reseller = need_text(b.reseller_partner_id, "resellerPartnerId")?;
+            let (st, created) = core.invite_reseller(sandbox, &who, &reseller).await?;
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             return Ok((status, request_answer(&action, &st)).into_response());
         }
         "respond-relationship-request" => {
             let b: RespondBody = parse(&body, "")?;
-            let st = s
-                .core
-                .respond_relationship_request(
-                    &sid,
-                    b.as_user.as_deref(),
-                    b.request_id.as_deref(),
-                    b.decision.as_deref(),
-                    b.consent,
-                    base,
-                )
-                .await?;
+            let r = Response {
+                actor: actor(b.as_user)?,
+                request_id: need_text(b.request_id, "requestId")?,
+                decision: RequestDecision::parse(&need_text(b.decision, "decision")?)
+                    .ok_or_else(|| refused(domain::csp::unknown_decision()))?,
+                consent: b.consent,
+            };
+            let st = core.respond_relationship_request(sandbox, r).await?;
             return Ok(request_answer(&action, &st).into_response());
         }
         "decide-verification" => {
             let b: DecideBody = parse(&body, "")?;
             let d = Decision {
-                tenant_id: b.tenant_id,
-                check: b.check,
-                outcome: b.outcome,
+                tenant_id: tenant_id(b.tenant_id)?,
+                check: check(b.check)?,
+                outcome: outcome(b.outcome)?,
                 reason: b.reason,
             };
-            s.core.decide_verification(&sid, d, base).await?
+            core.decide_verification(sandbox, d).await?
         }
         other => {
-            // The sandbox must exist for the answer to be about the action.
-            s.core.find_sandbox(&sid).await?;
             return Err(Problem::new(
                 StatusCode::NOT_FOUND,
                 "UnknownAction",
                 format!("there is no action '{other}'; actions: {}", ACTIONS.join(", ")),
-            ));
+            ))
         }
     };
     Ok(answer(&action, &state).into_response())
 }
 
-/// `GET /sandbox/v1/sandboxes/{sid}/mailbox[?to=]`: messages, newest first.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MailboxQuery {
+    to: Option<String>,
+    limit: Option<String>,
+    continuation_token: Option<String>,
+}
+
+/// Messages per page of the mailbox, unless asked otherwise, and at most.
+const MAIL_PAGE: usize = 100;
+const MAX_MAIL_PAGE: usize = 1000;
+
+/// `GET /sandbox/v1/sandboxes/{sid}/mailbox[?to=&limit=&continuationToken=]`: messages, newest first.
 pub async fn mailbox(
     State(s): State<AppState>,
     Path(sid): Path<String>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    CpQuery(q): CpQuery<MailboxQuery>,
 ) -> Result<Json<Value>> {
-    let items = s.core.mailbox(&sid, q.get("to").map(String::as_str)).await?;
-    Ok(Json(json!({ "items": items })))
+    let query = MailQuery {
+        to: q.to,
+        before: continuation(q.continuation_token.as_deref())?,
+        limit: limit(q.limit.as_deref(), MAIL_PAGE, MAX_MAIL_PAGE)?,
+    };
+    let (items, next) = s.core.mailbox(sandbox_id(&s, &sid).await?, &query).await?;
+    let mut out = json!({ "items": items });
+    if let Some(n) = next {
+        out["continuationToken"] = json!(n.to_string());
+    }
+    Ok(Json(out))
 }
 
 /// `POST /sandbox/v1/sandboxes/{sid}/registry`: a company in the mock public registry.
@@ -338,12 +388,12 @@ pub async fn add_registry(
     Path(sid): Path<String>,
     CpJson(body): CpJson<RegistrySpec>,
 ) -> Result<impl IntoResponse> {
-    let entry = s.core.add_registry_entry(&sid, body).await?;
+    let entry = s.core.add_registry_entry(sandbox_id(&s, &sid).await?, body).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
 /// `GET /sandbox/v1/sandboxes/{sid}/registry`.
 pub async fn registry(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<Value>> {
-    let items = s.core.registry(&sid).await?;
+    let items = s.core.registry(sandbox_id(&s, &sid).await?).await?;
     Ok(Json(json!({ "items": items })))
 }

@@ -1,46 +1,60 @@
 //! Control-plane powers over the Partner Center API: the MFA policy, minted tokens and the
 //! request journal.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{SecondsFormat, TimeZone, Utc};
-use domain::world::MfaEnforcement;
-use domain::TenantId;
-use pcsandbox_core::partner_center::policy::MintRequest;
+use domain::world::{MfaEnforcement, SignInLockout};
+use domain::{AppId, TenantId, UserId};
+use pcsandbox_core::partner_center::policy::{MintRequest, SandboxPatch};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{Problem, Result};
-use super::extract::CpJson;
-use super::views;
+use super::extract::{CpJson, CpQuery};
+use super::{sandbox_id, views};
 use crate::AppState;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SandboxPatch {
+pub struct SandboxPatchBody {
     mfa_enforcement: Option<String>,
     review_business_days: Option<u32>,
+    sign_in_lockout: Option<String>,
 }
 
-/// `PATCH /sandbox/v1/sandboxes/{sid}`: `{"mfaEnforcement": "enforced" | "off", "reviewBusinessDays": n}`.
+/// `PATCH /sandbox/v1/sandboxes/{sid}`: `{"mfaEnforcement": "enforced" | "off",
+/// "reviewBusinessDays": n, "signInLockout": "on" | "off"}`, applied together.
 pub async fn patch_sandbox(
     State(s): State<AppState>,
     Path(sid): Path<String>,
-    CpJson(body): CpJson<SandboxPatch>,
+    CpJson(body): CpJson<SandboxPatchBody>,
 ) -> Result<Json<views::SandboxView>> {
-    if let Some(e) = body.mfa_enforcement {
-        let e = MfaEnforcement::parse(&e).ok_or_else(|| {
-            Problem::invalid(
-                "mfaEnforcement",
-                format!("mfaEnforcement: '{e}' is not one of enforced, off"),
-            )
-        })?;
-        s.core.set_mfa_enforcement(&sid, e).await?;
-    }
-    if let Some(days) = body.review_business_days {
-        s.core.set_review_business_days(&sid, days).await?;
-    }
-    let state = s.core.sandbox_state(&sid).await?;
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let patch = SandboxPatch {
+        mfa_enforcement: body
+            .mfa_enforcement
+            .map(|e| {
+                MfaEnforcement::parse(&e).ok_or_else(|| {
+                    Problem::invalid(
+                        "mfaEnforcement",
+                        format!("mfaEnforcement: '{e}' is not one of enforced, off"),
+                    )
+                })
+            })
+            .transpose()?,
+        review_business_days: body.review_business_days,
+        sign_in_lockout: body
+            .sign_in_lockout
+            .map(|l| {
+                SignInLockout::parse(&l).ok_or_else(|| {
+                    Problem::invalid("signInLockout", format!("signInLockout: '{l}' is not one of on, off"))
+                })
+            })
+            .transpose()?,
+    };
+    s.core.patch_sandbox(sandbox, patch).await?;
+    let state = s.core.sandbox_state(sandbox).await?;
     Ok(Json(views::sandbox(&state, &s.urls)))
 }
 
@@ -63,11 +77,12 @@ pub async fn patch_tenant(
             format!("tenant '{tid}' was not found in this sandbox"),
         )
     };
+    let sandbox = sandbox_id(&s, &sid).await?;
     let tenant: TenantId = tid.parse().map_err(|_| not_found())?;
     if let Some(granted) = body.mfa_technical_exception {
-        s.core.set_mfa_exception(&sid, tenant, granted).await?;
+        s.core.set_mfa_exception(sandbox, tenant, granted).await?;
     }
-    let state = s.core.sandbox_state(&sid).await?;
+    let state = s.core.sandbox_state(sandbox).await?;
     let w = &state.world;
     let t = w.tenants.iter().find(|t| t.id == tenant).ok_or_else(not_found)?;
     Ok(Json(views::tenant(t, &w.users, &w.partners, &state.secrets)))
@@ -90,32 +105,59 @@ pub async fn mint_token(
     Path(sid): Path<String>,
     CpJson(body): CpJson<MintToken>,
 ) -> Result<Json<Value>> {
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let not_found = |what: &'static str, id: &str, field: &str| {
+        Problem::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("{what} '{id}' was not found"),
+        )
+        .with_field(field)
+    };
     let req = MintRequest {
-        client_id: body.client_id,
-        user_id: body.user_id,
+        client_id: body
+            .client_id
+            .trim()
+            .parse::<AppId>()
+            .map_err(|_| not_found("app", &body.client_id, "clientId"))?,
+        user_id: body
+            .user_id
+            .as_deref()
+            .map(|u| u.trim().parse::<UserId>().map_err(|_| not_found("user", u, "userId")))
+            .transpose()?,
         mfa: body.mfa,
-        audience: body.audience,
+        resource: body
+            .audience
+            .as_deref()
+            .map(|a| {
+                identity::claims::resource(a).ok_or_else(|| {
+                    Problem::invalid(
+                        "audience",
+                        format!("audience: '{a}' is not a resource pcsandbox issues tokens for"),
+                    )
+                })
+            })
+            .transpose()?,
         expires_in: body.expires_in,
     };
-    let out = s.core.mint_token(&sid, req, s.urls.authority()).await?;
+    let out = s.core.mint_token(sandbox, req, s.urls.authority()).await?;
     Ok(Json(Value::Object(out)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JournalQuery {
+    limit: Option<String>,
 }
 
 /// `GET /sandbox/v1/sandboxes/{sid}/requests[?limit=]`: the `/v1` request journal, newest first.
 pub async fn requests(
     State(s): State<AppState>,
     Path(sid): Path<String>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    CpQuery(q): CpQuery<JournalQuery>,
 ) -> Result<Json<Value>> {
-    let limit = match q.get("limit") {
-        None => 100,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| Problem::invalid("limit", format!("limit: '{l}' is not a number from 1 to 10000")))?,
-    };
-    let entries = s.core.request_journal(&sid, limit).await?;
+    let limit = super::sandboxes::limit(q.limit.as_deref(), 100, 10_000)?;
+    let entries = s.core.request_journal(sandbox_id(&s, &sid).await?, limit).await?;
     let items: Vec<Value> = entries
         .iter()
         .map(|e| {

@@ -9,13 +9,13 @@ use domain::scenario::{ScenarioSpec, TenantSpec, UserSpec};
 use domain::TenantId;
 use pcsandbox_core::clock::Advance;
 use pcsandbox_core::directory::NewApp;
-use pcsandbox_core::sandboxes::ScenarioSource;
+use pcsandbox_core::sandboxes::{SandboxName, ScenarioSource, DEFAULT_PAGE, MAX_PAGE};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{Problem, Result};
-use super::extract::{self, CpJson};
-use super::views;
+use super::extract::{self, CpJson, CpQuery};
+use super::{sandbox_id, views};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -42,33 +42,73 @@ pub async fn create(State(s): State<AppState>, CpJson(body): CpJson<CreateSandbo
             ))
         }
     };
-    let state = s.core.create_sandbox(body.name, source).await?;
+    let name = body
+        .name
+        .as_deref()
+        .map(SandboxName::parse)
+        .transpose()
+        .map_err(pcsandbox_core::CoreError::from)?;
+    let state = s.core.create_sandbox(name, source).await?;
     Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))))
 }
 
-pub async fn list(State(s): State<AppState>) -> Result<Json<Value>> {
-    let items: Vec<_> = s
-        .core
-        .list_sandboxes()
-        .await?
-        .iter()
-        .map(|st| views::sandbox(st, &s.urls))
-        .collect();
-    Ok(Json(json!({ "items": items })))
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<String>,
+    continuation_token: Option<String>,
+}
+
+/// `?limit=` of a list: 1 to `max`, `default` when absent.
+pub(crate) fn limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize> {
+    match raw {
+        None => Ok(default),
+        Some(l) => l
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Problem::invalid("limit", format!("limit: '{l}' is not a number from 1 to {max}"))),
+    }
+}
+
+/// A continuation token of ours: the position to continue from, as a decimal.
+pub(crate) fn continuation(raw: Option<&str>) -> Result<Option<i64>> {
+    raw.map(|t| {
+        t.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| Problem::invalid("continuationToken", "continuationToken: not a token this list gave out"))
+    })
+    .transpose()
+}
+
+/// `GET /sandbox/v1/sandboxes[?limit=&continuationToken=]`: a page of sandboxes in creation order.
+pub async fn list(State(s): State<AppState>, CpQuery(q): CpQuery<ListQuery>) -> Result<Json<Value>> {
+    let limit = limit(q.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE)?;
+    let after = continuation(q.continuation_token.as_deref())?;
+    let page = s.core.list_sandboxes(after, limit).await?;
+    let items: Vec<_> = page.items.iter().map(|st| views::sandbox(st, &s.urls)).collect();
+    let mut out = json!({ "items": items });
+    if let Some(next) = page.next {
+        out["continuationToken"] = json!(next.to_string());
+    }
+    Ok(Json(out))
 }
 
 pub async fn get(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<views::SandboxView>> {
-    let state = s.core.sandbox_state(&sid).await?;
+    let state = s.core.sandbox_state(sandbox_id(&s, &sid).await?).await?;
     Ok(Json(views::sandbox(&state, &s.urls)))
 }
 
 pub async fn delete(State(s): State<AppState>, Path(sid): Path<String>) -> Result<StatusCode> {
-    s.core.delete_sandbox(&sid).await?;
+    s.core.delete_sandbox(sandbox_id(&s, &sid).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn reset(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<views::SandboxView>> {
-    let state = s.core.reset_sandbox(&sid).await?;
+    let state = s.core.reset_sandbox(sandbox_id(&s, &sid).await?).await?;
     Ok(Json(views::sandbox(&state, &s.urls)))
 }
 
@@ -77,7 +117,7 @@ pub async fn add_tenant(
     Path(sid): Path<String>,
     CpJson(spec): CpJson<TenantSpec>,
 ) -> Result<impl IntoResponse> {
-    let added = s.core.add_tenant(&sid, spec).await?;
+    let added = s.core.add_tenant(sandbox_id(&s, &sid).await?, spec).await?;
     let partners: Vec<_> = added.partner.into_iter().collect();
     Ok((
         StatusCode::CREATED,
@@ -90,7 +130,15 @@ pub async fn add_user(
     Path((sid, tid)): Path<(String, String)>,
     CpJson(spec): CpJson<UserSpec>,
 ) -> Result<impl IntoResponse> {
-    let (user, secrets) = s.core.add_user(&sid, &tid, spec).await?;
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let tenant: TenantId = tid.trim().parse().map_err(|_| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("tenant '{tid}' was not found"),
+        )
+    })?;
+    let (user, secrets) = s.core.add_user(sandbox, tenant, spec).await?;
     Ok((StatusCode::CREATED, Json(views::user(&user, &secrets))))
 }
 
@@ -116,7 +164,7 @@ pub async fn add_app(
         redirect_uris: body.redirect_uris,
         public_client: body.public_client,
     };
-    let (app, secrets) = s.core.add_app(&sid, new).await?;
+    let (app, secrets) = s.core.add_app(sandbox_id(&s, &sid).await?, new).await?;
     Ok((StatusCode::CREATED, Json(views::app(&app, &secrets))))
 }
 
@@ -128,7 +176,14 @@ pub struct AdvanceClock {
 }
 
 pub async fn clock(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<Value>> {
-    let sb = s.core.find_sandbox(&sid).await?;
+    let id = sandbox_id(&s, &sid).await?;
+    let sb = s.core.sandbox(id).await?.ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("sandbox '{sid}' was not found"),
+        )
+    })?;
     let now = s.core.sandbox_now(&sb);
     Ok(Json(json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })))
 }
@@ -139,7 +194,9 @@ pub async fn advance_clock(
     CpJson(body): CpJson<AdvanceClock>,
 ) -> Result<Json<Value>> {
     let advance = match (body.advance, body.business_days) {
-        (Some(d), None) => Advance::By(d),
+        (Some(d), None) => {
+            Advance::By(domain::clock::parse_duration("advance", &d).map_err(pcsandbox_core::CoreError::from)?)
+        }
         (None, Some(n)) => Advance::BusinessDays(n),
         _ => {
             return Err(Problem::invalid(
@@ -148,7 +205,7 @@ pub async fn advance_clock(
             ))
         }
     };
-    let now = s.core.advance_clock(&sid, advance).await?;
+    let now = s.core.advance_clock(sandbox_id(&s, &sid).await?, advance).await?;
     Ok(Json(json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })))
 }
 

@@ -7,8 +7,9 @@ pub mod pages;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -41,6 +42,57 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/login", post(login_password))
         .route("/{tenant}/login/verify", post(login_code))
         .route("/devicelogin", get(device_page).post(device_enter))
+        .layer(DefaultBodyLimit::max(MAX_FORM))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// Token and sign-in forms are a few hundred bytes; nothing legitimate comes near this.
+pub const MAX_FORM: usize = 64 * 1024;
+
+/// A panic is a bug: the client gets Entra's `server_error` body; the log line (in the
+/// request's span) says where.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!(panic = %crate::panic_message(payload.as_ref()), "an identity handler panicked");
+    EntraResponse {
+        error: EntraError::server_error(),
+        correlation_id: uuid::Uuid::new_v4().to_string(),
+        base: String::new(),
+    }
+    .into_response()
+}
+
+/// A form body, or Entra's JSON error: 413 past [`MAX_FORM`].
+pub struct Form(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        Bytes::from_request(req, state)
+            .await
+            .map(Form)
+            .map_err(|e: BytesRejection| {
+                let too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                let error = EntraError {
+                    status: if too_large { 413 } else { 400 },
+                    error: "invalid_request",
+                    code: 90023,
+                    description: if too_large {
+                        format!("The request body is larger than {} KiB.", MAX_FORM / 1024)
+                    } else {
+                        "The request body could not be read.".into()
+                    },
+                    suberror: None,
+                };
+                EntraResponse {
+                    error,
+                    correlation_id: correlation_id(&headers),
+                    base: String::new(),
+                }
+                .into_response()
+            })
+    }
 }
 
 /// The base URL the client used (the listener it reached), so discovery documents and issuers
@@ -134,7 +186,7 @@ async fn discovery_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Pa
 }
 
 async fn jwks(State(s): State<AppState>) -> Response {
-    Json(s.core.keys.jwks()).into_response()
+    Json(s.core.keys.get().await.jwks()).into_response()
 }
 
 /// What MSAL asks before trusting an authority host it does not know.
@@ -203,11 +255,11 @@ async fn token(state: &AppState, headers: &HeaderMap, segment: &str, body: &[u8]
     }
 }
 
-async fn token_v2(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, body: Bytes) -> Response {
+async fn token_v2(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, Form(body): Form) -> Response {
     token(&s, &headers, &t, &body, 2).await
 }
 
-async fn token_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, body: Bytes) -> Response {
+async fn token_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, Form(body): Form) -> Response {
     token(&s, &headers, &t, &body, 1).await
 }
 
@@ -227,11 +279,21 @@ async fn devicecode(state: &AppState, headers: &HeaderMap, segment: &str, body: 
     }
 }
 
-async fn devicecode_v2(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, body: Bytes) -> Response {
+async fn devicecode_v2(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(t): Path<String>,
+    Form(body): Form,
+) -> Response {
     devicecode(&s, &headers, &t, &body, 2).await
 }
 
-async fn devicecode_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, body: Bytes) -> Response {
+async fn devicecode_v1(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(t): Path<String>,
+    Form(body): Form,
+) -> Response {
     devicecode(&s, &headers, &t, &body, 1).await
 }
 
@@ -263,7 +325,7 @@ async fn authorize_v1(
     authorize(&s, &t, q, 1).await
 }
 
-async fn login_password(State(s): State<AppState>, Path(t): Path<String>, body: Bytes) -> Response {
+async fn login_password(State(s): State<AppState>, Path(t): Path<String>, Form(body): Form) -> Response {
     let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     match s
@@ -276,7 +338,7 @@ async fn login_password(State(s): State<AppState>, Path(t): Path<String>, body: 
     }
 }
 
-async fn login_code(State(s): State<AppState>, Path(t): Path<String>, body: Bytes) -> Response {
+async fn login_code(State(s): State<AppState>, Path(t): Path<String>, Form(body): Form) -> Response {
     let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     match s.core.sign_in_code(get("flow"), get("otc")).await {
@@ -289,7 +351,7 @@ async fn device_page() -> Response {
     pages::device_entry(None)
 }
 
-async fn device_enter(State(s): State<AppState>, body: Bytes) -> Response {
+async fn device_enter(State(s): State<AppState>, Form(body): Form) -> Response {
     let f = form(&body);
     match s
         .core
@@ -301,13 +363,30 @@ async fn device_enter(State(s): State<AppState>, body: Bytes) -> Response {
     }
 }
 
-/// Sign-out: there is no browser session to end, so it only honours `post_logout_redirect_uri`.
-async fn logout(Query(q): Query<HashMap<String, String>>) -> Response {
-    match q
-        .get("post_logout_redirect_uri")
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-    {
-        Some(u) => pages::step("common", pcsandbox_core::entra::signin::Step::Redirect(u.clone())),
-        None => pages::signed_out(),
+/// Sign-out: there is no browser session to end, so it only decides where the browser goes. An
+/// unknown tenant is Entra's error; `post_logout_redirect_uri` is followed only when it is a
+/// redirect URI registered for the app (`client_id`, or the `aud` of `id_token_hint`), or, for a
+/// specific tenant, for some app of its sandbox: anything else would make the endpoint an open
+/// redirector. Otherwise the signed-out page is shown.
+async fn logout(
+    State(s): State<AppState>,
+    Path(t): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = match s.core.resolve_tenant(&t).await {
+        Ok(p) => p,
+        Err(e) => return pages::error(e.code, &e.description),
+    };
+    let Some(uri) = q.get("post_logout_redirect_uri").filter(|u| !u.is_empty()) else {
+        return pages::signed_out();
+    };
+    let client = q.get("client_id").cloned().or_else(|| {
+        q.get("id_token_hint")
+            .and_then(|h| identity::verify::peek_claim(h, "aud"))
+    });
+    match s.core.logout_redirect_allowed(&path, client.as_deref(), uri).await {
+        Ok(true) => pages::step("common", pcsandbox_core::entra::signin::Step::Redirect(uri.clone())),
+        Ok(false) => pages::signed_out(),
+        Err(e) => pages::error(e.code, &e.description),
     }
 }

@@ -32,6 +32,7 @@ button{{background:#0067b8;color:#fff;border:0;padding:8px 32px;font-size:15px;c
     let mut res = Html(html).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    crate::never_framed(&mut res);
     res
 }
 
@@ -132,6 +133,7 @@ pub fn step(tenant: &str, step: Step) -> Response {
                 ),
             )
         }
+        Step::Stopped { code, message } => error(code, &message),
         Step::DeviceApproved { app } => page(
             "You're signed in",
             &format!(

@@ -86,6 +86,18 @@ impl PcError {
         Self::new(StatusCode::NOT_FOUND, 1000, description)
     }
 
+    /// 413 for a body past the limit, in Partner Center's body (code 800002, invalid input).
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            800002,
+            format!(
+                "Invalid request input: the body is larger than {} KiB.",
+                super::extract::MAX_BODY / 1024
+            ),
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, 800003, "Unexpected service error")
     }

@@ -33,7 +33,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 }
 
 /// Bodies are small documents.
-const MAX_BODY: usize = 256 * 1024;
+pub const MAX_BODY: usize = 256 * 1024;
 
 /// A JSON body whose property names match in any case: every key is reduced to its
 /// [`enum_key`] (ASCII letters and digits, lower-cased) before deserialising into a type whose
@@ -72,14 +72,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PcJson<T> {
     type Rejection = PcError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| PcError::bad_input(format!("Invalid request input: could not read the body ({e}).")))?;
-        if bytes.len() > MAX_BODY {
-            return Err(PcError::bad_input(
-                "Invalid request input: the body is larger than 256 KiB.",
-            ));
-        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                PcError::too_large()
+            } else {
+                PcError::bad_input(format!("Invalid request input: could not read the body ({e})."))
+            }
+        })?;
         parse_body(&bytes).map(PcJson)
     }
 }

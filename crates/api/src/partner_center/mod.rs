@@ -82,7 +82,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .route("/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(wire_headers))
+}
+
+/// A panic is a bug: the client gets Partner Center's 500 body; the log line (in the request's
+/// span) says where.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a /v1 handler panicked");
+    PcError::internal().into_response()
 }
 
 async fn not_found() -> PcError {

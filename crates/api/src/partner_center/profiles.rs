@@ -261,10 +261,7 @@ pub async fn put_legal(
         company_approver_address: body.company_approver_address.map(Into::into),
         company_approver_email: body.company_approver_email,
     };
-    let view = s
-        .core
-        .update_legal_business_profile(&who, profile, &s.urls.http)
-        .await?;
+    let view = s.core.update_legal_business_profile(&who, profile).await?;
     Ok(json_response(&legal_out(&view)))
 }
 

@@ -164,6 +164,30 @@ impl EntraError {
             "The sign-in session has expired or is unknown. Start the sign-in again from the application.",
         )
     }
+    /// Smart lockout (Entra's error table: "IdsLocked - The account is locked because the user
+    /// tried to sign in too many times with an incorrect user ID or password").
+    pub fn account_locked() -> Self {
+        e(
+            400,
+            "invalid_grant",
+            50053,
+            "The account is locked because the user tried to sign in too many times with an incorrect user ID or password.",
+        )
+    }
+    /// A refresh token redeemed a second time: refresh tokens here are single-use, and the one
+    /// to use is the one returned with the newest token.
+    pub fn refresh_token_redeemed() -> Self {
+        e(400, "invalid_grant", 70000, "Provided grant is invalid or malformed: this refresh token was already redeemed. Refresh tokens are single-use; redeem the one returned with the newest token.")
+    }
+    /// Too many sign-ins waiting in the tenant's sandbox (AADSTS90055, TenantThrottlingError).
+    pub fn throttled() -> Self {
+        e(
+            429,
+            "temporarily_unavailable",
+            90055,
+            "There are too many incoming requests. Try again later.",
+        )
+    }
     pub fn server_error() -> Self {
         e(
             500,
@@ -171,6 +195,13 @@ impl EntraError {
             50000,
             "There was an error issuing a token or an issue with our sign-in service.",
         )
+    }
+}
+
+impl From<crate::CoreError> for EntraError {
+    fn from(err: crate::CoreError) -> Self {
+        tracing::error!(error = %err, "core error in the identity surface");
+        EntraError::server_error()
     }
 }
 

@@ -6,9 +6,10 @@ pub mod scopes;
 pub mod signin;
 pub mod token;
 
-use domain::world::{App, Tenant};
+use std::sync::Arc;
+
+use domain::world::{App, Sandbox, Tenant};
 use domain::{AppId, SandboxId, TenantId};
-use identity::{KeySet, SigningKey};
 use sha2::{Digest, Sha256};
 
 pub use error::EntraError;
@@ -58,32 +59,6 @@ pub fn opaque(random: &dyn identity::Random, bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random.bytes(bytes))
 }
 
-/// Loads the token signing keys, creating one on first start. A given PEM (tests) is used as is.
-pub async fn load_signing_keys(store: &store::Store, given_pem: Option<&str>) -> Result<KeySet, String> {
-    let mut keys = Vec::new();
-    for k in store.signing_keys().await.map_err(|e| e.to_string())? {
-        keys.push(SigningKey::from_pem(&k.private_pem).map_err(|e| e.to_string())?);
-    }
-    if keys.is_empty() {
-        let key = match given_pem {
-            Some(p) => SigningKey::from_pem(p),
-            None => SigningKey::generate(),
-        }
-        .map_err(|e| e.to_string())?;
-        let stored = store::keys::StoredKey {
-            kid: key.kid.clone(),
-            private_pem: key.pem().to_owned(),
-        };
-        let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-        store::keys::insert(&mut tx, &stored, &chrono::Utc::now().to_rfc3339())
-            .await
-            .map_err(|e| e.to_string())?;
-        tx.commit().await.map_err(|e| e.to_string())?;
-        keys.push(key);
-    }
-    KeySet::new(keys).ok_or_else(|| "no signing key".to_owned())
-}
-
 impl Core {
     /// Resolves `{tenant}`: a GUID, a domain of a tenant, `common` or `organizations`.
     pub async fn resolve_tenant(&self, segment: &str) -> Result<TenantPath, EntraError> {
@@ -92,35 +67,35 @@ impl Core {
             return Ok(TenantPath::Any(s));
         }
         if let Ok(id) = s.parse::<TenantId>() {
-            return match self.store.tenant_by_id(id).await? {
-                Some((sandbox, tenant)) => Ok(TenantPath::Specific { sandbox, tenant }),
+            return match self.tenant(id).await? {
+                Some((sandbox, tenant)) => Ok(TenantPath::Specific {
+                    sandbox,
+                    tenant: (*tenant).clone(),
+                }),
                 None => Err(EntraError::tenant_not_found(segment)),
             };
         }
-        let found = self.store.tenants_by_domain(&s).await?;
+        let found = self.tenants_by_domain(&s).await?;
         match found.as_slice() {
             [] => Err(EntraError::tenant_not_found(segment)),
-            [(sandbox, tid)] => {
-                let (_, tenant) = self
-                    .store
-                    .tenant_by_id(*tid)
-                    .await?
-                    .ok_or_else(|| EntraError::tenant_not_found(segment))?;
-                Ok(TenantPath::Specific {
-                    sandbox: *sandbox,
-                    tenant,
-                })
-            }
+            [(sandbox, tenant)] => Ok(TenantPath::Specific {
+                sandbox: *sandbox,
+                tenant: (**tenant).clone(),
+            }),
             many => Err(EntraError::tenant_ambiguous(segment, many.len())),
         }
     }
 
     /// The app calling the token endpoint, checked against the tenant in the URL: a specific
     /// tenant must be in the app's sandbox (apps are multi-tenant within their sandbox).
-    pub(crate) async fn client_app(&self, path: &TenantPath, client_id: &str) -> Result<(SandboxId, App), EntraError> {
+    pub(crate) async fn client_app(
+        &self,
+        path: &TenantPath,
+        client_id: &str,
+    ) -> Result<(SandboxId, Arc<App>), EntraError> {
         let unknown = || EntraError::unknown_client(client_id, &path.label());
         let id: AppId = client_id.trim().parse().map_err(|_| unknown())?;
-        let (sandbox, app) = self.store.app(id).await?.ok_or_else(unknown)?;
+        let (sandbox, app) = self.app(id).await?.ok_or_else(unknown)?;
         if let TenantPath::Specific { sandbox: s, .. } = path {
             if *s != sandbox {
                 return Err(unknown());
@@ -129,13 +104,35 @@ impl Core {
         Ok((sandbox, app))
     }
 
-    /// The sandbox clock as unix seconds.
-    pub(crate) async fn sandbox_unix_now(&self, sandbox: SandboxId) -> Result<i64, EntraError> {
-        let sb = self
-            .store
-            .sandbox(&sandbox.to_string())
-            .await?
-            .ok_or_else(EntraError::server_error)?;
-        Ok(self.sandbox_now(&sb).timestamp())
+    /// Whether sign-out may send the browser to `uri`: a redirect URI registered for the app that
+    /// signs out, or, when the app is not named, for an app of the tenant's sandbox.
+    pub async fn logout_redirect_allowed(
+        &self,
+        path: &TenantPath,
+        client_id: Option<&str>,
+        uri: &str,
+    ) -> Result<bool, EntraError> {
+        if let Some(id) = client_id {
+            return Ok(match self.client_app(path, id).await {
+                Ok((_, app)) => app.redirect_uris.iter().any(|r| r == uri),
+                Err(_) => false,
+            });
+        }
+        let TenantPath::Specific { sandbox, .. } = path else {
+            return Ok(false);
+        };
+        let mut c = self.store.conn().await?;
+        Ok(store::world::apps_with_redirect(&mut c, *sandbox, uri).await? > 0)
+    }
+
+    /// A sandbox as the identity surface reads it (its clock and sign-in settings).
+    pub(crate) async fn identity_sandbox(&self, sandbox: SandboxId) -> Result<Arc<Sandbox>, EntraError> {
+        self.sandbox(sandbox).await?.ok_or_else(EntraError::server_error)
+    }
+
+    /// A write for the identity surface's own records (grants, sign-in counters): nothing a
+    /// cache holds changes, so other requests' cached reads of the sandbox stay valid.
+    pub(crate) async fn grant_write(&self, sandbox: SandboxId) -> Result<crate::uow::Write<'_>, EntraError> {
+        Ok(self.write_quiet(sandbox).await?)
     }
 }

@@ -4,16 +4,19 @@
 
 use std::collections::HashMap;
 
+use domain::lockout::{Factor, CODES_PER_FLOW};
+use domain::world::SignInLockout;
 use domain::{AppId, MfaState, SandboxId, UserId};
 use identity::{secrets, totp};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use store::oauth::{Kind, NewGrant};
 
-use super::token::StoredGrant;
+use super::token::{StoredGrant, GRANT_CAPS};
 use super::{
     key_hash, opaque, EntraError, TenantPath, AUTH_CODE_SECS, DEVICE_CODE_SECS, DEVICE_POLL_SECS, SIGN_IN_SECS,
 };
+use crate::uow::Write;
 use crate::Core;
 
 /// A sign-in in progress, kept server-side and named by an opaque id in the page's form.
@@ -32,9 +35,13 @@ struct Flow {
     code_challenge_method: Option<String>,
     response_mode: Option<String>,
     endpoint_version: u8,
+    /// The user the flow belongs to once the password step passed; it never changes after.
     user: Option<UserId>,
-    /// A TOTP secret shown for registration, not yet confirmed.
+    /// A TOTP secret shown for registration, not yet confirmed; it is `user`'s alone.
     pending_secret: Option<String>,
+    /// Wrong codes entered in this flow.
+    #[serde(default)]
+    code_failures: u32,
 }
 
 /// What the sign-in page shows next, or where the browser goes.
@@ -68,7 +75,16 @@ pub enum Step {
     DeviceApproved {
         app: String,
     },
+    /// The sign-in cannot go on (a locked account, too many wrong codes, a flow misused): the
+    /// page shows the message; the flow is over.
+    Stopped {
+        code: u32,
+        message: String,
+    },
 }
+
+/// The sign-in page's words for a locked account (Entra's smart lockout page).
+pub const LOCKED_TEXT: &str = "Your account is temporarily locked to prevent unauthorized use. Try again later, and if you still have trouble, contact your admin.";
 
 /// An /authorize request that cannot be sent back to the client (bad client or redirect URI)
 /// is shown on the page; one that can is sent to the redirect URI as `error=...`.
@@ -104,14 +120,16 @@ fn serde_urlencoded_pairs(params: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// Everything but RFC 3986 unreserved characters is percent-encoded.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 fn otpauth(upn: &str, secret: &str) -> String {
@@ -193,24 +211,26 @@ impl Core {
             endpoint_version,
             user: None,
             pending_secret: None,
+            code_failures: 0,
         };
         let username = get("login_hint").unwrap_or_default().to_owned();
         let id = self.save_new_flow(sandbox, &flow).await.map_err(AuthorizeError::Show)?;
         Ok(Step::Password {
             flow: id,
-            app: app.display_name,
+            app: app.display_name.clone(),
             username,
             error: None,
         })
     }
 
+    /// Stores a new flow; refused when the sandbox already has as many waiting as it may hold.
     async fn save_new_flow(&self, sandbox: SandboxId, flow: &Flow) -> Result<String, EntraError> {
         let id = opaque(self.random.as_ref(), 32);
-        let now = self.sandbox_unix_now(sandbox).await?;
         let data = serde_json::to_string(flow).map_err(|_| EntraError::server_error())?;
-        let mut tx = self.store.begin().await?;
-        store::oauth::insert(
-            &mut tx,
+        let mut w = self.grant_write(sandbox).await?;
+        let now = w.now.timestamp();
+        let stored = store::oauth::insert(
+            w.c(),
             NewGrant {
                 kind: Kind::Flow,
                 key_hash: &key_hash(&id),
@@ -219,37 +239,48 @@ impl Core {
                 user_code: None,
                 expires_at: now + SIGN_IN_SECS,
             },
+            now,
+            GRANT_CAPS,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        w.commit().await?;
+        if !stored {
+            return Err(EntraError::throttled());
+        }
         Ok(id)
     }
 
-    async fn load_flow(&self, id: &str) -> Result<(SandboxId, Flow, i64), EntraError> {
-        let mut tx = self.store.begin().await?;
-        let row = store::oauth::get(&mut tx, Kind::Flow, &key_hash(id))
+    /// Opens a flow in a write: the flow, its sandbox's write, and the flow's key.
+    async fn open_flow(&self, id: &str) -> Result<(Write<'_>, Flow, String), EntraError> {
+        let hash = key_hash(id);
+        let sandbox = {
+            let mut c = self.store.conn().await?;
+            store::oauth::get(&mut c, Kind::Flow, &hash)
+                .await?
+                .ok_or_else(EntraError::sign_in_expired)?
+                .sandbox_id
+        };
+        let mut w = self.grant_write(sandbox).await?;
+        let row = store::oauth::get(w.c(), Kind::Flow, &hash)
             .await?
             .ok_or_else(EntraError::sign_in_expired)?;
-        drop(tx);
-        let now = self.sandbox_unix_now(row.sandbox_id).await?;
-        if row.status != "pending" || now >= row.expires_at {
+        if row.status != "pending" || w.now.timestamp() >= row.expires_at {
             return Err(EntraError::sign_in_expired());
         }
         let flow: Flow = serde_json::from_str(&row.data).map_err(|_| EntraError::sign_in_expired())?;
-        Ok((row.sandbox_id, flow, now))
+        Ok((w, flow, hash))
     }
 
-    async fn store_flow(&self, id: &str, flow: &Flow, status: &str) -> Result<(), EntraError> {
-        let data = serde_json::to_string(flow).map_err(|_| EntraError::server_error())?;
-        let mut tx = self.store.begin().await?;
-        store::oauth::update(&mut tx, Kind::Flow, &key_hash(id), &data, status).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        Ok(())
-    }
-
-    /// The password step of the sign-in page.
+    /// The password step of the sign-in page. Once it passes, the flow belongs to that user: a
+    /// second password step on the same flow (to switch to another user after a registration
+    /// secret was shown) ends the flow instead.
     pub async fn sign_in_password(&self, flow_id: &str, username: &str, password: &str) -> Result<Step, EntraError> {
-        let (sandbox, mut flow, now) = self.load_flow(flow_id).await?;
+        let (mut w, mut flow, hash) = self.open_flow(flow_id).await?;
+        if flow.user.is_some() {
+            end_flow(&mut w, &hash, &flow, "failed").await?;
+            w.commit().await?;
+            return Err(EntraError::sign_in_expired());
+        }
         let upn = username.trim().to_lowercase();
         let again = |msg: &str| Step::Password {
             flow: flow_id.to_owned(),
@@ -257,7 +288,8 @@ impl Core {
             username: username.to_owned(),
             error: Some(msg.to_owned()),
         };
-        let Some((user, _)) = self.store.user_by_upn(sandbox, &upn).await? else {
+        let sandbox = w.id();
+        let Some(user) = store::world::user_by_upn(w.c(), sandbox, &upn).await? else {
             return Ok(again("AADSTS50034: We couldn't find an account with that username."));
         };
         if flow.tenant.is_some_and(|t| t != user.tenant_id) {
@@ -265,66 +297,143 @@ impl Core {
                 "AADSTS50034: We couldn't find an account with that username in this tenant.",
             ));
         }
+        let now = w.now.timestamp();
+        let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
+        let mut guard = store::world::guard(w.c(), user.id).await?;
+        if lockout && guard.locked(now).is_some() {
+            return Ok(again(&format!("AADSTS50053: {LOCKED_TEXT}")));
+        }
         if !secrets::verify(&user.password_hash, password) {
-            return Ok(again("AADSTS50126: Your account or password is incorrect."));
+            let mut msg = "AADSTS50126: Your account or password is incorrect.".to_owned();
+            if lockout {
+                if guard.failed(Factor::Password, now).is_some() {
+                    msg = format!("AADSTS50053: {LOCKED_TEXT}");
+                }
+                store::world::set_guard(w.c(), user.id, &guard).await?;
+                w.commit().await?;
+            }
+            return Ok(again(&msg));
+        }
+        if guard.failed_passwords > 0 {
+            guard.passed(Factor::Password);
+            store::world::set_guard(w.c(), user.id, &guard).await?;
         }
         flow.user = Some(user.id);
         let app = flow.app_name.clone();
-        match user.mfa {
-            MfaState::Unregistered => self.finish(flow_id, sandbox, flow, false, now).await,
+        let step = match user.mfa {
+            MfaState::Unregistered => self.finish(&mut w, &hash, flow, false).await?,
             MfaState::Registered => {
-                self.store_flow(flow_id, &flow, "pending").await?;
-                Ok(Step::Totp {
+                flow.pending_secret = None;
+                end_flow(&mut w, &hash, &flow, "pending").await?;
+                Step::Totp {
                     flow: flow_id.to_owned(),
                     app,
                     username: user.user_principal_name,
                     error: None,
-                })
+                }
             }
             MfaState::RequiredUnregistered => {
                 let secret = secrets::generate_totp_secret(self.random.as_ref());
                 flow.pending_secret = Some(secret.clone());
-                self.store_flow(flow_id, &flow, "pending").await?;
-                Ok(Step::Register {
+                end_flow(&mut w, &hash, &flow, "pending").await?;
+                Step::Register {
                     flow: flow_id.to_owned(),
                     app,
                     otpauth: otpauth(&user.user_principal_name, &secret),
                     username: user.user_principal_name,
                     secret,
                     error: None,
-                })
+                }
             }
-        }
+        };
+        w.commit().await?;
+        Ok(step)
     }
 
     /// The verification-code step: a TOTP code of the user's authenticator, or, during
-    /// registration, of the secret just shown.
+    /// registration, of the secret just shown to that same user. Wrong codes count towards the
+    /// user's lockout and end the flow after a few; a code is good once.
     pub async fn sign_in_code(&self, flow_id: &str, code: &str) -> Result<Step, EntraError> {
-        let (sandbox, flow, now) = self.load_flow(flow_id).await?;
+        let (mut w, mut flow, hash) = self.open_flow(flow_id).await?;
         let user_id = flow.user.ok_or_else(EntraError::sign_in_expired)?;
-        let user = self
-            .store
-            .user(user_id)
+        let user = store::world::user(w.c(), user_id)
             .await?
+            .map(|(_, u)| u)
             .ok_or_else(EntraError::sign_in_expired)?;
-        let registering = flow.pending_secret.clone();
+        // A registration secret only ever applies to a user who must register: a flow cannot
+        // carry one over to a user who has an authenticator.
+        let registering = match user.mfa {
+            MfaState::RequiredUnregistered => flow.pending_secret.clone(),
+            _ => None,
+        };
         let Some(secret) = registering.clone().or(user.totp_secret.clone()) else {
             return Err(EntraError::sign_in_expired());
         };
-        let mut tx = self.store.begin().await?;
-        let last = store::world::totp_last_step(&mut tx, user.id).await?;
-        match totp::verify(&secret, code, now, last) {
+        let now = w.now.timestamp();
+        let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
+        let mut guard = store::world::guard(w.c(), user.id).await?;
+        if lockout && guard.locked(now).is_some() {
+            end_flow(&mut w, &hash, &flow, "failed").await?;
+            w.commit().await?;
+            return Ok(Step::Stopped {
+                code: 50053,
+                message: LOCKED_TEXT.into(),
+            });
+        }
+        let last = store::world::totp_last_step(w.c(), user.id).await?;
+        let verified = match totp::verify(&secret, code, now, last) {
             Ok(step) => {
-                store::world::set_totp(&mut tx, user.id, &secret, MfaState::Registered, step).await?;
-                tx.commit().await.map_err(store::StoreError::from)?;
-                self.finish(flow_id, sandbox, flow, true, now).await
+                let recorded = match &registering {
+                    Some(s) => store::world::register_totp(w.c(), user.id, s, step).await?,
+                    None => store::world::use_totp_step(w.c(), user.id, step).await?,
+                };
+                if recorded {
+                    Ok(())
+                } else {
+                    Err(totp::TotpError::Replayed)
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match verified {
+            Ok(()) => {
+                if guard != Default::default() {
+                    guard.passed(Factor::Code);
+                    store::world::set_guard(w.c(), user.id, &guard).await?;
+                }
+                let step = self.finish(&mut w, &hash, flow, true).await?;
+                w.commit().await?;
+                Ok(step)
             }
             Err(e) => {
-                drop(tx);
-                let msg = match e {
+                let mut msg = match e {
                     totp::TotpError::Replayed => "That code was already used. Wait for the next code and try again.",
                     _ => "You didn't enter the expected verification code. Please try again.",
-                };
+                }
+                .to_owned();
+                if lockout {
+                    flow.code_failures = flow.code_failures.saturating_add(1);
+                    let locked = guard.failed(Factor::Code, now).is_some();
+                    store::world::set_guard(w.c(), user.id, &guard).await?;
+                    if locked || flow.code_failures >= CODES_PER_FLOW {
+                        end_flow(&mut w, &hash, &flow, "failed").await?;
+                        w.commit().await?;
+                        return Ok(Step::Stopped {
+                            code: 50053,
+                            message: if locked {
+                                LOCKED_TEXT.into()
+                            } else {
+                                "You entered too many wrong codes. Start the sign-in again from the application.".into()
+                            },
+                        });
+                    }
+                    end_flow(&mut w, &hash, &flow, "pending").await?;
+                    w.commit().await?;
+                    msg.push_str(&format!(
+                        " ({} of {CODES_PER_FLOW} attempts left.)",
+                        CODES_PER_FLOW - flow.code_failures
+                    ));
+                }
                 let (app, username) = (flow.app_name.clone(), user.user_principal_name.clone());
                 Ok(match registering {
                     Some(secret) => Step::Register {
@@ -333,29 +442,23 @@ impl Core {
                         otpauth: otpauth(&username, &secret),
                         username,
                         secret,
-                        error: Some(msg.into()),
+                        error: Some(msg),
                     },
                     None => Step::Totp {
                         flow: flow_id.to_owned(),
                         app,
                         username,
-                        error: Some(msg.into()),
+                        error: Some(msg),
                     },
                 })
             }
         }
     }
 
-    /// Ends a flow: a code to the redirect URI, or the device code approved.
-    async fn finish(
-        &self,
-        flow_id: &str,
-        sandbox: SandboxId,
-        flow: Flow,
-        mfa: bool,
-        now: i64,
-    ) -> Result<Step, EntraError> {
-        self.store_flow(flow_id, &flow, "done").await?;
+    /// Ends a flow in the caller's transaction: a code to the redirect URI, or the device code
+    /// approved.
+    async fn finish(&self, w: &mut Write<'_>, hash: &str, flow: Flow, mfa: bool) -> Result<Step, EntraError> {
+        end_flow(w, hash, &flow, "done").await?;
         let user = flow.user.ok_or_else(EntraError::sign_in_expired)?;
         let grant = StoredGrant {
             client_id: flow.client_id,
@@ -370,15 +473,17 @@ impl Core {
             code_challenge_method: flow.code_challenge_method.clone(),
         };
         let data = serde_json::to_string(&grant).map_err(|_| EntraError::server_error())?;
-        let mut tx = self.store.begin().await?;
         if let Some(device_key) = &flow.device_key {
-            store::oauth::update(&mut tx, Kind::Device, device_key, &data, "approved").await?;
-            tx.commit().await.map_err(store::StoreError::from)?;
+            if !store::oauth::transition(w.c(), Kind::Device, device_key, "pending", "approved", &data).await? {
+                return Err(EntraError::sign_in_expired());
+            }
             return Ok(Step::DeviceApproved { app: flow.app_name });
         }
         let code = opaque(self.random.as_ref(), 48);
+        let now = w.now.timestamp();
+        let sandbox = w.id();
         store::oauth::insert(
-            &mut tx,
+            w.c(),
             NewGrant {
                 kind: Kind::Code,
                 key_hash: &key_hash(&code),
@@ -387,9 +492,10 @@ impl Core {
                 user_code: None,
                 expires_at: now + AUTH_CODE_SECS,
             },
+            now,
+            GRANT_CAPS,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
         let redirect = flow.redirect_uri.unwrap_or_default();
         let mut params = vec![("code", code.as_str())];
         if let Some(s) = &flow.state {
@@ -446,10 +552,10 @@ impl Core {
             code_challenge_method: None,
         };
         let data = serde_json::to_string(&grant).map_err(|_| EntraError::server_error())?;
-        let now = self.sandbox_unix_now(sandbox).await?;
-        let mut tx = self.store.begin().await?;
-        store::oauth::insert(
-            &mut tx,
+        let mut w = self.grant_write(sandbox).await?;
+        let now = w.now.timestamp();
+        let stored = store::oauth::insert(
+            w.c(),
             NewGrant {
                 kind: Kind::Device,
                 key_hash: &key_hash(&device_code),
@@ -458,9 +564,14 @@ impl Core {
                 user_code: Some(&user_code),
                 expires_at: now + DEVICE_CODE_SECS,
             },
+            now,
+            GRANT_CAPS,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        w.commit().await?;
+        if !stored {
+            return Err(EntraError::throttled());
+        }
         let mut out = Map::new();
         out.insert("user_code".into(), json!(user_code));
         out.insert("device_code".into(), json!(device_code));
@@ -481,9 +592,10 @@ impl Core {
             .filter(|c| c.is_ascii_alphanumeric())
             .collect::<String>()
             .to_ascii_uppercase();
-        let mut tx = self.store.begin().await?;
-        let row = store::oauth::by_user_code(&mut tx, &code).await?;
-        drop(tx);
+        let row = {
+            let mut c = self.store.conn().await?;
+            store::oauth::by_user_code(&mut c, &code).await?
+        };
         let invalid = || EntraError {
             status: 400,
             error: "invalid_request",
@@ -494,17 +606,14 @@ impl Core {
             suberror: None,
         };
         let row = row.ok_or_else(invalid)?;
-        let now = self.sandbox_unix_now(row.sandbox_id).await?;
+        let now = self
+            .sandbox_now(&*self.identity_sandbox(row.sandbox_id).await?)
+            .timestamp();
         if row.status != "pending" || now >= row.expires_at {
             return Err(invalid());
         }
         let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| invalid())?;
-        let app = self
-            .store
-            .app(grant.client_id)
-            .await?
-            .map(|(_, a)| a)
-            .ok_or_else(invalid)?;
+        let app = self.app(grant.client_id).await?.map(|(_, a)| a).ok_or_else(invalid)?;
         let flow = Flow {
             device_key: Some(row.key_hash),
             client_id: grant.client_id,
@@ -520,13 +629,21 @@ impl Core {
             endpoint_version: grant.endpoint_version,
             user: None,
             pending_secret: None,
+            code_failures: 0,
         };
         let id = self.save_new_flow(row.sandbox_id, &flow).await?;
         Ok(Step::Password {
             flow: id,
-            app: app.display_name,
+            app: app.display_name.clone(),
             username: String::new(),
             error: None,
         })
     }
+}
+
+/// Writes a flow back with a status (`pending` to go on, `done`, `failed`).
+async fn end_flow(w: &mut Write<'_>, hash: &str, flow: &Flow, status: &str) -> Result<(), EntraError> {
+    let data = serde_json::to_string(flow).map_err(|_| EntraError::server_error())?;
+    store::oauth::set(w.c(), Kind::Flow, hash, &data, status).await?;
+    Ok(())
 }

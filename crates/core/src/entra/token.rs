@@ -2,8 +2,10 @@
 //! sandbox clock.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use domain::world::{App, User};
+use domain::lockout::Factor;
+use domain::world::{App, SignInLockout, User};
 use domain::{AppId, MfaState, SandboxId, TenantId, UserId};
 use identity::claims::{self, AccessTokenSpec, UserClaims};
 use identity::secrets;
@@ -13,6 +15,7 @@ use store::oauth::{Kind, NewGrant};
 
 use super::scopes::{self, Requested};
 use super::{key_hash, opaque, EntraError, TenantPath, ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS};
+use crate::uow::Write;
 use crate::Core;
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -59,8 +62,13 @@ pub struct StoredGrant {
 
 struct Caller {
     sandbox: SandboxId,
-    app: App,
-    now: i64,
+    app: Arc<App>,
+}
+
+/// What a redeemed grant becomes: tokens for its user, and maybe a new refresh token.
+struct Redeemed {
+    user: User,
+    grant: StoredGrant,
 }
 
 impl Core {
@@ -83,8 +91,7 @@ impl Core {
             }
             _ => {}
         }
-        let now = self.sandbox_unix_now(sandbox).await?;
-        let caller = Caller { sandbox, app, now };
+        let caller = Caller { sandbox, app };
         match req.need("grant_type")? {
             "client_credentials" => self.client_credentials(path, req, &caller).await,
             "password" => self.password_grant(path, req, &caller).await,
@@ -110,6 +117,8 @@ impl Core {
         }
     }
 
+    /// App-only tokens: no SQLite round trip while the sandbox is unchanged (its app, tenant and
+    /// clock are cached reads), so issuance costs what RSA signing costs.
     async fn client_credentials(
         &self,
         path: &TenantPath,
@@ -127,6 +136,7 @@ impl Core {
             TenantPath::Specific { tenant, .. } => tenant.id,
             TenantPath::Any(_) => c.app.tenant_id,
         };
+        let now = self.sandbox_now(&*self.identity_sandbox(c.sandbox).await?).timestamp();
         let uti = opaque(self.random.as_ref(), 16);
         let claims = claims::access_token(&AccessTokenSpec {
             issuer_base: &req.issuer_base,
@@ -135,15 +145,19 @@ impl Core {
             client_id: c.app.client_id,
             confidential: true,
             user: None,
-            issued_at: c.now,
+            issued_at: now,
             lifetime_secs: ACCESS_TOKEN_SECS,
             uti: &uti,
         });
-        let mut out = self.token_response(&claims, &requested, req.endpoint_version, c.now)?;
+        let mut out = self
+            .token_response(&claims, &requested, req.endpoint_version, now)
+            .await?;
         out.remove("scope");
         Ok(out)
     }
 
+    /// ROPC. Wrong passwords count towards the user's lockout (Entra's smart lockout); a locked
+    /// account is refused with AADSTS50053 even with the right password.
     async fn password_grant(
         &self,
         path: &TenantPath,
@@ -153,9 +167,9 @@ impl Core {
         let username = req.need("username")?.trim().to_lowercase();
         let password = req.need("password")?;
         let requested = self.requested(req, &path.label(), None)?;
-        let (user, _) = self
-            .store
-            .user_by_upn(c.sandbox, &username)
+        let mut w = self.grant_write(c.sandbox).await?;
+        let now = w.now.timestamp();
+        let user = store::world::user_by_upn(w.c(), c.sandbox, &username)
             .await?
             .ok_or_else(|| EntraError::user_not_found(&path.label()))?;
         if let TenantPath::Specific { tenant, .. } = path {
@@ -163,14 +177,35 @@ impl Core {
                 return Err(EntraError::user_not_found(&path.label()));
             }
         }
+        let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
+        let mut guard = store::world::guard(w.c(), user.id).await?;
+        if lockout && guard.locked(now).is_some() {
+            return Err(EntraError::account_locked());
+        }
         if !secrets::verify(&user.password_hash, password) {
+            if lockout {
+                let locked = guard.failed(Factor::Password, now).is_some();
+                store::world::set_guard(w.c(), user.id, &guard).await?;
+                w.commit().await?;
+                if locked {
+                    return Err(EntraError::account_locked());
+                }
+            }
             return Err(EntraError::bad_password());
+        }
+        if guard.failed_passwords > 0 {
+            guard.passed(Factor::Password);
+            store::world::set_guard(w.c(), user.id, &guard).await?;
         }
         // ROPC cannot do a second factor: Entra refuses users who must use one.
         match user.mfa {
-            MfaState::Registered => return Err(EntraError::mfa_required(requested.resource.audience)),
+            MfaState::Registered => {
+                w.commit().await?;
+                return Err(EntraError::mfa_required(requested.resource.audience));
+            }
             MfaState::RequiredUnregistered => {
-                return Err(EntraError::mfa_registration_required(requested.resource.audience))
+                w.commit().await?;
+                return Err(EntraError::mfa_registration_required(requested.resource.audience));
             }
             MfaState::Unregistered => {}
         }
@@ -186,17 +221,23 @@ impl Core {
             code_challenge: None,
             code_challenge_method: None,
         };
-        self.user_tokens(c, &user, &grant, &requested, req).await
+        let out = self
+            .user_tokens(&mut w, c, &Redeemed { user, grant }, &requested, req)
+            .await?;
+        w.commit().await?;
+        Ok(out)
     }
 
+    /// An authorization code: checked, redeemed and answered in one transaction, so a code is
+    /// good for exactly one token response.
     async fn code_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
         let code = req.need("code")?;
-        let mut tx = self.store.begin().await?;
-        let (row, grant) = self.owned_grant(&mut tx, Kind::Code, code, c).await?;
+        let mut w = self.grant_write(c.sandbox).await?;
+        let (row, grant) = owned_grant(&mut w, Kind::Code, code, c).await?;
         if row.status == "redeemed" {
             return Err(EntraError::code_redeemed());
         }
-        if c.now >= row.expires_at {
+        if w.now.timestamp() >= row.expires_at {
             return Err(EntraError::grant_expired());
         }
         let redirect = req.get("redirect_uri").unwrap_or_default();
@@ -211,20 +252,29 @@ impl Core {
                 return Err(EntraError::pkce_mismatch());
             }
         }
-        store::oauth::update(&mut tx, Kind::Code, &row.key_hash, &row.data, "redeemed").await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.redeem(req, c, &grant).await
+        if !store::oauth::transition(w.c(), Kind::Code, &row.key_hash, "pending", "redeemed", &row.data).await? {
+            return Err(EntraError::code_redeemed());
+        }
+        self.redeem(w, req, c, grant, false).await
     }
 
+    /// A refresh token: single-use. Redeeming it marks it used and issues a new one in the same
+    /// transaction; a second redemption (a replay, or the loser of two racing requests) is refused.
     async fn refresh_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
         let token = req.need("refresh_token")?;
-        let mut tx = self.store.begin().await?;
-        let (row, grant) = self.owned_grant(&mut tx, Kind::Refresh, token, c).await?;
-        drop(tx);
-        if c.now >= row.expires_at {
+        let mut w = self.grant_write(c.sandbox).await?;
+        let (row, grant) = owned_grant(&mut w, Kind::Refresh, token, c).await?;
+        if row.status == "redeemed" {
+            return Err(EntraError::refresh_token_redeemed());
+        }
+        if w.now.timestamp() >= row.expires_at {
             return Err(EntraError::grant_expired());
         }
-        self.redeem(req, c, &grant).await
+        if !store::oauth::transition(w.c(), Kind::Refresh, &row.key_hash, "pending", "redeemed", &row.data).await? {
+            return Err(EntraError::refresh_token_redeemed());
+        }
+        // The old one is spent: the answer always carries its successor (as Entra's does).
+        self.redeem(w, req, c, grant, true).await
     }
 
     async fn device_grant(&self, req: &TokenRequest, c: &Caller) -> Result<Map<String, Value>, EntraError> {
@@ -232,9 +282,9 @@ impl Core {
             .get("device_code")
             .or(req.get("code"))
             .ok_or_else(|| EntraError::missing("device_code"))?;
-        let mut tx = self.store.begin().await?;
-        let (row, grant) = self.owned_grant(&mut tx, Kind::Device, code, c).await?;
-        if c.now >= row.expires_at {
+        let mut w = self.grant_write(c.sandbox).await?;
+        let (row, grant) = owned_grant(&mut w, Kind::Device, code, c).await?;
+        if w.now.timestamp() >= row.expires_at {
             return Err(EntraError::device_code_expired());
         }
         match row.status.as_str() {
@@ -243,58 +293,50 @@ impl Core {
             "redeemed" => return Err(EntraError::code_redeemed()),
             _ => return Err(EntraError::authorization_pending()),
         }
-        store::oauth::update(&mut tx, Kind::Device, &row.key_hash, &row.data, "redeemed").await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.redeem(req, c, &grant).await
-    }
-
-    /// A stored grant of this sandbox and this client, found by its secret value; anything else
-    /// is indistinguishable from a made-up value (AADSTS9002313).
-    async fn owned_grant(
-        &self,
-        tx: &mut store::Tx,
-        kind: Kind,
-        secret: &str,
-        c: &Caller,
-    ) -> Result<(store::oauth::GrantRow, StoredGrant), EntraError> {
-        let row = store::oauth::get(tx, kind, &key_hash(secret))
-            .await?
-            .ok_or_else(EntraError::malformed_grant)?;
-        let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
-        if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
-            return Err(EntraError::malformed_grant());
+        if !store::oauth::transition(w.c(), Kind::Device, &row.key_hash, "approved", "redeemed", &row.data).await? {
+            return Err(EntraError::code_redeemed());
         }
-        Ok((row, grant))
+        self.redeem(w, req, c, grant, false).await
     }
 
-    /// Tokens for the user a code, refresh token or device code stands for. Entra's refresh
-    /// tokens are multi-resource, so a new `scope` may name another API.
+    /// Tokens for the user a code, refresh token or device code stands for, in the transaction
+    /// that redeemed it. Entra's refresh tokens are multi-resource, so a new `scope` may name
+    /// another API.
     async fn redeem(
         &self,
+        mut w: Write<'_>,
         req: &TokenRequest,
         c: &Caller,
-        grant: &StoredGrant,
+        grant: StoredGrant,
+        refresh: bool,
     ) -> Result<Map<String, Value>, EntraError> {
-        let user = self.grant_user(grant).await?;
-        let requested = self.requested(req, "", Some(&grant.scope))?;
-        self.user_tokens(c, &user, grant, &requested, req).await
-    }
-
-    async fn grant_user(&self, grant: &StoredGrant) -> Result<User, EntraError> {
-        let id = grant.user_id.ok_or_else(EntraError::malformed_grant)?;
+        let uid = grant.user_id.ok_or_else(EntraError::malformed_grant)?;
         // A user deleted (by a reset) since the grant was made can no longer redeem it.
-        self.store.user(id).await?.ok_or_else(EntraError::malformed_grant)
+        let user = store::world::user(w.c(), uid)
+            .await?
+            .filter(|(s, _)| *s == c.sandbox)
+            .map(|(_, u)| u)
+            .ok_or_else(EntraError::malformed_grant)?;
+        let mut requested = self.requested(req, "", Some(&grant.scope))?;
+        requested.offline |= refresh;
+        let out = self
+            .user_tokens(&mut w, c, &Redeemed { user, grant }, &requested, req)
+            .await?;
+        w.commit().await?;
+        Ok(out)
     }
 
     /// Access token, refresh token (rotating), ID token and client_info for a signed-in user.
     async fn user_tokens(
         &self,
+        w: &mut Write<'_>,
         c: &Caller,
-        user: &User,
-        grant: &StoredGrant,
+        r: &Redeemed,
         requested: &Requested,
         req: &TokenRequest,
     ) -> Result<Map<String, Value>, EntraError> {
+        let (user, grant) = (&r.user, &r.grant);
+        let now = w.now.timestamp();
         let tenant = grant.tenant_id.unwrap_or(user.tenant_id);
         let who = UserClaims {
             id: user.id,
@@ -310,11 +352,13 @@ impl Core {
             client_id: c.app.client_id,
             confidential: c.app.secret_hash.is_some(),
             user: Some(&who),
-            issued_at: c.now,
+            issued_at: now,
             lifetime_secs: ACCESS_TOKEN_SECS,
             uti: &uti,
         });
-        let mut out = self.token_response(&claims, requested, req.endpoint_version, c.now)?;
+        let mut out = self
+            .token_response(&claims, requested, req.endpoint_version, now)
+            .await?;
         if requested.openid {
             let id = claims::id_token(
                 &req.issuer_base,
@@ -322,44 +366,44 @@ impl Core {
                 c.app.client_id,
                 &who,
                 grant.nonce.as_deref(),
-                c.now,
+                now,
                 ACCESS_TOKEN_SECS,
             );
-            out.insert("id_token".into(), json!(self.sign(&id)?));
+            out.insert("id_token".into(), json!(self.sign(&id).await?));
         }
         out.insert("client_info".into(), json!(claims::client_info(user.id, tenant)));
         if requested.offline {
             let refresh = opaque(self.random.as_ref(), 48);
             let data = serde_json::to_string(grant).map_err(|_| EntraError::server_error())?;
-            let mut tx = self.store.begin().await?;
             store::oauth::insert(
-                &mut tx,
+                w.c(),
                 NewGrant {
                     kind: Kind::Refresh,
                     key_hash: &key_hash(&refresh),
                     sandbox: c.sandbox,
                     data: &data,
                     user_code: None,
-                    expires_at: c.now + REFRESH_TOKEN_SECS,
+                    expires_at: now + REFRESH_TOKEN_SECS,
                 },
+                now,
+                GRANT_CAPS,
             )
             .await?;
-            tx.commit().await.map_err(store::StoreError::from)?;
             out.insert("refresh_token".into(), json!(refresh));
             out.insert("refresh_token_expires_in".into(), json!(REFRESH_TOKEN_SECS));
         }
         Ok(out)
     }
 
-    pub(crate) fn sign(&self, claims: &Map<String, Value>) -> Result<String, EntraError> {
-        self.keys.active().sign(claims).map_err(|e| {
+    pub(crate) async fn sign(&self, claims: &Map<String, Value>) -> Result<String, EntraError> {
+        self.keys.get().await.active().sign(claims).map_err(|e| {
             tracing::error!(error = %e, "signing failed");
             EntraError::server_error()
         })
     }
 
     /// The common fields of a token response (v1 adds its string-typed extras).
-    fn token_response(
+    async fn token_response(
         &self,
         claims: &Map<String, Value>,
         requested: &Requested,
@@ -379,7 +423,31 @@ impl Core {
             out.insert("expires_in".into(), json!(ACCESS_TOKEN_SECS));
             out.insert("ext_expires_in".into(), json!(ACCESS_TOKEN_SECS));
         }
-        out.insert("access_token".into(), json!(self.sign(claims)?));
+        out.insert("access_token".into(), json!(self.sign(claims).await?));
         Ok(out)
     }
+}
+
+/// How many grants a sandbox may hold (see [`domain::limits`]).
+pub(crate) const GRANT_CAPS: store::oauth::Caps = store::oauth::Caps {
+    pending: domain::limits::MAX_PENDING_SIGN_INS,
+    total: domain::limits::MAX_GRANTS,
+};
+
+/// A stored grant of this sandbox and this client, found by its secret value; anything else
+/// is indistinguishable from a made-up value (AADSTS9002313).
+async fn owned_grant(
+    w: &mut Write<'_>,
+    kind: Kind,
+    secret: &str,
+    c: &Caller,
+) -> Result<(store::oauth::GrantRow, StoredGrant), EntraError> {
+    let row = store::oauth::get(w.c(), kind, &key_hash(secret))
+        .await?
+        .ok_or_else(EntraError::malformed_grant)?;
+    let grant: StoredGrant = serde_json::from_str(&row.data).map_err(|_| EntraError::malformed_grant())?;
+    if row.sandbox_id != c.sandbox || grant.client_id != c.app.client_id {
+        return Err(EntraError::malformed_grant());
+    }
+    Ok((row, grant))
 }

@@ -2,8 +2,8 @@
 //!
 //! Verified tokens are cached by their text until they expire on the sandbox clock, so the hot
 //! path is one map lookup. Anything that changes what a cached principal says (roles, the MFA
-//! policy, the clock, a reset or deletion) bumps the generation ([`super::cache`]), which makes
-//! every entry stale at once.
+//! policy, the clock, a reset or deletion) is a write to its sandbox, which makes that sandbox's
+//! entries stale ([`crate::cache`]).
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use identity::claims::{PARTNER_CENTER, PARTNER_CENTER_APP_ID};
 use identity::VerifyError;
 use serde_json::Value;
 
-use super::cache::{Generation, ReadCache};
+use crate::cache::ReadCache;
 use crate::Core;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,12 +73,18 @@ struct Cached {
 /// Beyond this many entries the cache drops stale ones, then everything.
 const MAX_CACHED: usize = 50_000;
 
-/// Verified tokens by their text, valid until the generation changes or they expire.
+/// Verified tokens by their text, valid until their sandbox changes or they expire.
 pub struct TokenCache(ReadCache<Box<str>, Cached>);
 
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TokenCache {
-    pub fn new(generation: Generation) -> Self {
-        Self(ReadCache::new(generation, MAX_CACHED))
+    pub fn new() -> Self {
+        Self(ReadCache::new(MAX_CACHED))
     }
 
     fn get(&self, token: &str, real_now_ms: i64) -> Option<Result<Arc<Principal>, AuthError>> {
@@ -101,6 +107,13 @@ impl From<store::StoreError> for AuthError {
     }
 }
 
+impl From<crate::CoreError> for AuthError {
+    fn from(e: crate::CoreError) -> Self {
+        tracing::error!(error = %e, "store failed while authenticating");
+        AuthError::Internal
+    }
+}
+
 impl Core {
     /// Verifies a Partner Center bearer token. `issuer_bases` are the base URLs the server is
     /// known by (tokens name one of them in `iss`).
@@ -109,25 +122,23 @@ impl Core {
         if let Some(hit) = self.pc_tokens.get(token, real_now_ms) {
             return hit;
         }
-        // Read the generation before the reads that build the principal: a change meanwhile makes
-        // this entry stale rather than wrong.
-        let generation = self.pc_tokens.0.generation();
         let tid: TenantId = identity::verify::peek_tenant(token)
             .and_then(|t| t.parse().ok())
             .ok_or_else(|| invalid(VerifyError::Malformed))?;
-        let (sandbox_id, tenant) = self
-            .store
-            .tenant_by_id(tid)
-            .await?
-            .ok_or_else(|| invalid("the token's tenant is not a tenant of any sandbox"))?;
+        let unknown_tenant = || invalid("the token's tenant is not a tenant of any sandbox");
+        let (sandbox_id, _) = self.tenant(tid).await?.ok_or_else(unknown_tenant)?;
+        // The stamp before the reads that build the principal: a write meanwhile makes this
+        // entry stale rather than wrong.
+        let stamp = self.caches.stamp(sandbox_id);
+        let (_, tenant) = self.tenant(tid).await?.ok_or_else(unknown_tenant)?;
         let sandbox = self
-            .store
-            .sandbox(&sandbox_id.to_string())
+            .sandbox(sandbox_id)
             .await?
             .ok_or_else(|| invalid("the token's sandbox no longer exists"))?;
         let now = self.sandbox_now(&sandbox).timestamp();
+        let keys = self.keys.get().await;
         let claims = identity::verify(
-            &self.keys,
+            &keys,
             token,
             &[PARTNER_CENTER, PARTNER_CENTER_APP_ID],
             issuer_bases,
@@ -140,7 +151,6 @@ impl Core {
             .or_else(|_| claim("azp").parse())
             .map_err(|_| invalid("the token names no application"))?;
         let (app_sandbox, app) = self
-            .store
             .app(app_id)
             .await?
             .ok_or_else(|| invalid("the token's application does not exist"))?;
@@ -149,10 +159,10 @@ impl Core {
         }
         let user = if claim("idtyp") == "user" {
             let id: UserId = claim("oid").parse().map_err(|_| invalid("the token names no user"))?;
-            let u = self
-                .store
-                .user(id)
+            let mut c = self.store.conn().await?;
+            let u = store::world::user(&mut c, id)
                 .await?
+                .map(|(_, u)| u)
                 .filter(|u| u.tenant_id == tid)
                 .ok_or_else(|| invalid("the token's user does not exist in its tenant"))?;
             Some(PrincipalUser {
@@ -172,7 +182,7 @@ impl Core {
             sandbox: sandbox_id,
             tenant: tid,
             app_id,
-            app_name: app.display_name,
+            app_name: app.display_name.clone(),
             user,
             mfa,
             policy: MfaPolicy {
@@ -183,7 +193,7 @@ impl Core {
         });
         self.pc_tokens.0.put(
             token.into(),
-            generation,
+            stamp,
             Cached {
                 principal: principal.clone(),
                 exp,

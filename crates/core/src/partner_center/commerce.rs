@@ -83,8 +83,9 @@ impl Core {
             .trim()
             .parse()
             .map_err(|_| CoreError::Fault(Fault::bad_request(900118, "Invalid Customer Id").with_data([raw.trim()])))?;
-        match self.store.customer(id).await? {
-            Some(c) if c.partner_tenant_id == who.tenant || c.associated_partner_id == Some(who.tenant) => Ok(c),
+        let mut c = self.store.conn().await?;
+        match store::csp::customer(&mut c, id).await? {
+            Some(cu) if cu.partner_tenant_id == who.tenant || cu.associated_partner_id == Some(who.tenant) => Ok(cu),
             _ => Err(customer_not_found(raw.trim())),
         }
     }
@@ -107,7 +108,7 @@ impl Core {
                 )
             })?),
         };
-        let all = self.store.customer_agreements(c.id).await?;
+        let all = store::csp::customer_agreements(&mut *self.store.conn().await?, c.id).await?;
         Ok(all
             .into_iter()
             .filter(|a| wanted.is_none_or(|t| a.agreement_type == t))
@@ -130,15 +131,14 @@ impl Core {
             .as_ref()
             .ok_or_else(|| Fault::new(403, 2032, "Access denied"))?
             .id;
-        let now = self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms);
-        let mut tx = self.store.begin().await?;
-        if !store::csp::customer_exists(&mut tx, c.id).await? {
+        let mut w = self.write(who.sandbox).await?;
+        if store::csp::customer(w.c(), c.id).await?.is_none() {
             return Err(customer_not_found(customer.trim()));
         }
-        let existing = store::csp::customer_agreements_for_update(&mut tx, c.id).await?;
-        let a = customer::attest(&existing, &n, user, now)?;
-        store::csp::insert_customer_agreement(&mut tx, who.sandbox, c.id, &a).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        let existing = store::csp::customer_agreements(w.c(), c.id).await?;
+        let a = customer::attest(&existing, &n, user, w.now)?;
+        store::csp::insert_customer_agreement(w.c(), who.sandbox, c.id, &a).await?;
+        w.commit().await?;
         Ok(a)
     }
 
@@ -155,10 +155,9 @@ impl Core {
         }
         let q = csp::parse_status_query(mpn_id, tenant_id)?;
         let caller_country = self
-            .store
-            .tenant_by_id(who.tenant)
+            .tenant(who.tenant)
             .await?
-            .map(|(_, t)| t.country)
+            .map(|(_, t)| t.country.clone())
             .unwrap_or_default();
         let facts = self.reseller_facts(who, &q).await?;
         Ok(csp::agreement_status(&q, &facts, &caller_country)?)
@@ -175,27 +174,25 @@ impl Core {
             },
         };
         match q {
-            StatusQuery::Tenant(_, tenant) => match self.store.tenant_by_id(*tenant).await? {
+            StatusQuery::Tenant(_, tenant) => match self.tenant(*tenant).await? {
                 Some((sid, _)) if sid == who.sandbox => Ok(self
-                    .store
-                    .partner(*tenant)
+                    .partner_of(who.sandbox, *tenant)
                     .await?
-                    .map_or(ResellerFacts::Unknown, |(p, _)| of(&p))),
+                    .map_or(ResellerFacts::Unknown, |p| of(&p.0))),
                 _ => Ok(ResellerFacts::Unknown),
             },
             StatusQuery::Mpn(raw) => {
                 let Some(id) = csp::partner_id_of(raw) else {
                     return Ok(ResellerFacts::Unknown);
                 };
-                let Some((owner, record)) = self.store.partner_id(who.sandbox, id).await? else {
+                let mut c = self.store.read().await?;
+                let Some((owner, record)) = store::profiles::partner_id(&mut c, who.sandbox, id).await? else {
                     return Ok(ResellerFacts::Unknown);
                 };
                 // A PLA names its CSP account; a PGA the account of any of its locations.
                 let locations: Vec<PartnerId> = match record.kind {
                     PartnerIdKind::PartnerLocation => vec![id],
-                    PartnerIdKind::PartnerGlobal => self
-                        .store
-                        .partner(owner)
+                    PartnerIdKind::PartnerGlobal => store::profiles::partner(&mut c, owner)
                         .await?
                         .map(|(p, _)| {
                             p.partner_ids
@@ -207,7 +204,7 @@ impl Core {
                         .unwrap_or_default(),
                 };
                 for l in locations {
-                    if let Some(p) = self.store.reseller_with_id(who.sandbox, l).await? {
+                    if let Some(p) = store::profiles::reseller_with_id(&mut c, who.sandbox, l).await? {
                         return Ok(of(&p));
                     }
                 }
@@ -219,9 +216,8 @@ impl Core {
     /// `GET /v1/relationships?relationship_type=`: the caller's approved relationships.
     pub async fn relationships(&self, who: &Principal, side: Side) -> Result<Vec<RelationshipView>> {
         self.own_partner(who).await?;
-        Ok(self
-            .store
-            .relationships(who.tenant, side)
+        let mut c = self.store.read().await?;
+        Ok(store::csp::relationships(&mut c, who.tenant, side)
             .await?
             .into_iter()
             .map(|(_, p)| relationship_of(p, side))
@@ -241,7 +237,7 @@ impl Core {
             (reseller, Side::Provider)
         };
         Ok(self
-            .partner_of(other)
+            .partner_of(who.sandbox, other)
             .await?
             .map(|p| relationship_of(p.0.clone(), side))
             .into_iter()
@@ -251,7 +247,7 @@ impl Core {
     /// `GET /v1/customers[?filter=]`: the caller's customers, oldest first.
     pub async fn customers(&self, who: &Principal, filter: Option<&CustomerFilter>) -> Result<Vec<Customer>> {
         self.own_partner(who).await?;
-        let all = self.store.customers_of(who.tenant).await?;
+        let all = store::csp::customers_of(&mut *self.store.conn().await?, who.tenant).await?;
         Ok(all
             .into_iter()
             .filter(|c| filter.is_none_or(|f| f.matches(c)))
@@ -275,8 +271,10 @@ impl Core {
             None => None,
             Some(raw) => Some(self.related_reseller(who, raw).await?),
         };
-        let mut tx = self.store.begin().await?;
-        if store::csp::customer_domain_taken(&mut tx, who.sandbox, &domain).await? {
+        let mut w = self.write(who.sandbox).await?;
+        let count = store::csp::customer_count(w.c(), who.sandbox).await?;
+        domain::limits::within("customers", "customers", count + 1, domain::limits::MAX_CUSTOMERS)?;
+        if store::csp::customer_domain_taken(w.c(), who.sandbox, &domain).await? {
             return Err(Fault::new(409, 2000, format!("The domain {domain} is already in use.")).into());
         }
         let customer = Customer {
@@ -287,10 +285,10 @@ impl Core {
             domain,
             company_name,
             billing_profile: billing,
-            created_at: self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms),
+            created_at: w.now,
         };
-        store::csp::insert_customer(&mut tx, who.sandbox, &customer).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        store::csp::insert_customer(w.c(), who.sandbox, &customer).await?;
+        w.commit().await?;
         Ok(CreatedCustomer {
             customer,
             user_name: "admin".into(),
@@ -301,14 +299,17 @@ impl Core {
     /// The reseller `associatedPartnerId` names (its tenant ID, or its associated partner ID),
     /// when the caller has an approved relationship with it.
     async fn related_reseller(&self, who: &Principal, raw: &str) -> Result<TenantId> {
+        let mut c = self.store.read().await?;
         let tenant = match raw.parse::<TenantId>() {
             Ok(t) => Some(t),
             Err(_) => match csp::partner_id_of(raw) {
-                Some(id) => self.store.reseller_with_id(who.sandbox, id).await?.map(|p| p.tenant_id),
+                Some(id) => store::profiles::reseller_with_id(&mut c, who.sandbox, id)
+                    .await?
+                    .map(|p| p.tenant_id),
                 None => None,
             },
         };
-        let related = self.store.relationships(who.tenant, Side::Provider).await?;
+        let related = store::csp::relationships(&mut c, who.tenant, Side::Provider).await?;
         match tenant {
             Some(t) if related.iter().any(|(_, p)| p.tenant_id == t) => Ok(t),
             _ => Err(Fault::bad_request(
@@ -337,20 +338,22 @@ impl Core {
                 .with_data(["partnerIds"])
                 .into());
         }
+        // Two queries for the whole list: the IDs, then the reseller accounts they name.
+        let parsed: Vec<Option<PartnerId>> = ids.iter().map(|raw| csp::partner_id_of(raw)).collect();
+        let wanted: Vec<PartnerId> = parsed.iter().flatten().copied().collect();
+        let mut c = self.store.read().await?;
+        let records = store::profiles::partner_ids(&mut c, who.sandbox, &wanted).await?;
+        let resellers = store::profiles::resellers_with_ids(&mut c, who.sandbox, &wanted).await?;
         let mut out = Vec::with_capacity(ids.len());
-        for raw in ids {
-            let facts = match csp::partner_id_of(raw) {
+        for (raw, id) in ids.iter().zip(parsed) {
+            let facts = match id.and_then(|id| records.iter().find(|(_, r)| r.partner_id == id)) {
                 None => PartnerIdFacts::Unknown,
-                Some(id) => match self.store.partner_id(who.sandbox, id).await? {
-                    None => PartnerIdFacts::Unknown,
-                    Some((_, r)) if r.kind == PartnerIdKind::PartnerGlobal => PartnerIdFacts::Global,
-                    Some(_) => PartnerIdFacts::Location {
-                        reseller: self
-                            .store
-                            .reseller_with_id(who.sandbox, id)
-                            .await?
-                            .map(|p| p.can_transact()),
-                    },
+                Some((_, r)) if r.kind == PartnerIdKind::PartnerGlobal => PartnerIdFacts::Global,
+                Some((_, r)) => PartnerIdFacts::Location {
+                    reseller: resellers
+                        .iter()
+                        .find(|p| p.csp.as_ref().is_some_and(|a| a.partner_id == r.partner_id))
+                        .map(Partner::can_transact),
                 },
             };
             out.push(csp::validate_reseller_id(raw, facts));

@@ -1,9 +1,15 @@
 //! The request journal's writer: `/v1` requests are recorded off the hot path. Entries go through
 //! a bounded channel to one task that writes them in batches, one transaction per batch; readers
 //! call [`Journal::flush`] first so that they see every request answered before they asked.
+//!
+//! Each sandbox keeps its newest `limit` entries: the writer counts what it adds per sandbox and,
+//! past the limit plus a tenth, drops the oldest in the same transaction. Hours of load leave the
+//! journal (and memory) the size of the limit.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use domain::SandboxId;
 use store::journal::Entry;
 use store::Store;
 use tokio::sync::{mpsc, oneshot};
@@ -28,9 +34,9 @@ const LINGER: Duration = Duration::from_millis(20);
 
 impl Journal {
     /// Starts the writer task; it ends when every `Journal` handle is dropped.
-    pub fn start(store: Store) -> Journal {
+    pub fn start(store: Store, limit: usize) -> Journal {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(store, rx));
+        tokio::spawn(write_loop(store, rx, limit.max(1)));
         Journal { tx }
     }
 
@@ -49,7 +55,41 @@ impl Journal {
     }
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>) {
+/// Entries per sandbox, as far as the writer knows (unknown sandboxes are counted once).
+struct Counts {
+    limit: usize,
+    known: HashMap<SandboxId, usize>,
+}
+
+/// Sandboxes whose counts the writer remembers before it forgets them all (and recounts).
+const MAX_COUNTED: usize = 100_000;
+
+impl Counts {
+    /// After adding `added` entries to `sandbox`: prunes when past the limit and a tenth.
+    async fn note(&mut self, c: &mut store::Conn, sandbox: SandboxId, added: usize) -> store::Result<()> {
+        if self.known.len() >= MAX_COUNTED && !self.known.contains_key(&sandbox) {
+            self.known.clear();
+        }
+        let n = match self.known.get(&sandbox) {
+            Some(n) => n + added,
+            None => store::journal::count(c, sandbox).await?,
+        };
+        let n = if n > self.limit + self.limit / 10 {
+            store::journal::prune(c, sandbox, self.limit).await?;
+            self.limit
+        } else {
+            n
+        };
+        self.known.insert(sandbox, n);
+        Ok(())
+    }
+}
+
+async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>, limit: usize) {
+    let mut counts = Counts {
+        limit,
+        known: HashMap::new(),
+    };
     let mut buf = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut buf, BATCH).await > 0 {
         let deadline = tokio::time::Instant::now() + LINGER;
@@ -75,7 +115,7 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>) {
             }
         }
         if !entries.is_empty() {
-            if let Err(e) = write(&store, &entries).await {
+            if let Err(e) = write(&store, &entries, &mut counts).await {
                 tracing::error!(error = %e, lost = entries.len(), "journal entries could not be written");
             }
         }
@@ -85,9 +125,16 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>) {
     }
 }
 
-async fn write(store: &Store, entries: &[Entry]) -> store::Result<()> {
+async fn write(store: &Store, entries: &[Entry], counts: &mut Counts) -> store::Result<()> {
     let mut tx = store.begin().await?;
     store::journal::append(&mut tx, entries).await?;
+    let mut added: HashMap<SandboxId, usize> = HashMap::new();
+    for e in entries {
+        *added.entry(e.sandbox_id).or_default() += 1;
+    }
+    for (sandbox, n) in added {
+        counts.note(&mut tx, sandbox, n).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -1,23 +1,32 @@
-//! Sandbox powers over the Partner Center API: the MFA policy and tokens minted directly.
+//! Sandbox powers over what the Partner Center API sees: the sandbox's settings (MFA policy,
+//! review time, sign-in lockout), a tenant's MFA exception, and tokens minted directly.
 
-use domain::world::MfaEnforcement;
-use domain::{AppId, FieldError, TenantId, UserId};
-use identity::claims::{self, AccessTokenSpec, UserClaims};
+use domain::world::{MfaEnforcement, SignInLockout};
+use domain::{AppId, FieldError, SandboxId, TenantId, UserId};
+use identity::claims::{self, AccessTokenSpec, Resource, UserClaims};
 use serde_json::{json, Map, Value};
 
 use crate::entra::{opaque, ACCESS_TOKEN_SECS};
 use crate::error::{CoreError, Result};
 use crate::Core;
 
+/// `PATCH /sandbox/v1/sandboxes/{sid}`: the settings to change.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxPatch {
+    pub mfa_enforcement: Option<MfaEnforcement>,
+    pub review_business_days: Option<u32>,
+    pub sign_in_lockout: Option<SignInLockout>,
+}
+
 /// What `POST /sandbox/v1/sandboxes/{sid}/tokens` asks for.
 #[derive(Debug, Clone)]
 pub struct MintRequest {
-    pub client_id: String,
-    pub user_id: Option<String>,
+    pub client_id: AppId,
+    pub user_id: Option<UserId>,
     /// Put `mfa` in `amr` (user tokens only).
     pub mfa: bool,
-    /// `https://api.partnercenter.microsoft.com` unless given (a resource URI or app id).
-    pub audience: Option<String>,
+    /// Partner Center unless given.
+    pub resource: Option<Resource>,
     pub expires_in: Option<i64>,
 }
 
@@ -25,73 +34,72 @@ pub struct MintRequest {
 pub const MAX_MINTED_SECS: i64 = 86_400;
 
 impl Core {
-    pub async fn set_mfa_enforcement(&self, id_or_name: &str, e: MfaEnforcement) -> Result<()> {
-        let sb = self.find_sandbox(id_or_name).await?;
-        let mut tx = self.store.begin().await?;
-        store::sandboxes::set_mfa_enforcement(&mut tx, sb.id, e).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
-        Ok(())
+    pub async fn patch_sandbox(&self, sandbox: SandboxId, p: SandboxPatch) -> Result<()> {
+        let review = p
+            .review_business_days
+            .map(|d| domain::scenario::review_business_days("reviewBusinessDays", d))
+            .transpose()?;
+        let mut w = self.write(sandbox).await?;
+        if let Some(e) = p.mfa_enforcement {
+            w.sandbox.mfa_enforcement = e;
+        }
+        if let Some(d) = review {
+            w.sandbox.review_business_days = d;
+        }
+        if let Some(l) = p.sign_in_lockout {
+            w.sandbox.sign_in_lockout = l;
+        }
+        let settings = w.sandbox.clone();
+        store::sandboxes::save_settings(w.c(), &settings).await?;
+        w.commit().await
     }
 
-    pub async fn set_mfa_exception(&self, id_or_name: &str, tenant: TenantId, granted: bool) -> Result<()> {
-        let sb = self.find_sandbox(id_or_name).await?;
-        let mut tx = self.store.begin().await?;
-        store::world::tenant(&mut tx, sb.id, tenant)
+    pub async fn set_mfa_exception(&self, sandbox: SandboxId, tenant: TenantId, granted: bool) -> Result<()> {
+        let mut w = self.write(sandbox).await?;
+        store::world::tenant(w.c(), tenant)
             .await?
+            .filter(|(s, _)| *s == sandbox)
             .ok_or_else(|| CoreError::not_found("tenant", tenant))?;
-        store::world::set_tenant_mfa_exception(&mut tx, tenant, granted).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
-        Ok(())
+        store::world::set_tenant_mfa_exception(w.c(), tenant, granted).await?;
+        w.commit().await
     }
 
     /// Mints an access token as the token endpoint would, with the claims asked for and no sign-in.
     /// Clearly a sandbox power: no Entra endpoint does this.
     pub async fn mint_token(
         &self,
-        id_or_name: &str,
+        sandbox: SandboxId,
         req: MintRequest,
         issuer_base: &str,
     ) -> Result<Map<String, Value>> {
-        let sb = self.find_sandbox(id_or_name).await?;
+        let sb = self
+            .sandbox(sandbox)
+            .await?
+            .ok_or_else(|| CoreError::not_found("sandbox", sandbox))?;
         let unknown_app = || CoreError::NotFound {
             what: "app",
-            id: req.client_id.clone(),
+            id: req.client_id.to_string(),
             field: Some("clientId".into()),
         };
-        let client: AppId = req.client_id.trim().parse().map_err(|_| unknown_app())?;
-        let (app_sandbox, app) = self.store.app(client).await?.ok_or_else(unknown_app)?;
-        if app_sandbox != sb.id {
+        let (app_sandbox, app) = self.app(req.client_id).await?.ok_or_else(unknown_app)?;
+        if app_sandbox != sandbox {
             return Err(unknown_app());
         }
-        let resource = match &req.audience {
-            None => claims::PARTNER_CENTER_RESOURCE,
-            Some(a) => claims::resource(a).ok_or_else(|| {
-                FieldError::new(
-                    "audience",
-                    format!("'{a}' is not a resource pcsandbox issues tokens for"),
-                )
-            })?,
-        };
+        let resource = req.resource.unwrap_or(claims::PARTNER_CENTER_RESOURCE);
         let lifetime = req.expires_in.unwrap_or(ACCESS_TOKEN_SECS);
         if !(1..=MAX_MINTED_SECS).contains(&lifetime) {
             return Err(FieldError::new("expiresIn", format!("must be 1 to {MAX_MINTED_SECS} seconds")).into());
         }
-        let user = match &req.user_id {
+        let user = match req.user_id {
             None => None,
-            Some(id) => {
-                let unknown = || CoreError::NotFound {
+            Some(uid) => {
+                let mut c = self.store.conn().await?;
+                let found = store::world::user(&mut c, uid).await?.filter(|(s, _)| *s == sandbox);
+                Some(found.map(|(_, u)| u).ok_or_else(|| CoreError::NotFound {
                     what: "user",
-                    id: id.clone(),
+                    id: uid.to_string(),
                     field: Some("userId".into()),
-                };
-                let uid: UserId = id.trim().parse().map_err(|_| unknown())?;
-                let u = self.store.user(uid).await?.ok_or_else(unknown)?;
-                if self.store.tenant_sandbox(u.tenant_id).await? != Some(sb.id) {
-                    return Err(unknown());
-                }
-                Some(u)
+                })?)
             }
         };
         if user.is_none() && req.mfa {
@@ -116,7 +124,8 @@ impl Core {
             lifetime_secs: lifetime,
             uti: &uti,
         });
-        let token = self.keys.active().sign(&claims).map_err(|e| {
+        let keys = self.keys.get().await;
+        let token = keys.active().sign(&claims).map_err(|e| {
             tracing::error!(error = %e, "signing failed");
             CoreError::Store(store::StoreError::Corrupt("signing failed".into()))
         })?;

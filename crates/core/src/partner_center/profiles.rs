@@ -6,7 +6,7 @@ use std::sync::Arc;
 use domain::profile::{LegalBusinessProfile, OrganizationProfile};
 use domain::vetting::{VettingStatus, VettingSubStatus, VettingVersion};
 use domain::world::Partner;
-use domain::{PartnerId, Role, TenantId};
+use domain::{PartnerId, TenantId};
 
 use super::auth::Principal;
 use crate::error::{CoreError, Result};
@@ -41,19 +41,8 @@ fn not_a_partner(tenant: TenantId) -> CoreError {
 }
 
 impl Core {
-    /// The tenant's partner record, read through the cache (`/v1`'s hottest read).
-    pub(crate) async fn partner_of(&self, tenant: TenantId) -> Result<Option<Arc<(Partner, String)>>> {
-        if let Some(hit) = self.partners.get(&tenant) {
-            return Ok(hit);
-        }
-        let generation = self.partners.generation();
-        let found = self.store.partner(tenant).await?.map(Arc::new);
-        self.partners.put(tenant, generation, found.clone());
-        Ok(found)
-    }
-
     pub(crate) async fn own_partner(&self, who: &Principal) -> Result<Arc<(Partner, String)>> {
-        self.partner_of(who.tenant)
+        self.partner_of(who.sandbox, who.tenant)
             .await?
             .ok_or_else(|| not_a_partner(who.tenant))
     }
@@ -63,9 +52,11 @@ impl Core {
     /// the sandbox clock (a finished review, an expired link) is applied first.
     pub async fn legal_business_profile(&self, who: &Principal, version: VettingVersion) -> Result<LegalProfileView> {
         let mut found = self.own_partner(who).await?;
-        let now = self.clock.now() + chrono::Duration::milliseconds(who.clock_offset_ms);
+        let now = domain::clock::shifted(self.clock.now(), who.clock_offset_ms);
         let due = found.0.verification.as_ref().and_then(|v| v.next_due());
-        if due.is_some_and(|d| d <= now) && self.settle_if_due(who.tenant, &found.0).await? {
+        if due.is_some_and(|d| d <= now) {
+            // Opening a write settles what fell due.
+            self.write(who.sandbox).await?.commit().await?;
             found = self.own_partner(who).await?;
         }
         let (partner, etag) = &*found;
@@ -84,49 +75,41 @@ impl Core {
         &self,
         who: &Principal,
         profile: LegalBusinessProfile,
-        base_url: &str,
     ) -> Result<LegalProfileView> {
         let profile = profile.validated()?;
-        self.own_partner(who).await?;
-        let sb = self.find_sandbox(&who.sandbox.to_string()).await?;
-        let (_, tenant) = self
-            .store
-            .tenant_by_id(who.tenant)
+        let mut w = self.write(who.sandbox).await?;
+        let partner = w.partner(who.tenant).await?;
+        let (_, tenant) = store::world::tenant(w.c(), who.tenant)
             .await?
             .ok_or_else(|| not_a_partner(who.tenant))?;
-        let now = self.sandbox_now(&sb);
-        let mut tx = self.store.begin().await?;
-        self.settle_partners(&mut tx, &sb, now).await?;
-        let (partner, _) = store::profiles::partner_for_update(&mut tx, who.tenant)
-            .await?
-            .ok_or_else(|| not_a_partner(who.tenant))?;
-        self.reverify(&mut tx, &sb, &tenant, partner, profile, base_url, now)
-            .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        w.reverify(&tenant, partner, profile).await?;
+        w.commit().await?;
         self.legal_business_profile(who, VettingVersion::Current).await
     }
 
     pub async fn organization_profile(&self, who: &Principal) -> Result<OrganizationView> {
-        let (_, tenant) = self
-            .store
-            .tenant_by_id(who.tenant)
+        let mut r = self.store.read().await?;
+        let (_, tenant) = store::world::tenant(&mut r, who.tenant)
             .await?
             .ok_or_else(|| CoreError::not_found("tenant", who.tenant))?;
-        let (profile, etag) = match self.store.organization_profile(who.tenant).await? {
+        let (profile, etag) = match store::profiles::organization_profile(&mut r, who.tenant).await? {
             Some((p, e)) => (p, Some(e)),
             None => {
-                let partner = self.partner_of(who.tenant).await?;
+                let partner = store::profiles::partner(&mut r, who.tenant).await?;
                 let name = partner
                     .as_ref()
-                    .map(|found| found.0.legal_business_profile.company_name.clone())
+                    .map(|(p, _)| p.legal_business_profile.company_name.clone())
                     .unwrap_or_else(|| tenant.display_name.clone());
                 let email = match &partner {
-                    Some(found) => found.0.legal_business_profile.primary_contact.email.clone(),
-                    None => self.first_global_admin_upn(who.sandbox, who.tenant).await?,
+                    Some((p, _)) => p.legal_business_profile.primary_contact.email.clone(),
+                    None => store::world::global_admins(&mut r, who.tenant)
+                        .await?
+                        .first()
+                        .map(|u| u.user_principal_name.clone())
+                        .unwrap_or_default(),
                 };
                 let mut p = OrganizationProfile::default_for(&name, &tenant.country, &email);
-                p.default_address = partner.map(|found| found.0.legal_business_profile.address.clone());
+                p.default_address = partner.map(|(p, _)| p.legal_business_profile.address);
                 (p, None)
             }
         };
@@ -138,27 +121,15 @@ impl Core {
         })
     }
 
-    async fn first_global_admin_upn(&self, sandbox: domain::SandboxId, tenant: TenantId) -> Result<String> {
-        let world = self.store.world(sandbox).await?;
-        Ok(world
-            .users
-            .iter()
-            .filter(|u| u.tenant_id == tenant)
-            .find(|u| u.roles.contains(&Role::GlobalAdmin))
-            .map(|u| u.user_principal_name.clone())
-            .unwrap_or_default())
-    }
-
     pub async fn update_organization_profile(
         &self,
         who: &Principal,
         profile: OrganizationProfile,
     ) -> Result<OrganizationView> {
         let profile = profile.validated()?;
-        let mut tx = self.store.begin().await?;
-        store::profiles::put_organization_profile(&mut tx, who.sandbox, who.tenant, &profile).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
+        let mut w = self.write(who.sandbox).await?;
+        store::profiles::put_organization_profile(w.c(), who.sandbox, who.tenant, &profile).await?;
+        w.commit().await?;
         self.organization_profile(who).await
     }
 
@@ -178,8 +149,13 @@ impl Core {
         };
         let unknown = || CoreError::not_found("partner_id", raw.trim());
         let id: PartnerId = raw.parse().map_err(|_| unknown())?;
-        let (tenant, _) = self.store.partner_id(who.sandbox, id).await?.ok_or_else(unknown)?;
-        let found = self.partner_of(tenant).await?.ok_or_else(unknown)?;
+        let (tenant, _) = {
+            let mut c = self.store.conn().await?;
+            store::profiles::partner_id(&mut c, who.sandbox, id)
+                .await?
+                .ok_or_else(unknown)?
+        };
+        let found = self.partner_of(who.sandbox, tenant).await?.ok_or_else(unknown)?;
         Ok(MpnView {
             partner_name: found.0.legal_business_profile.company_name.clone(),
             mpn_id: id,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::mfa_report::{
     self, AppAdoption, NonMfaPrincipal, PartnerRequest, MAX_PARTNER_REQUESTS, REPORT_WINDOW_DAYS,
 };
+use domain::SandboxId;
 use store::journal::Entry;
 
 use super::auth::Principal;
@@ -31,21 +32,23 @@ fn partner_request(e: Entry) -> Option<PartnerRequest> {
 }
 
 impl Core {
-    /// The caller's tenant's App+User requests in the report window, newest first.
+    /// The caller's tenant's App+User requests in the report window, newest first: at most
+    /// 10,000, as the real API answers (get-api-request-details.md).
     pub async fn partner_requests(&self, who: &Principal) -> Result<Vec<PartnerRequest>> {
         self.journal.flush().await;
-        let sandbox = self.find_sandbox(&who.sandbox.to_string()).await?;
-        let since = self.sandbox_now(&sandbox) - Duration::days(REPORT_WINDOW_DAYS);
-        let tenant = who.tenant.to_string();
-        Ok(self
-            .store
-            .journal(who.sandbox, true, since.timestamp_millis(), usize::MAX >> 1)
-            .await?
-            .into_iter()
-            .filter(|e| e.tenant_id == tenant)
-            .filter_map(partner_request)
-            .take(MAX_PARTNER_REQUESTS)
-            .collect())
+        let since = domain::clock::shifted(self.clock.now(), who.clock_offset_ms) - Duration::days(REPORT_WINDOW_DAYS);
+        let mut c = self.store.conn().await?;
+        Ok(store::journal::tenant_requests(
+            &mut c,
+            who.sandbox,
+            &who.tenant.to_string(),
+            since.timestamp_millis(),
+            MAX_PARTNER_REQUESTS,
+        )
+        .await?
+        .into_iter()
+        .filter_map(partner_request)
+        .collect())
     }
 
     pub async fn non_mfa_compliant_principals(&self, who: &Principal) -> Result<Vec<NonMfaPrincipal>> {
@@ -56,11 +59,11 @@ impl Core {
         Ok(mfa_report::application_adoption(&self.partner_requests(who).await?))
     }
 
-    /// The control plane's view: every journaled request of a sandbox, newest first.
-    pub async fn request_journal(&self, id_or_name: &str, limit: usize) -> Result<Vec<Entry>> {
-        let sb = self.find_sandbox(id_or_name).await?;
+    /// The control plane's view: the newest journaled requests of a sandbox, newest first.
+    pub async fn request_journal(&self, sandbox: SandboxId, limit: usize) -> Result<Vec<Entry>> {
         self.journal.flush().await;
-        Ok(self.store.journal(sb.id, false, i64::MIN, limit).await?)
+        let mut c = self.store.conn().await?;
+        Ok(store::journal::newest(&mut c, sandbox, limit).await?)
     }
 
     /// Records one answered `/v1` request.

@@ -42,13 +42,10 @@ impl Core {
         page: Page,
     ) -> Result<(Vec<RoleMember>, usize, Option<usize>)> {
         let role = Role::by_id(role_id).ok_or_else(|| unknown_role(role_id))?;
-        let members: Vec<RoleMember> = self
-            .store
-            .world(who.sandbox)
+        let mut c = self.store.conn().await?;
+        let members: Vec<RoleMember> = store::world::role_holders(&mut c, who.tenant, role)
             .await?
-            .users
             .into_iter()
-            .filter(|u| u.tenant_id == who.tenant && u.roles.contains(&role))
             .map(|user| RoleMember { user, role })
             .collect();
         let total = members.len();
@@ -71,72 +68,65 @@ impl Core {
             )
             .into());
         }
-        let user = self.tenant_user(who, m.id.as_deref().unwrap_or_default()).await?;
+        let uid = user_id(m.id.as_deref().unwrap_or_default())?;
+        let mut w = self.write(who.sandbox).await?;
+        let user = tenant_user(&mut w, who, uid).await?;
         let mut roles = user.roles.clone();
         if !roles.contains(&role) {
             roles.push(role);
             roles.sort();
-            let mut tx = self.store.begin().await?;
-            store::world::set_roles(&mut tx, user.id, &roles).await?;
-            tx.commit().await.map_err(store::StoreError::from)?;
-            self.changed();
+            store::world::set_roles(w.c(), user.id, &roles).await?;
         }
+        w.commit().await?;
         Ok(RoleMember {
             user: User { roles, ..user },
             role,
         })
     }
 
-    /// Takes a role from a user. The tenant's last Global admin keeps the role, as in the portal.
-    pub async fn remove_role_member(&self, who: &Principal, role_id: &str, user_id: &str) -> Result<()> {
+    /// Takes a role from a user. The tenant's last Global admin keeps the role, as in the portal;
+    /// the count is read in the same transaction as the write, so two requests removing the last
+    /// two Global admins cannot both pass.
+    pub async fn remove_role_member(&self, who: &Principal, role_id: &str, user: &str) -> Result<()> {
         let role = Role::by_id(role_id).ok_or_else(|| unknown_role(role_id))?;
-        let user = self.tenant_user(who, user_id).await?;
+        let uid = user_id(user)?;
+        let mut w = self.write(who.sandbox).await?;
+        let user = tenant_user(&mut w, who, uid).await?;
         if !user.roles.contains(&role) {
             return Err(CoreError::NotFound {
                 what: "role member",
-                id: user_id.to_owned(),
+                id: uid.to_string(),
                 field: Some("userId".into()),
             });
         }
-        if role == Role::GlobalAdmin {
-            let admins = self
-                .store
-                .world(who.sandbox)
-                .await?
-                .users
-                .iter()
-                .filter(|u| u.tenant_id == who.tenant && u.roles.contains(&Role::GlobalAdmin))
-                .count();
-            if admins <= 1 {
-                return Err(FieldError::new(
-                    "userId",
-                    "The last Global admin of the account cannot be removed from the role.",
-                )
-                .into());
-            }
+        if role == Role::GlobalAdmin && store::world::global_admins(w.c(), who.tenant).await?.len() <= 1 {
+            return Err(FieldError::new(
+                "userId",
+                "The last Global admin of the account cannot be removed from the role.",
+            )
+            .into());
         }
         let roles: Vec<Role> = user.roles.iter().copied().filter(|r| *r != role).collect();
-        let mut tx = self.store.begin().await?;
-        store::world::set_roles(&mut tx, user.id, &roles).await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.changed();
-        Ok(())
+        store::world::set_roles(w.c(), user.id, &roles).await?;
+        w.commit().await
     }
+}
 
-    async fn tenant_user(&self, who: &Principal, id: &str) -> Result<User> {
-        let not_found = || CoreError::NotFound {
+fn user_id(raw: &str) -> Result<UserId> {
+    raw.trim()
+        .parse()
+        .map_err(|_| FieldError::new("id", format!("The user id '{raw}' is not a valid GUID.")).into())
+}
+
+/// A user of the caller's tenant, read in the write.
+async fn tenant_user(w: &mut crate::uow::Write<'_>, who: &Principal, id: UserId) -> Result<User> {
+    store::world::user(w.c(), id)
+        .await?
+        .map(|(_, u)| u)
+        .filter(|u| u.tenant_id == who.tenant)
+        .ok_or_else(|| CoreError::NotFound {
             what: "user",
-            id: id.to_owned(),
+            id: id.to_string(),
             field: Some("id".into()),
-        };
-        let uid: UserId = id
-            .trim()
-            .parse()
-            .map_err(|_| FieldError::new("id", format!("The user id '{id}' is not a valid GUID.")))?;
-        self.store
-            .user(uid)
-            .await?
-            .filter(|u| u.tenant_id == who.tenant)
-            .ok_or_else(not_found)
-    }
+        })
 }

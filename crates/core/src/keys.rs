@@ -1,0 +1,117 @@
+//! The token signing keys of a running server. A database keeps its keys, so tokens survive a
+//! restart; a new database (every `--ephemeral` start) needs a fresh 2048-bit RSA key, which takes
+//! ~100 ms to generate. That happens in the background: the server answers `/healthz` at once,
+//! and only a request that signs or publishes keys waits for it.
+
+use std::sync::Arc;
+
+use identity::{KeySet, SigningKey};
+use tokio::sync::watch;
+
+/// The current key set, or the promise of one.
+pub struct Keys {
+    current: watch::Sender<Option<Arc<KeySet>>>,
+}
+
+impl Keys {
+    /// Keys known now.
+    pub fn ready(set: KeySet) -> Self {
+        Keys {
+            current: watch::Sender::new(Some(Arc::new(set))),
+        }
+    }
+
+    fn pending() -> Self {
+        Keys {
+            current: watch::Sender::new(None),
+        }
+    }
+
+    /// The key set, waiting for it while the first key is being made.
+    pub async fn get(&self) -> Arc<KeySet> {
+        if let Some(k) = self.current.borrow().clone() {
+            return k;
+        }
+        let mut rx = self.current.subscribe();
+        loop {
+            if let Some(k) = rx.borrow_and_update().clone() {
+                return k;
+            }
+            if rx.changed().await.is_err() {
+                // The sender lives as long as `self`; this cannot happen while we hold it.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Replaces the key set (a new key, or a rollover).
+    pub fn set(&self, set: KeySet) {
+        self.current.send_replace(Some(Arc::new(set)));
+    }
+}
+
+/// Loads the signing keys, creating one when the database has none. A given PEM (tests share
+/// one to save time) is used at once; a generated key arrives in the background.
+pub async fn load(store: &store::Store, given_pem: Option<&str>) -> Result<Arc<Keys>, String> {
+    let stored = {
+        let mut c = store.conn().await.map_err(|e| e.to_string())?;
+        store::keys::all(&mut c).await.map_err(|e| e.to_string())?
+    };
+    if !stored.is_empty() {
+        let keys = stored
+            .iter()
+            .map(|k| SigningKey::from_pem(&k.private_pem).map_err(|e| format!("stored key {}: {e}", k.kid)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = KeySet::new(keys).ok_or("no signing key")?;
+        return Ok(Arc::new(Keys::ready(set)));
+    }
+    if let Some(pem) = given_pem {
+        let key = SigningKey::from_pem(pem).map_err(|e| e.to_string())?;
+        save(store, &key).await.map_err(|e| e.to_string())?;
+        let set = KeySet::new(vec![key]).ok_or("no signing key")?;
+        return Ok(Arc::new(Keys::ready(set)));
+    }
+    let keys = Arc::new(Keys::pending());
+    let (store, pending) = (store.clone(), keys.clone());
+    tokio::spawn(async move {
+        loop {
+            match make(&store).await {
+                Ok(key) => {
+                    if let Some(set) = KeySet::new(vec![key]) {
+                        pending.set(set);
+                    }
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not create the token signing key; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    Ok(keys)
+}
+
+async fn make(store: &store::Store) -> Result<SigningKey, String> {
+    let key = tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    save(store, &key).await.map_err(|e| e.to_string())?;
+    Ok(key)
+}
+
+async fn save(store: &store::Store, key: &SigningKey) -> store::Result<()> {
+    let mut tx = store.begin().await?;
+    store::keys::insert(
+        &mut tx,
+        &store::StoredKey {
+            kid: key.kid.clone(),
+            private_pem: key.pem().to_owned(),
+        },
+        &chrono::Utc::now().to_rfc3339(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
