@@ -6,15 +6,15 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-const PC: &str = "https://api.partnercenter.microsoft.com/.default";
+pub(crate) const PC: &str = "https://api.partnercenter.microsoft.com/.default";
 
-struct World {
-    s: Server,
-    sb: Value,
+pub(crate) struct World {
+    pub(crate) s: Server,
+    pub(crate) sb: Value,
 }
 
 impl World {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let s = server().await;
         let sb = s
             .create_sandbox(json!({"scenario": {"tenants": [{"displayName": "Idp", "domain": "idp.onmicrosoft.com", "users": [
@@ -27,22 +27,22 @@ impl World {
             .unwrap();
         World { s, sb }
     }
-    fn tid(&self) -> &str {
+    pub(crate) fn tid(&self) -> &str {
         self.sb["tenants"][0]["id"].as_str().unwrap()
     }
-    fn conf(&self) -> &str {
+    pub(crate) fn conf(&self) -> &str {
         self.sb["apps"][0]["clientId"].as_str().unwrap()
     }
-    fn public(&self) -> &str {
+    pub(crate) fn public(&self) -> &str {
         self.sb["apps"][1]["clientId"].as_str().unwrap()
     }
-    fn user(&self, i: usize) -> &Value {
+    pub(crate) fn user(&self, i: usize) -> &Value {
         &self.sb["tenants"][0]["users"][i]
     }
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/{}{}", self.s.https_uri(), self.tid(), path)
     }
-    async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    pub(crate) async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
         let res = self
             .s
             .client()
@@ -54,12 +54,12 @@ impl World {
         let st = res.status();
         (st, res.json().await.unwrap())
     }
-    async fn page(&self, res: reqwest::Response) -> (StatusCode, String, Option<String>) {
+    pub(crate) async fn page(&self, res: reqwest::Response) -> (StatusCode, String, Option<String>) {
         let st = res.status();
         let loc = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
         (st, res.text().await.unwrap(), loc)
     }
-    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+    pub(crate) async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
         let res = self
             .s
             .client()
@@ -73,7 +73,7 @@ impl World {
 }
 
 #[track_caller]
-fn assert_entra(got: &(StatusCode, Value), status: u16, error: &str, code: u64) {
+pub(crate) fn assert_entra(got: &(StatusCode, Value), status: u16, error: &str, code: u64) {
     assert_eq!(got.0.as_u16(), status, "{}", got.1);
     assert_eq!(got.1["error"], error, "{}", got.1);
     assert_eq!(got.1["error_codes"], json!([code]), "{}", got.1);
@@ -85,13 +85,13 @@ fn assert_entra(got: &(StatusCode, Value), status: u16, error: &str, code: u64) 
     }
 }
 
-fn claims(jwt: &str) -> Value {
+pub(crate) fn claims(jwt: &str) -> Value {
     let p = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
 }
 
 /// Verifies a token's RS256 signature against the served JWKS.
-async fn verify(w: &World, jwt: &str) -> Value {
+pub(crate) async fn verify(w: &World, jwt: &str) -> Value {
     let (_, jwks) = get_abs(w, &w.url("/discovery/v2.0/keys")).await;
     let header: Value = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -114,23 +114,23 @@ async fn verify(w: &World, jwt: &str) -> Value {
         .claims
 }
 
-async fn get_abs(w: &World, url: &str) -> (StatusCode, Value) {
+pub(crate) async fn get_abs(w: &World, url: &str) -> (StatusCode, Value) {
     let res = w.s.client().get(url).send().await.unwrap();
     let st = res.status();
     (st, res.json().await.unwrap_or(Value::Null))
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-fn query(location: &str) -> std::collections::HashMap<String, String> {
+pub(crate) fn query(location: &str) -> std::collections::HashMap<String, String> {
     serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap()
 }
 
-fn totp_now(secret: &str, offset_steps: i64) -> String {
+pub(crate) fn totp_now(secret: &str, offset_steps: i64) -> String {
     identity::totp::code_at(secret, chrono::Utc::now().timestamp() + 30 * offset_steps).unwrap()
 }
 
@@ -456,7 +456,7 @@ async fn token_endpoint_errors_are_entra_errors() {
 }
 
 /// Walks /authorize -> password -> TOTP and returns the redirect's query.
-async fn sign_in_with_totp(
+pub(crate) async fn sign_in_with_totp(
     w: &World,
     challenge: &str,
     code_offset: i64,

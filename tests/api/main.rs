@@ -2,9 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bounds;
 mod control;
 mod csp;
 mod identity;
 mod onboarding;
 mod partner_center;
+mod security;
 mod support;

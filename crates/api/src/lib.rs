@@ -109,3 +109,58 @@ pub fn app(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn panicking() -> &'static str {
+        panic!("boom")
+    }
+
+    async fn status_and_body(router: axum::Router, path: &str) -> (StatusCode, serde_json::Value) {
+        let res = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    /// No handler panics on input (tests and fuzzing say so); if one ever does, each surface
+    /// still answers its own 500 body instead of dropping the connection.
+    #[tokio::test]
+    async fn a_panic_becomes_the_surfaces_own_500() {
+        use tower_http::catch_panic::CatchPanicLayer as Layer;
+        let layer = Layer::custom;
+        let cp = axum::Router::new()
+            .route("/p", get(panicking))
+            .layer(layer(crate::control::panicked));
+        let (st, body) = status_and_body(cp, "/p").await;
+        assert_eq!(
+            (st, body["code"].as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some("Internal"))
+        );
+        let pc = axum::Router::new()
+            .route("/p", get(panicking))
+            .layer(Layer::custom(crate::partner_center::panicked));
+        let (st, body) = status_and_body(pc, "/p").await;
+        assert_eq!(
+            (st, body["code"].as_u64()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some(800003))
+        );
+        let entra = axum::Router::new()
+            .route("/p", get(panicking))
+            .layer(Layer::custom(crate::entra::panicked));
+        let (st, body) = status_and_body(entra, "/p").await;
+        assert_eq!(
+            (st, body["error"].as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some("server_error"))
+        );
+    }
+}

@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 
 /// A panic is a bug: the browser gets the portal's error page; the log line (in the request's
 /// span) says where.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a portal handler panicked");
     page(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -204,3 +204,61 @@ fn write_atomic(path: &Path, text: &str, private: bool) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_ca_survives_a_restart_and_its_key_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = generated(dir.path(), false, &[]).unwrap();
+        let again = generated(dir.path(), false, &[]).unwrap();
+        assert_eq!(first.ca_pem, again.ca_pem, "the same CA after a restart");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(CA_KEY)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_temporary_ca_directory_others_may_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("pcsandbox-shared");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = generated(&dir, true, &[]).err().unwrap().to_string();
+        assert!(
+            err.contains("writable by other users") && err.contains("chmod 700"),
+            "{err}"
+        );
+        assert!(!dir.join(CA_KEY).exists(), "no key was written");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(generated(&dir, true, &[]).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_temporary_ca_directory_of_another_user_is_refused() {
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("pcsandbox-theirs");
+        std::fs::create_dir(&dir).unwrap();
+        // Only root can give a directory away; elsewhere the check is the same code path.
+        if rustix::process::getuid().is_root() {
+            std::os::unix::fs::chown(&dir, Some(65_534), None).unwrap();
+            let err = generated(&dir, true, &[]).err().unwrap().to_string();
+            assert!(err.contains("belongs to another user"), "{err}");
+        }
+        let file = base.path().join("pcsandbox-file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(
+            generated(&file, true, &[]).is_err(),
+            "a file in the directory's place is refused"
+        );
+    }
+}

@@ -83,3 +83,139 @@ async fn an_ephemeral_database_is_a_wal_file_removed_on_close() {
     drop(store);
     assert!(!path.exists(), "{} should be gone", path.display());
 }
+
+async fn sandbox(store: &Store) -> domain::SandboxId {
+    let id = domain::SandboxId(uuid::Uuid::new_v4());
+    let sb = domain::world::Sandbox {
+        id,
+        name: format!("t-{}", id.0.simple()),
+        scenario_name: None,
+        clock_offset_ms: 0,
+        created_at: chrono::Utc::now(),
+        mfa_enforcement: Default::default(),
+        review_business_days: 2,
+        sign_in_lockout: Default::default(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    sandboxes::insert(&mut tx, &sb, &Default::default(), &Default::default())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn grant(kind: oauth::Kind, key: &str, sandbox: domain::SandboxId, expires_at: i64) -> oauth::NewGrant<'_> {
+    oauth::NewGrant {
+        kind,
+        key_hash: key,
+        sandbox,
+        data: "{}",
+        user_code: None,
+        expires_at,
+    }
+}
+
+#[tokio::test]
+async fn expired_grants_are_purged_and_pending_sign_ins_are_capped() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let caps = oauth::Caps { pending: 3, total: 5 };
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..3 {
+        assert!(
+            oauth::insert(&mut tx, grant(oauth::Kind::Flow, &format!("f{i}"), sb, 100), 0, caps)
+                .await
+                .unwrap()
+        );
+    }
+    // A fourth waiting sign-in is refused, a code is not.
+    assert!(
+        !oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f3", sb, 100), 0, caps)
+            .await
+            .unwrap()
+    );
+    assert!(oauth::insert(&mut tx, grant(oauth::Kind::Code, "c0", sb, 100), 0, caps)
+        .await
+        .unwrap());
+    assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 4);
+    // Once they expired (on the sandbox clock), the next insert purges them.
+    assert!(
+        oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f4", sb, 300), 150, caps)
+            .await
+            .unwrap()
+    );
+    assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 1);
+    // Past the total, the oldest go.
+    for i in 0..10 {
+        oauth::insert(
+            &mut tx,
+            grant(oauth::Kind::Refresh, &format!("r{i}"), sb, 900),
+            150,
+            caps,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 5);
+    assert!(oauth::get(&mut tx, oauth::Kind::Refresh, "r9").await.unwrap().is_some());
+    assert!(oauth::get(&mut tx, oauth::Kind::Refresh, "r0").await.unwrap().is_none());
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_grant_moves_from_one_status_to_another_once() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let caps = oauth::Caps { pending: 10, total: 10 };
+    let mut tx = store.begin().await.unwrap();
+    oauth::insert(&mut tx, grant(oauth::Kind::Refresh, "r", sb, 100), 0, caps)
+        .await
+        .unwrap();
+    assert!(
+        oauth::transition(&mut tx, oauth::Kind::Refresh, "r", "pending", "redeemed", "{}")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !oauth::transition(&mut tx, oauth::Kind::Refresh, "r", "pending", "redeemed", "{}")
+            .await
+            .unwrap()
+    );
+}
+
+fn entry(sandbox: domain::SandboxId, tenant: &str, i: i64) -> journal::Entry {
+    journal::Entry {
+        sandbox_id: sandbox,
+        at_ms: 1_000 + i,
+        request_id: format!("r{i}"),
+        correlation_id: String::new(),
+        method: "GET".into(),
+        path: "/v1/profiles/legalbusiness".into(),
+        operation: "Get /v{version}/profiles/legalbusiness".into(),
+        status: 200,
+        source_ip: "127.0.0.1".into(),
+        caller: journal::APP_USER.into(),
+        tenant_id: tenant.into(),
+        user_id: Some("u".into()),
+        upn: Some("u@x".into()),
+        app_id: "a".into(),
+        app_name: "app".into(),
+        mfa: true,
+    }
+}
+
+#[tokio::test]
+async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let entries: Vec<_> = (0..10_050).map(|i| entry(sb, "t1", i)).collect();
+    let mut tx = store.begin().await.unwrap();
+    journal::append(&mut tx, &entries).await.unwrap();
+    journal::append(&mut tx, &[entry(sb, "t2", 99_999)]).await.unwrap();
+    let read = journal::tenant_requests(&mut tx, sb, "t1", 0, 10_000).await.unwrap();
+    assert_eq!(read.len(), 10_000);
+    assert_eq!(read[0].request_id, "r10049", "newest first");
+    journal::prune(&mut tx, sb, 100).await.unwrap();
+    assert_eq!(journal::count(&mut tx, sb).await.unwrap(), 100);
+    assert_eq!(journal::newest(&mut tx, sb, 1).await.unwrap()[0].request_id, "r99999");
+}

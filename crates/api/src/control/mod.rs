@@ -74,7 +74,7 @@ pub(crate) async fn sandbox_id(s: &AppState, sid: &str) -> Result<SandboxId, Pro
 
 /// A panic is a bug: the client gets the control plane's 500 problem; the log line (in the
 /// request's span) says where.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a control-plane handler panicked");
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,

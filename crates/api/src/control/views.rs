@@ -27,6 +27,8 @@ pub struct SandboxView {
     pub mfa_enforcement: &'static str,
     /// Business days a verification document review takes.
     pub review_business_days: u32,
+    /// `on` or `off`: whether wrong passwords and codes lock accounts.
+    pub sign_in_lockout: &'static str,
     pub tenants: Vec<TenantView>,
     pub apps: Vec<AppView>,
 }
@@ -362,6 +364,7 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
         partner_center_url: urls.partner_center().to_owned(),
         mfa_enforcement: s.sandbox.mfa_enforcement.as_str(),
         review_business_days: s.sandbox.review_business_days,
+        sign_in_lockout: s.sandbox.sign_in_lockout.as_str(),
         tenants: w
             .tenants
             .iter()

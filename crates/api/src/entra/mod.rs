@@ -51,7 +51,7 @@ pub const MAX_FORM: usize = 64 * 1024;
 
 /// A panic is a bug: the client gets Entra's `server_error` body; the log line (in the
 /// request's span) says where.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!(panic = %crate::panic_message(payload.as_ref()), "an identity handler panicked");
     EntraResponse {
         error: EntraError::server_error(),

@@ -89,7 +89,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 /// A panic is a bug: the client gets Partner Center's 500 body; the log line (in the request's
 /// span) says where.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
+pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!(panic = %crate::panic_message(payload.as_ref()), "a /v1 handler panicked");
     PcError::internal().into_response()
 }
