@@ -40,7 +40,8 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     };
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %ids.request_id, %method, %path);
+    // Only the id in the span: its fields are formatted for every request.
+    let span = tracing::info_span!("request", request_id = %ids.request_id);
     req.extensions_mut().insert(ids.clone());
     let mut res = next.run(req).instrument(span.clone()).await;
     for (name, value) in [
@@ -55,11 +56,11 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let _entered = span.enter();
     if status >= 500 {
-        tracing::error!(status, latency_us, "request failed");
+        tracing::error!(%method, %path, status, latency_us, "request failed");
     } else if state.settings.access_log {
-        tracing::info!(status, latency_us, "request");
+        tracing::info!(%method, %path, status, latency_us, "request");
     } else {
-        tracing::debug!(status, latency_us, "request");
+        tracing::debug!(%method, %path, status, latency_us, "request");
     }
     res
 }

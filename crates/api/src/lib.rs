@@ -84,13 +84,30 @@ impl Urls {
     }
 }
 
+/// What every handler reads. Cloned for each extractor and middleware of each request, so it is
+/// one `Arc`: a clone is one atomic increment, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub core: Core,
-    pub urls: Arc<Urls>,
-    pub settings: Arc<Settings>,
+    pub urls: Urls,
+    pub settings: Settings,
     /// The local CA's PEM, when the server generated its certificate.
     pub ca_pem: Option<Arc<str>>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The whole application: every surface, with the shared layers. Each surface catches its own

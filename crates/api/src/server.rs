@@ -151,12 +151,12 @@ impl Server {
         } else {
             None
         };
-        let state = AppState {
+        let state = AppState::new(crate::Shared {
             core,
-            urls: Arc::new(urls),
-            settings: Arc::new(settings),
+            urls,
+            settings,
             ca_pem,
-        };
+        });
         Ok(Self {
             http: http_listener,
             http_addr,

@@ -185,17 +185,24 @@ impl Operation {
     }
 
     /// The name `/v1/partnerRequests` reports, e.g. `Get /v{version}/partnerRequests`.
-    pub fn name(self) -> String {
-        let (method, template, _) = ROUTES
+    pub fn name(self) -> &'static str {
+        static NAMES: std::sync::OnceLock<Vec<(Operation, String)>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            ROUTES
+                .iter()
+                .map(|(method, template, op)| {
+                    let mut m = method.to_ascii_lowercase();
+                    if let Some(first) = m.get_mut(0..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    (*op, format!("{m} /v{{version}}{}", template.trim_start_matches("/v1")))
+                })
+                .collect()
+        });
+        names
             .iter()
-            .find(|(_, _, op)| *op == self)
-            .copied()
-            .unwrap_or(("GET", "/v1/", self));
-        let mut m = method.to_ascii_lowercase();
-        if let Some(first) = m.get_mut(0..1) {
-            first.make_ascii_uppercase();
-        }
-        format!("{m} /v{{version}}{}", template.trim_start_matches("/v1"))
+            .find(|(op, _)| *op == self)
+            .map_or("Get /v{version}/", |(_, n)| n.as_str())
     }
 }
 

@@ -1,12 +1,58 @@
-//! The request journal of the Partner Center API: one row per authenticated `/v1` request.
+//! The request journal of the Partner Center API: every authenticated `/v1` request.
+//!
+//! Entries are kept in pages: one row per sandbox per batch the writer commits. A page stores
+//! what repeats once (the callers, the paths and operation names) and each request as a short
+//! row of references, about a quarter of the bytes of the entries written out whole. A row per
+//! request cost the server a third of its throughput on one core, and bulky pages its p99: the
+//! journal shares the core with the requests it records.
+//!
+//! Readers walk pages newest first. A sandbox keeps its newest `keep` entries: older pages go,
+//! and the page on the boundary is trimmed when keeping it whole would hold a tenth too many.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use domain::{AppId, SandboxId, TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
 
 use crate::rows::{self, get};
 use crate::{Conn, Result};
-use domain::SandboxId;
-use sqlx::sqlite::SqliteRow;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub const APP_USER: &str = "app+user";
+pub const APP_ONLY: &str = "app-only";
+
+/// Who made a request: everything the journal records of the caller, the same for every request
+/// one token makes (the gate builds it once per verified token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Who {
+    #[serde(rename = "tid")]
+    pub tenant_id: TenantId,
+    #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(rename = "app")]
+    pub app_id: AppId,
+    #[serde(rename = "appName")]
+    pub app_name: String,
+    pub mfa: bool,
+}
+
+impl Who {
+    /// `app+user` or `app-only`.
+    pub fn caller(&self) -> &'static str {
+        if self.user_id.is_some() {
+            APP_USER
+        } else {
+            APP_ONLY
+        }
+    }
+}
+
+/// A request to journal, as the gate records it.
+#[derive(Debug, Clone)]
+pub struct Record {
     pub sandbox_id: SandboxId,
     /// Milliseconds since the epoch on the sandbox clock.
     pub at_ms: i64,
@@ -14,131 +60,276 @@ pub struct Entry {
     pub correlation_id: String,
     pub method: String,
     pub path: String,
-    pub operation: String,
+    pub operation: &'static str,
     pub status: u16,
     pub source_ip: String,
-    /// `app+user` or `app-only`.
+    pub who: Arc<Who>,
+}
+
+/// A journaled request as readers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(skip, default = "nil_sandbox")]
+    pub sandbox_id: SandboxId,
+    #[serde(rename = "at")]
+    pub at_ms: i64,
+    #[serde(rename = "rid")]
+    pub request_id: String,
+    #[serde(rename = "cid")]
+    pub correlation_id: String,
+    pub method: String,
+    pub path: String,
+    #[serde(rename = "op")]
+    pub operation: String,
+    pub status: u16,
+    #[serde(rename = "ip")]
+    pub source_ip: String,
     pub caller: String,
+    #[serde(rename = "tid")]
     pub tenant_id: String,
+    #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
+    #[serde(rename = "app")]
     pub app_id: String,
+    #[serde(rename = "appName")]
     pub app_name: String,
     pub mfa: bool,
 }
 
-pub const APP_USER: &str = "app+user";
-pub const APP_ONLY: &str = "app-only";
+fn nil_sandbox() -> SandboxId {
+    SandboxId(uuid::Uuid::nil())
+}
 
-fn from_row(r: &SqliteRow) -> Result<Entry> {
-    Ok(Entry {
-        sandbox_id: rows::parse(r, "sandbox_id")?,
-        at_ms: get(r, "at_ms")?,
-        request_id: get(r, "request_id")?,
-        correlation_id: get(r, "correlation_id")?,
-        method: get(r, "method")?,
-        path: get(r, "path")?,
-        operation: get(r, "operation")?,
-        status: u16::try_from(get::<i64>(r, "status")?).map_err(|_| crate::corrupt("journal status"))?,
-        source_ip: get(r, "source_ip")?,
-        caller: get(r, "caller")?,
-        tenant_id: get(r, "tenant_id")?,
-        user_id: get(r, "user_id")?,
-        upn: get(r, "upn")?,
-        app_id: get(r, "app_id")?,
-        app_name: get(r, "app_name")?,
-        mfa: get::<i64>(r, "mfa")? != 0,
+/// A page as stored: the callers and strings it uses once, then a row per request:
+/// `[at, requestId, correlationId, caller, method, path, operation, status, sourceIp]`, the
+/// caller and the strings as indexes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Page {
+    #[serde(rename = "w")]
+    who: Vec<Who>,
+    #[serde(rename = "s")]
+    strings: Vec<String>,
+    #[serde(rename = "r")]
+    rows: Vec<Row>,
+}
+
+/// `[at, requestId, correlationId, caller, method, path, operation, status, sourceIp]`.
+type Row = (i64, String, String, usize, usize, usize, usize, u16, usize);
+
+/// Each distinct string of a page once, by its first index.
+#[derive(Default)]
+struct Interner<'a> {
+    index: HashMap<&'a str, usize>,
+    list: Vec<String>,
+}
+
+impl<'a> Interner<'a> {
+    fn id(&mut self, s: &'a str) -> usize {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        self.list.push(s.to_owned());
+        let i = self.list.len() - 1;
+        self.index.insert(s, i);
+        i
+    }
+}
+
+impl Page {
+    fn encode(records: &[&Record]) -> Page {
+        let mut who: HashMap<*const Who, usize> = HashMap::new();
+        let mut callers = Vec::new();
+        let mut strings = Interner::default();
+        let mut rows = Vec::with_capacity(records.len());
+        for r in records {
+            let w = *who.entry(Arc::as_ptr(&r.who)).or_insert_with(|| {
+                callers.push((*r.who).clone());
+                callers.len() - 1
+            });
+            rows.push((
+                r.at_ms,
+                r.request_id.clone(),
+                r.correlation_id.clone(),
+                w,
+                strings.id(&r.method),
+                strings.id(&r.path),
+                strings.id(r.operation),
+                r.status,
+                strings.id(&r.source_ip),
+            ));
+        }
+        Page {
+            who: callers,
+            strings: strings.list,
+            rows,
+        }
+    }
+
+    fn decode(self, sandbox: SandboxId) -> Vec<Entry> {
+        let s = |i: usize| self.strings.get(i).cloned().unwrap_or_default();
+        self.rows
+            .iter()
+            .filter_map(|(at, rid, cid, w, method, path, op, status, ip)| {
+                let who = self.who.get(*w)?;
+                Some(Entry {
+                    sandbox_id: sandbox,
+                    at_ms: *at,
+                    request_id: rid.clone(),
+                    correlation_id: cid.clone(),
+                    method: s(*method),
+                    path: s(*path),
+                    operation: s(*op),
+                    status: *status,
+                    source_ip: s(*ip),
+                    caller: who.caller().to_owned(),
+                    tenant_id: who.tenant_id.to_string(),
+                    user_id: who.user_id.map(|u| u.to_string()),
+                    upn: who.upn.clone(),
+                    app_id: who.app_id.to_string(),
+                    app_name: who.app_name.clone(),
+                    mfa: who.mfa,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A page's entries, oldest first: the compact page, or the whole entries of journals written
+/// before pages were compact.
+fn decode(sandbox: SandboxId, data: &str) -> Result<Vec<Entry>> {
+    if data.trim_start().starts_with('[') {
+        let mut entries: Vec<Entry> = rows::from_json("journal page", data)?;
+        for e in &mut entries {
+            e.sandbox_id = sandbox;
+        }
+        return Ok(entries);
+    }
+    Ok(rows::from_json::<Page>("journal page", data)?.decode(sandbox))
+}
+
+/// Appends records, a page per sandbox. Records of a sandbox deleted meanwhile are dropped.
+pub async fn append(c: &mut Conn, records: &[Record]) -> Result<()> {
+    let mut by_sandbox: Vec<(SandboxId, Vec<&Record>)> = Vec::new();
+    for r in records {
+        match by_sandbox.iter_mut().find(|(s, _)| *s == r.sandbox_id) {
+            Some((_, list)) => list.push(r),
+            None => by_sandbox.push((r.sandbox_id, vec![r])),
+        }
+    }
+    for (sandbox, list) in by_sandbox {
+        let last_at = list.iter().map(|r| r.at_ms).max().unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) \
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
+        )
+        .bind(sandbox.to_string())
+        .bind(i64::try_from(list.len()).unwrap_or(i64::MAX))
+        .bind(last_at)
+        .bind(rows::to_json(&Page::encode(&list))?)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+struct PageInfo {
+    seq: i64,
+    entries: usize,
+    last_at_ms: i64,
+}
+
+fn page_from_row(r: &SqliteRow) -> Result<PageInfo> {
+    Ok(PageInfo {
+        seq: get(r, "seq")?,
+        entries: rows::count(r, "entries")?,
+        last_at_ms: get(r, "last_at_ms")?,
     })
 }
 
-/// Rows per INSERT statement (16 columns each, well under SQLite's 32766 variables).
-const ROWS_PER_INSERT: usize = 200;
+/// The pages of a sandbox, newest first (without their entries).
+async fn pages(c: &mut Conn, sandbox: SandboxId) -> Result<Vec<PageInfo>> {
+    let rows =
+        sqlx::query("SELECT seq, entries, last_at_ms FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
+            .bind(sandbox.to_string())
+            .fetch_all(&mut *c)
+            .await?;
+    rows.iter().map(page_from_row).collect()
+}
 
-/// Appends entries, many rows per statement; those of a sandbox deleted meanwhile are dropped.
-pub async fn append(c: &mut Conn, entries: &[Entry]) -> Result<()> {
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO api_journal (sandbox_id, at_ms, request_id, correlation_id, method, path, operation, status, source_ip, caller, tenant_id, user_id, upn, app_id, app_name, mfa) ",
-        );
-        q.push_values(chunk, |mut b, e| {
-            b.push_bind(e.sandbox_id.to_string())
-                .push_bind(e.at_ms)
-                .push_bind(&e.request_id)
-                .push_bind(&e.correlation_id)
-                .push_bind(&e.method)
-                .push_bind(&e.path)
-                .push_bind(&e.operation)
-                .push_bind(i64::from(e.status))
-                .push_bind(&e.source_ip)
-                .push_bind(&e.caller)
-                .push_bind(&e.tenant_id)
-                .push_bind(&e.user_id)
-                .push_bind(&e.upn)
-                .push_bind(&e.app_id)
-                .push_bind(&e.app_name)
-                .push_bind(i64::from(e.mfa));
-        });
-        let sql = q.build();
-        match sql.execute(&mut *c).await {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
-                // Fall back to one row at a time, keeping those whose sandbox still exists.
-                for e in chunk {
-                    append_one(c, e).await?;
-                }
-            }
-            Err(e) => return Err(e.into()),
+/// A page's entries, oldest first.
+async fn page_entries(c: &mut Conn, sandbox: SandboxId, seq: i64) -> Result<Vec<Entry>> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM api_journal_pages WHERE seq = ?")
+        .bind(seq)
+        .fetch_optional(&mut *c)
+        .await?;
+    decode(sandbox, data.as_deref().unwrap_or("[]"))
+}
+
+/// Keeps a sandbox's newest `keep` entries (up to a tenth more) and drops the older ones:
+/// whole pages go; the page on the boundary is trimmed only when keeping it whole would hold
+/// more than a tenth too many (rewriting a page costs more than deleting one).
+pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<()> {
+    let slack = keep / 10;
+    let mut kept = 0usize;
+    for p in pages(c, sandbox).await? {
+        if kept >= keep {
+            sqlx::query("DELETE FROM api_journal_pages WHERE seq = ?")
+                .bind(p.seq)
+                .execute(&mut *c)
+                .await?;
+        } else if kept + p.entries <= keep + slack {
+            kept += p.entries;
+        } else {
+            // The boundary page: keep its newest entries only (written out whole).
+            let entries = page_entries(c, sandbox, p.seq).await?;
+            let newest = &entries[entries.len().saturating_sub(keep - kept)..];
+            sqlx::query("UPDATE api_journal_pages SET entries = ?, data = ? WHERE seq = ?")
+                .bind(i64::try_from(newest.len()).unwrap_or(i64::MAX))
+                .bind(rows::to_json(&newest)?)
+                .bind(p.seq)
+                .execute(&mut *c)
+                .await?;
+            kept = keep;
         }
     }
     Ok(())
 }
 
-async fn append_one(c: &mut Conn, e: &Entry) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO api_journal (sandbox_id, at_ms, request_id, correlation_id, method, path, operation, status, source_ip, caller, tenant_id, user_id, upn, app_id, app_name, mfa) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
-    )
-    .bind(e.sandbox_id.to_string())
-    .bind(e.at_ms)
-    .bind(&e.request_id)
-    .bind(&e.correlation_id)
-    .bind(&e.method)
-    .bind(&e.path)
-    .bind(&e.operation)
-    .bind(i64::from(e.status))
-    .bind(&e.source_ip)
-    .bind(&e.caller)
-    .bind(&e.tenant_id)
-    .bind(&e.user_id)
-    .bind(&e.upn)
-    .bind(&e.app_id)
-    .bind(&e.app_name)
-    .bind(i64::from(e.mfa))
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
-/// Keeps a sandbox's newest `keep` entries and drops the older ones.
-pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM api_journal WHERE sandbox_id = ?1 AND seq <= \
-         (SELECT seq FROM api_journal WHERE sandbox_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
-    )
-    .bind(sandbox.to_string())
-    .bind(i64::try_from(keep).unwrap_or(i64::MAX))
-    .execute(&mut *c)
-    .await?;
-    Ok(done.rows_affected())
-}
-
 /// How many entries a sandbox's journal holds.
 pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM api_journal WHERE sandbox_id = ?")
+    let r = sqlx::query("SELECT COALESCE(SUM(entries), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_one(&mut *c)
         .await?;
     rows::count(&r, "n")
+}
+
+/// The newest entries of a sandbox matching `keep`, newest first, at most `limit`; pages whose
+/// newest entry is older than `since_ms` end the walk.
+async fn walk(
+    c: &mut Conn,
+    sandbox: SandboxId,
+    since_ms: i64,
+    limit: usize,
+    keep: impl Fn(&Entry) -> bool,
+) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for p in pages(c, sandbox).await? {
+        if out.len() >= limit || p.last_at_ms < since_ms {
+            break;
+        }
+        let entries = page_entries(c, sandbox, p.seq).await?;
+        out.extend(
+            entries
+                .into_iter()
+                .rev()
+                .filter(|e| e.at_ms >= since_ms && keep(e))
+                .take(limit - out.len()),
+        );
+    }
+    Ok(out)
 }
 
 /// The newest App+User requests of one tenant at or after `since_ms`, newest first, at most
@@ -150,25 +341,13 @@ pub async fn tenant_requests(
     since_ms: i64,
     limit: usize,
 ) -> Result<Vec<Entry>> {
-    let rows = sqlx::query(
-        "SELECT * FROM api_journal WHERE sandbox_id = ? AND tenant_id = ? AND caller = 'app+user' AND at_ms >= ? \
-         ORDER BY seq DESC LIMIT ?",
-    )
-    .bind(sandbox.to_string())
-    .bind(tenant)
-    .bind(since_ms)
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter().map(from_row).collect()
+    walk(c, sandbox, since_ms, limit, |e| {
+        e.tenant_id == tenant && e.caller == APP_USER
+    })
+    .await
 }
 
 /// The newest `limit` entries of a sandbox, newest first.
 pub async fn newest(c: &mut Conn, sandbox: SandboxId, limit: usize) -> Result<Vec<Entry>> {
-    let rows = sqlx::query("SELECT * FROM api_journal WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
-        .bind(sandbox.to_string())
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *c)
-        .await?;
-    rows.iter().map(from_row).collect()
+    walk(c, sandbox, i64::MIN, limit, |_| true).await
 }

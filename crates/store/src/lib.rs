@@ -171,7 +171,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("wal_autocheckpoint", "100");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

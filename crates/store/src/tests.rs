@@ -183,39 +183,53 @@ async fn a_grant_moves_from_one_status_to_another_once() {
     );
 }
 
-fn entry(sandbox: domain::SandboxId, tenant: &str, i: i64) -> journal::Entry {
-    journal::Entry {
+fn entry(sandbox: domain::SandboxId, who: &std::sync::Arc<journal::Who>, i: i64) -> journal::Record {
+    journal::Record {
         sandbox_id: sandbox,
         at_ms: 1_000 + i,
         request_id: format!("r{i}"),
         correlation_id: String::new(),
         method: "GET".into(),
         path: "/v1/profiles/legalbusiness".into(),
-        operation: "Get /v{version}/profiles/legalbusiness".into(),
+        operation: "Get /v{version}/profiles/legalbusiness",
         status: 200,
         source_ip: "127.0.0.1".into(),
-        caller: journal::APP_USER.into(),
-        tenant_id: tenant.into(),
-        user_id: Some("u".into()),
+        who: who.clone(),
+    }
+}
+
+fn who(tenant: domain::TenantId) -> std::sync::Arc<journal::Who> {
+    std::sync::Arc::new(journal::Who {
+        tenant_id: tenant,
+        user_id: Some(domain::UserId(uuid::Uuid::nil())),
         upn: Some("u@x".into()),
-        app_id: "a".into(),
+        app_id: domain::AppId(uuid::Uuid::nil()),
         app_name: "app".into(),
         mfa: true,
-    }
+    })
 }
 
 #[tokio::test]
 async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes() {
     let store = Store::open(&Database::Ephemeral).await.unwrap();
     let sb = sandbox(&store).await;
-    let entries: Vec<_> = (0..10_050).map(|i| entry(sb, "t1", i)).collect();
+    let (t1, t2) = (
+        domain::TenantId(uuid::Uuid::new_v4()),
+        domain::TenantId(uuid::Uuid::new_v4()),
+    );
+    let (w1, w2) = (who(t1), who(t2));
+    let entries: Vec<_> = (0..10_050).map(|i| entry(sb, &w1, i)).collect();
     let mut tx = store.begin().await.unwrap();
     journal::append(&mut tx, &entries).await.unwrap();
-    journal::append(&mut tx, &[entry(sb, "t2", 99_999)]).await.unwrap();
-    let read = journal::tenant_requests(&mut tx, sb, "t1", 0, 10_000).await.unwrap();
+    journal::append(&mut tx, &[entry(sb, &w2, 99_999)]).await.unwrap();
+    let read = journal::tenant_requests(&mut tx, sb, &t1.to_string(), 0, 10_000)
+        .await
+        .unwrap();
     assert_eq!(read.len(), 10_000);
     assert_eq!(read[0].request_id, "r10049", "newest first");
     journal::prune(&mut tx, sb, 100).await.unwrap();
     assert_eq!(journal::count(&mut tx, sb).await.unwrap(), 100);
+    assert_eq!(read[9_999].tenant_id, t1.to_string());
+    assert_eq!(read[0].user_id.as_deref(), Some("00000000-0000-0000-0000-000000000000"));
     assert_eq!(journal::newest(&mut tx, sb, 1).await.unwrap()[0].request_id, "r99999");
 }

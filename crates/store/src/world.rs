@@ -410,7 +410,7 @@ pub async fn insert_world(c: &mut Conn, sandbox: SandboxId, w: &World) -> Result
 /// recorded in it: journal, registry, mailbox, CSP records, grants.
 pub async fn clear_world(c: &mut Conn, sandbox: SandboxId) -> Result<()> {
     const TABLES: [&str; 8] = [
-        "DELETE FROM api_journal WHERE sandbox_id = ?",
+        "DELETE FROM api_journal_pages WHERE sandbox_id = ?",
         "DELETE FROM registry WHERE sandbox_id = ?",
         "DELETE FROM mailbox WHERE sandbox_id = ?",
         "DELETE FROM customer_agreements WHERE sandbox_id = ?",

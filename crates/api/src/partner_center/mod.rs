@@ -13,7 +13,6 @@ mod reports;
 mod roles;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -160,13 +159,16 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
         Ok(p) => p,
         Err(e) => return PcError::from(e).into_response(),
     };
-    let ids = req.extensions().get::<RequestIds>().cloned();
-    let source_ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    let path = req.uri().path().to_owned();
+    let facts = RequestFacts {
+        ids: req.extensions().get::<RequestIds>().cloned(),
+        method: method.as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        source_ip: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default(),
+    };
     let res = match access::authorize(op, &principal.kind(), principal.policy) {
         Err(denial) => PcError::from(denial).into_response(),
         Ok(()) => {
@@ -174,59 +176,39 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             next.run(req).await
         }
     };
-    journal(
-        &state,
-        &principal,
-        op,
-        method.as_str(),
-        path,
-        ids,
-        source_ip,
-        res.status().as_u16(),
-    )
-    .await;
+    journal(&state, &principal, op, facts, res.status().as_u16()).await;
     res
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn journal(
-    state: &AppState,
-    who: &Arc<Principal>,
-    op: Operation,
-    method: &str,
-    path: String,
-    ids: Option<RequestIds>,
-    source_ip: String,
-    status: u16,
-) {
-    let ids = ids.unwrap_or(RequestIds {
+/// Records an answered request: the caller is shared with every other request of its token.
+async fn journal(state: &AppState, who: &Principal, op: Operation, req: RequestFacts, status: u16) {
+    let ids = req.ids.unwrap_or(RequestIds {
         request_id: String::new(),
         correlation_id: String::new(),
     });
-    let entry = store::journal::Entry {
-        sandbox_id: who.sandbox,
-        at_ms: state.core.clock.now().timestamp_millis() + who.clock_offset_ms,
-        request_id: ids.request_id,
-        correlation_id: ids.correlation_id,
-        method: method.to_owned(),
-        path,
-        operation: op.name(),
-        status,
-        source_ip,
-        caller: if who.user.is_some() {
-            store::journal::APP_USER
-        } else {
-            store::journal::APP_ONLY
-        }
-        .to_owned(),
-        tenant_id: who.tenant.to_string(),
-        user_id: who.user.as_ref().map(|u| u.id.to_string()),
-        upn: who.user.as_ref().map(|u| u.upn.clone()),
-        app_id: who.app_id.to_string(),
-        app_name: who.app_name.clone(),
-        mfa: who.mfa,
-    };
-    state.core.journal_request(entry).await;
+    state
+        .core
+        .journal_request(store::journal::Record {
+            sandbox_id: who.sandbox,
+            at_ms: state.core.clock.now().timestamp_millis() + who.clock_offset_ms,
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
+            method: req.method,
+            path: req.path,
+            operation: op.name(),
+            status,
+            source_ip: req.source_ip,
+            who: who.journal.clone(),
+        })
+        .await;
+}
+
+/// What the journal keeps of a request, taken before the handler consumes it.
+struct RequestFacts {
+    ids: Option<RequestIds>,
+    method: String,
+    path: String,
+    source_ip: String,
 }
 
 /// A JSON body with Partner Center's content type.

@@ -38,6 +38,8 @@ pub struct Principal {
     pub policy: MfaPolicy,
     /// The sandbox clock's offset when the principal was built (a clock change rebuilds it).
     pub clock_offset_ms: i64,
+    /// The caller as the journal records it, built once per verified token.
+    pub journal: Arc<store::journal::Who>,
 }
 
 impl Principal {
@@ -178,7 +180,16 @@ impl Core {
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")));
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
+        let journal = Arc::new(store::journal::Who {
+            tenant_id: tid,
+            user_id: user.as_ref().map(|u| u.id),
+            upn: user.as_ref().map(|u| u.upn.clone()),
+            app_id,
+            app_name: app.display_name.clone(),
+            mfa,
+        });
         let principal = Arc::new(Principal {
+            journal,
             sandbox: sandbox_id,
             tenant: tid,
             app_id,

@@ -7,21 +7,24 @@
 //! journal (and memory) the size of the limit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use domain::SandboxId;
-use store::journal::Entry;
+use store::journal::Record;
 use store::Store;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 enum Msg {
-    Entry(Box<Entry>),
+    Record(Box<Record>),
     Flush(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
 pub struct Journal {
     tx: mpsc::Sender<Msg>,
+    /// Cuts the writer's lingering short when a reader waits for a flush.
+    flushing: Arc<Notify>,
 }
 
 /// Requests waiting to be written before callers feel back-pressure.
@@ -30,18 +33,19 @@ const QUEUE: usize = 16_384;
 const BATCH: usize = 1024;
 /// How long the writer gathers entries before a transaction (unless a flush is waiting): under
 /// load that is one transaction per interval instead of one per handful of requests.
-const LINGER: Duration = Duration::from_millis(20);
+const LINGER: Duration = Duration::from_millis(5);
 
 impl Journal {
     /// Starts the writer task; it ends when every `Journal` handle is dropped.
     pub fn start(store: Store, limit: usize) -> Journal {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(store, rx, limit.max(1)));
-        Journal { tx }
+        let flushing = Arc::new(Notify::new());
+        tokio::spawn(write_loop(store, rx, limit.max(1), flushing.clone()));
+        Journal { tx, flushing }
     }
 
-    pub async fn record(&self, entry: Entry) {
-        if self.tx.send(Msg::Entry(Box::new(entry))).await.is_err() {
+    pub async fn record(&self, record: Record) {
+        if self.tx.send(Msg::Record(Box::new(record))).await.is_err() {
             tracing::warn!("the journal writer has stopped; a request was not journaled");
         }
     }
@@ -50,6 +54,7 @@ impl Journal {
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            self.flushing.notify_one();
             let _ = wait.await;
         }
     }
@@ -76,7 +81,7 @@ impl Counts {
         };
         let n = if n > self.limit + self.limit / 10 {
             store::journal::prune(c, sandbox, self.limit).await?;
-            self.limit
+            store::journal::count(c, sandbox).await?
         } else {
             n
         };
@@ -85,38 +90,39 @@ impl Counts {
     }
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>, limit: usize) {
+/// Waits for the first record, then lingers (unless a flush is waiting) and takes everything
+/// that arrived meanwhile: under load the writer wakes once per interval, not once per request.
+async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>, limit: usize, flushing: Arc<Notify>) {
     let mut counts = Counts {
         limit,
         known: HashMap::new(),
     };
     let mut buf = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut buf, BATCH).await > 0 {
-        let deadline = tokio::time::Instant::now() + LINGER;
-        let mut seen = 0;
-        loop {
-            let flush_waiting = buf[seen..].iter().any(|m| matches!(m, Msg::Flush(_)));
-            seen = buf.len();
-            if flush_waiting || buf.len() >= BATCH {
-                break;
-            }
-            let room = BATCH - buf.len();
-            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, room)).await {
-                Ok(n) if n > 0 => {}
-                _ => break,
+        let flush_waiting = buf.iter().any(|m| matches!(m, Msg::Flush(_)));
+        if !flush_waiting && buf.len() < BATCH {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = flushing.notified() => {}
             }
         }
-        let mut entries = Vec::with_capacity(buf.len());
+        while buf.len() < BATCH {
+            match rx.try_recv() {
+                Ok(m) => buf.push(m),
+                Err(_) => break,
+            }
+        }
+        let mut records = Vec::with_capacity(buf.len());
         let mut flushes = Vec::new();
         for m in buf.drain(..) {
             match m {
-                Msg::Entry(e) => entries.push(*e),
+                Msg::Record(r) => records.push(*r),
                 Msg::Flush(f) => flushes.push(f),
             }
         }
-        if !entries.is_empty() {
-            if let Err(e) = write(&store, &entries, &mut counts).await {
-                tracing::error!(error = %e, lost = entries.len(), "journal entries could not be written");
+        if !records.is_empty() {
+            if let Err(e) = write(&store, &records, &mut counts).await {
+                tracing::error!(error = %e, lost = records.len(), "journal entries could not be written");
             }
         }
         for f in flushes {
@@ -125,12 +131,12 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>, limit: usize) {
     }
 }
 
-async fn write(store: &Store, entries: &[Entry], counts: &mut Counts) -> store::Result<()> {
+async fn write(store: &Store, records: &[Record], counts: &mut Counts) -> store::Result<()> {
     let mut tx = store.begin().await?;
-    store::journal::append(&mut tx, entries).await?;
+    store::journal::append(&mut tx, records).await?;
     let mut added: HashMap<SandboxId, usize> = HashMap::new();
-    for e in entries {
-        *added.entry(e.sandbox_id).or_default() += 1;
+    for r in records {
+        *added.entry(r.sandbox_id).or_default() += 1;
     }
     for (sandbox, n) in added {
         counts.note(&mut tx, sandbox, n).await?;

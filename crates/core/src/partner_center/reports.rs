@@ -67,7 +67,7 @@ impl Core {
     }
 
     /// Records one answered `/v1` request.
-    pub async fn journal_request(&self, entry: Entry) {
-        self.journal.record(entry).await;
+    pub async fn journal_request(&self, record: store::journal::Record) {
+        self.journal.record(record).await;
     }
 }
