@@ -182,7 +182,7 @@ impl Store {
             .await?;
         sqlx::migrate!("../../migrations").run(&write).await?;
         let read = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
