@@ -491,8 +491,8 @@ async fn a_reseller_walks_from_registration_to_active_and_a_provider_relationshi
         "the reseller sees the provider"
     );
     assert_eq!(
-        rel["items"][0]["relationshipType"],
-        "is_indirect_cloud_solution_provider_of"
+        rel["items"][0]["relationshipType"], "is_indirect_reseller_of",
+        "the caller's own relationship, as in /v1/relationships"
     );
     let (st, mine) = c.v1(&fabrikam, Method::GET, "/v1/customers", None).await;
     assert_eq!(st, StatusCode::OK, "{mine}");
@@ -767,14 +767,26 @@ async fn the_default_provider_invites_its_reseller_and_sells_to_its_customers() 
         )
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    // The phone is required in the countries error-codes.md lists (RU among them), not in JP.
     let mut no_phone = customer("wingtip9", None);
     no_phone["BillingProfile"]["DefaultAddress"]
         .as_object_mut()
         .unwrap()
         .remove("PhoneNumber");
-    let (st, e) = c.v1(&contoso, Method::POST, "/v1/customers", Some(no_phone)).await;
+    let mut in_russia = no_phone.clone();
+    in_russia["BillingProfile"]["DefaultAddress"]["Country"] = json!("RU");
+    in_russia["CompanyProfile"]["OrganizationRegistrationNumber"] = json!("1234567");
+    let (st, e) = c.v1(&contoso, Method::POST, "/v1/customers", Some(in_russia)).await;
     assert_eq!((st, e["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(600051)), "{e}");
     assert_eq!(e["description"], "Customer phone number is missing");
+    let (st, e) = c.v1(&contoso, Method::POST, "/v1/customers", Some(no_phone)).await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    assert_eq!(e["billingProfile"]["defaultAddress"]["phoneNumber"], "");
+    let wingtip9 = e["id"].as_str().unwrap().to_owned();
+    let (st, _) = c
+        .v1(&contoso, Method::DELETE, &format!("/v1/customers/{wingtip9}"), None)
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, e) = c
         .v1(
             &contoso,
@@ -787,7 +799,7 @@ async fn the_default_provider_invites_its_reseller_and_sells_to_its_customers() 
 
     let (st, page1) = c.v1(&contoso, Method::GET, "/v1/customers?size=2", None).await;
     assert_eq!(st, StatusCode::OK, "{page1}");
-    assert_eq!(page1["totalCount"], 3);
+    assert_eq!(page1["totalCount"], 2, "totalCount counts the page's items");
     assert_eq!(page1["items"].as_array().unwrap().len(), 2);
     let next = &page1["links"]["next"];
     let token = next["headers"][0]["value"].as_str().unwrap();

@@ -32,6 +32,29 @@ pub struct AddressInput {
     pub phone_number: Option<String>,
 }
 
+impl AddressInput {
+    /// Every field null or empty: what the .NET SDK sends for an address it never had
+    /// (`"CompanyApproverAddress": {"Country": null, ...}` after a GET without one).
+    pub fn is_blank(&self) -> bool {
+        [
+            &self.country,
+            &self.region,
+            &self.city,
+            &self.state,
+            &self.address_line1,
+            &self.address_line2,
+            &self.address_line3,
+            &self.postal_code,
+            &self.first_name,
+            &self.middle_name,
+            &self.last_name,
+            &self.phone_number,
+        ]
+        .iter()
+        .all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+    }
+}
+
 impl From<AddressInput> for Address {
     fn from(a: AddressInput) -> Address {
         Address {

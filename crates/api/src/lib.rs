@@ -113,7 +113,7 @@ impl std::ops::Deref for AppState {
 /// The whole application: every surface, with the shared layers. Each surface catches its own
 /// panics and limits its own bodies, so both answer in that surface's error format.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let surfaces = Router::new()
         .merge(health::router())
         .merge(control::router(&state))
         .merge(entra::router())
@@ -124,7 +124,12 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             context::request_context,
         ))
-        .with_state(state)
+        .with_state(state);
+    // Paths are made canonical before routing (routing happens before any layer of the router).
+    Router::new().fallback_service(tower::ServiceExt::map_request(
+        surfaces,
+        partner_center::canonical_request::<axum::body::Body>,
+    ))
 }
 
 #[cfg(test)]

@@ -366,3 +366,34 @@ impl Core {
         }))
     }
 }
+
+/// A customer after a control-plane action, with the sandbox's time.
+#[derive(Debug, Clone)]
+pub struct CustomerState {
+    pub customer: domain::customer::Customer,
+    pub now: DateTime<Utc>,
+}
+
+impl Core {
+    /// `sign-customer-agreement`: the customer's admin accepts the Microsoft Customer Agreement
+    /// in the Microsoft 365 admin center (a sandbox power: the customer's side is not emulated),
+    /// which `directSignedMicrosoftCustomerAgreementStatus` then reports.
+    pub async fn sign_customer_agreement(
+        &self,
+        sandbox: SandboxId,
+        customer: domain::TenantId,
+    ) -> Result<CustomerState> {
+        let mut w = self.write(sandbox).await?;
+        let mut c = match store::csp::customer(w.c(), customer).await? {
+            Some(c) if store::csp::customer_sandbox(w.c(), customer).await? == Some(sandbox) => c,
+            _ => return Err(CoreError::not_found("customer", customer)),
+        };
+        if c.mca_signed_directly_at.is_none() {
+            c.mca_signed_directly_at = Some(w.now);
+            store::csp::update_customer(w.c(), &c).await?;
+        }
+        let now = w.now;
+        w.commit().await?;
+        Ok(CustomerState { customer: c, now })
+    }
+}

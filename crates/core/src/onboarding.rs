@@ -152,7 +152,8 @@ impl Write<'_> {
         Ok(())
     }
 
-    /// Replaces the legal profile and verifies it again (the shared tail of both update paths).
+    /// Replaces the legal profile and, when a verified subject changed, verifies it again (the
+    /// shared tail of both update paths).
     pub(crate) async fn reverify(
         &mut self,
         tenant: &Tenant,
@@ -160,8 +161,11 @@ impl Write<'_> {
         profile: LegalBusinessProfile,
     ) -> Result<PartnerState> {
         let before = partner.verification.clone();
+        let changed = !domain::verification::same_subjects(&partner.legal_business_profile, &profile);
         partner.legal_business_profile = profile;
-        self.verify(tenant, &mut partner, false).await?;
+        if changed {
+            self.verify(tenant, &mut partner, false).await?;
+        }
         self.save_partner(before.as_ref(), &partner).await?;
         Ok(PartnerState { partner, now: self.now })
     }

@@ -27,6 +27,13 @@
 //! | GET /v1/customers/{id}/relationships | no | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //! | GET /v1/customers/relationshiprequests | no | global-admin, admin-agent, sales-agent |
 //! | POST /v1/partners/validateresellers | yes | global-admin, admin-agent |
+//! | GET /v1/roles/{id} | no | global-admin, user-management-admin, account-admin |
+//! | GET /v1/customers/{id}/profiles/company | no | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | GET /v1/customers/{id}/profiles/billing | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | PUT /v1/customers/{id}/profiles/billing, DELETE /v1/customers/{id} | yes | global-admin, admin-agent, sales-agent |
+//! | PATCH /v1/customers/{id}, GET .../directSignedMicrosoftCustomerAgreementStatus | no | global-admin, admin-agent, sales-agent |
+//! | HEAD /v1/domains/{domain}, GET /v1/validations/checkdomainavailability/{prefix} | yes | global-admin, admin-agent, sales-agent |
+//! | POST /v1/validations/address, GET /v1/countryvalidationrules/{country} | yes | any partner role |
 //!
 //! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
 //! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
@@ -59,6 +66,17 @@ pub enum Operation {
     GetCustomerRelationships,
     GetCustomerRelationshipRequest,
     ValidateResellers,
+    GetRole,
+    GetCustomerCompanyProfile,
+    GetCustomerBillingProfile,
+    UpdateCustomerBillingProfile,
+    UpdateCustomer,
+    DeleteCustomer,
+    GetDirectSignedMcaStatus,
+    CheckDomainExists,
+    CheckDomainAvailability,
+    ValidateAddress,
+    GetCountryValidationRules,
 }
 
 /// What an operation accepts.
@@ -150,15 +168,84 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         Operation::GetCustomerRelationshipRequest,
     ),
     ("POST", "/v1/partners/validateresellers", Operation::ValidateResellers),
+    ("GET", "/v1/roles/{role_id}", Operation::GetRole),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/profiles/company",
+        Operation::GetCustomerCompanyProfile,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/profiles/billing",
+        Operation::GetCustomerBillingProfile,
+    ),
+    (
+        "PUT",
+        "/v1/customers/{customer_id}/profiles/billing",
+        Operation::UpdateCustomerBillingProfile,
+    ),
+    ("PATCH", "/v1/customers/{customer_id}", Operation::UpdateCustomer),
+    ("DELETE", "/v1/customers/{customer_id}", Operation::DeleteCustomer),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/directSignedMicrosoftCustomerAgreementStatus",
+        Operation::GetDirectSignedMcaStatus,
+    ),
+    ("HEAD", "/v1/domains/{domain}", Operation::CheckDomainExists),
+    (
+        "GET",
+        "/v1/validations/checkdomainavailability/{domain_prefix}",
+        Operation::CheckDomainAvailability,
+    ),
+    ("POST", "/v1/validations/address", Operation::ValidateAddress),
+    (
+        "GET",
+        "/v1/countryvalidationrules/{country}",
+        Operation::GetCountryValidationRules,
+    ),
 ];
+
+/// The path as the router declares it, for a request path the real front door would take:
+/// literal segments in any case (`/V1/Customers`), a trailing slash (the documented PATCH
+/// customer URI ends in one). Parameters keep their spelling. `None` when no route has the
+/// path's shape (it is left to the router's 404).
+pub fn canonical_path(path: &str) -> Option<String> {
+    let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let segments: Vec<&str> = trimmed.split('/').collect();
+    let fits = |template: &str| {
+        let t: Vec<&str> = template.split('/').collect();
+        t.len() == segments.len()
+            && t.iter()
+                .zip(&segments)
+                .all(|(t, s)| t.starts_with('{') || t.eq_ignore_ascii_case(s))
+    };
+    // Literal routes win over parameter ones (`/customers/relationshiprequests` over `/customers/{id}`).
+    let literal_count = |template: &str| template.split('/').filter(|t| !t.starts_with('{')).count();
+    let template = ROUTES
+        .iter()
+        .map(|(_, t, _)| *t)
+        .filter(|t| fits(t))
+        .max_by_key(|t| literal_count(t))?;
+    let out: Vec<&str> = template
+        .split('/')
+        .zip(&segments)
+        .map(|(t, s)| if t.starts_with('{') { *s } else { t })
+        .collect();
+    let out = out.join("/");
+    (out != path).then_some(out)
+}
 
 impl Operation {
     /// The operation a matched route serves.
     pub fn from_route(method: &str, template: &str) -> Option<Operation> {
-        ROUTES
-            .iter()
-            .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
-            .map(|(_, _, op)| *op)
+        let find = |method: &str| {
+            ROUTES
+                .iter()
+                .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
+                .map(|(_, _, op)| *op)
+        };
+        // HEAD of a GET route is that GET without its body (HTTP semantics; axum serves it so).
+        find(method).or_else(|| method.eq_ignore_ascii_case("HEAD").then(|| find("GET")).flatten())
     }
 
     pub fn access(self) -> Access {
@@ -180,6 +267,13 @@ impl Operation {
             CreateCustomer => (true, ORDER_AGENTS),
             GetCustomerRelationships => (false, CUSTOMER_READERS),
             ValidateResellers => (true, RESELLER_VALIDATORS),
+            GetRole => (false, ROLE_READERS),
+            GetCustomerCompanyProfile => (false, CUSTOMER_READERS),
+            GetCustomerBillingProfile => (true, CUSTOMER_READERS),
+            UpdateCustomerBillingProfile | DeleteCustomer => (true, ORDER_AGENTS),
+            UpdateCustomer | GetDirectSignedMcaStatus => (false, ORDER_AGENTS),
+            CheckDomainExists | CheckDomainAvailability => (true, ORDER_AGENTS),
+            ValidateAddress | GetCountryValidationRules => (true, ANY_ROLE),
         };
         Access { app_only, roles }
     }
@@ -268,6 +362,11 @@ mod tests {
         }
         assert_eq!(Operation::from_route("get", "/v1/roles"), Some(Operation::GetRoles));
         assert_eq!(Operation::from_route("PATCH", "/v1/roles"), None);
+        assert_eq!(Operation::from_route("HEAD", "/v1/roles"), Some(Operation::GetRoles));
+        assert_eq!(
+            Operation::from_route("HEAD", "/v1/domains/{domain}"),
+            Some(Operation::CheckDomainExists)
+        );
         assert_eq!(
             Operation::GetNonMfaCompliantPrincipals.name(),
             "Get /v{version}/nonMfaCompliantPartnerPrincipals"
@@ -343,5 +442,27 @@ mod tests {
             authorize(Operation::AddRoleMember, &account_admin, ENFORCED),
             Err(Denial::Role)
         );
+    }
+
+    #[test]
+    fn paths_are_matched_in_any_case_and_with_a_trailing_slash() {
+        let id = "4D3CF487-70F4-4E1E-9FF1-B2BFCE8D9F04";
+        assert_eq!(
+            canonical_path(&format!("/V1/Customers/{id}/")).as_deref(),
+            Some(format!("/v1/customers/{id}").as_str()),
+            "the parameter keeps its case"
+        );
+        assert_eq!(
+            canonical_path("/v1/customers/RelationshipRequests").as_deref(),
+            Some("/v1/customers/relationshiprequests"),
+            "a literal route wins over /customers/{{id}}"
+        );
+        assert_eq!(
+            canonical_path("/v1/nonmfacompliantpartnerprincipals").as_deref(),
+            Some("/v1/nonMfaCompliantPartnerPrincipals")
+        );
+        assert_eq!(canonical_path("/v1/customers"), None, "already canonical");
+        assert_eq!(canonical_path("/v1/nothing/here"), None);
+        assert_eq!(canonical_path("/"), None);
     }
 }

@@ -22,6 +22,37 @@ pub struct BillingProfile {
     pub default_address: Address,
 }
 
+impl BillingProfile {
+    /// The profile's etag ([`crate::etag`]): it changes exactly when the profile does.
+    pub fn etag(&self) -> String {
+        crate::etag::of(self)
+    }
+}
+
+/// `relationshipToPartner` (SDK `CustomerPartnerRelationship`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationshipToPartner {
+    None,
+    #[default]
+    Reseller,
+    Advisor,
+}
+
+impl RelationshipToPartner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Reseller => "reseller",
+            Self::Advisor => "advisor",
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// A customer tenant of a CSP partner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,6 +70,45 @@ pub struct Customer {
     pub company_name: String,
     pub billing_profile: BillingProfile,
     pub created_at: DateTime<Utc>,
+    /// The partner's relationship: `reseller` from creation, `none` once removed.
+    #[serde(default)]
+    pub relationship_to_partner: RelationshipToPartner,
+    /// The delegated admin (DAP) relationship; removed with `allowDelegatedAccess: false`.
+    #[serde(default = "yes")]
+    pub allow_delegated_access: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_registration_number: Option<String>,
+    /// When the customer accepted the Microsoft Customer Agreement itself (in the Microsoft 365
+    /// admin center), as `directSignedMicrosoftCustomerAgreementStatus` reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mca_signed_directly_at: Option<DateTime<Utc>>,
+}
+
+/// Countries where the customer's phone number and organization registration ID are required
+/// (SDKDOC `error-codes.md`, 600049/600051; elsewhere a registration ID is refused, 600002).
+pub const REGISTRATION_COUNTRIES: [&str; 11] = ["AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA"];
+
+/// `culture` as Partner Center returns it: `EN-US` is stored as `en-US` (SDKDOC
+/// `create-a-customer.md`); a culture that is not language-region is refused.
+pub fn culture(field: &str, raw: &str) -> Result<String, FieldError> {
+    let c = profile::text(field, raw, 2, 10)?;
+    let mut parts = c.split(['-', '_']);
+    let lang = parts.next().unwrap_or_default();
+    let region = parts.next();
+    let ok = (2..=3).contains(&lang.len())
+        && lang.chars().all(|ch| ch.is_ascii_alphabetic())
+        && region.is_none_or(|r| (2..=4).contains(&r.len()) && r.chars().all(|ch| ch.is_ascii_alphanumeric()))
+        && parts.next().is_none();
+    if !ok {
+        return Err(FieldError::new(
+            field,
+            format!("'{c}' is not a culture such as en-US or ja-JP."),
+        ));
+    }
+    Ok(match region {
+        Some(r) => format!("{}-{}", lang.to_ascii_lowercase(), r.to_ascii_uppercase()),
+        None => lang.to_ascii_lowercase(),
+    })
 }
 
 /// A customer as the request describes it (every field optional until validated).
@@ -53,6 +123,17 @@ pub struct NewCustomer {
     pub language: Option<String>,
     pub billing_company_name: Option<String>,
     pub default_address: Option<Address>,
+    pub organization_registration_number: Option<String>,
+}
+
+/// What a new customer's request fixes: its domain, company name, billing profile and
+/// registration ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCustomer {
+    pub domain: String,
+    pub company_name: String,
+    pub billing: BillingProfile,
+    pub organization_registration_number: Option<String>,
 }
 
 /// Why a new customer is refused: a field rule, or a documented Partner Center error.
@@ -89,8 +170,59 @@ fn required(field: &str, v: &Option<String>, max: usize) -> Result<String, Field
     profile::text(field, v.as_deref().unwrap_or(""), 1, max)
 }
 
+/// The country rules of SDKDOC `error-codes.md` 600002/600049/600051 for a customer in `country`.
+fn country_rules(
+    country: &str,
+    phone: Option<&str>,
+    registration: Option<&str>,
+) -> Result<Option<String>, CustomerError> {
+    let listed = REGISTRATION_COUNTRIES.contains(&country);
+    let phone_missing = phone.is_none_or(|p| p.trim().is_empty());
+    let registration = registration.map(str::trim).filter(|r| !r.is_empty());
+    let fault = |code, text: &str, field: &str| {
+        CustomerError::Fault(
+            Fault::explained(
+                400,
+                code,
+                text,
+                format!(
+                    "The rule applies to customers in {}; this one is in {country}.",
+                    REGISTRATION_COUNTRIES.join(", ")
+                ),
+            )
+            .with_data([field]),
+        )
+    };
+    if listed && phone_missing {
+        return Err(fault(
+            600051,
+            "Customer phone number is missing",
+            "billingProfile.defaultAddress.phoneNumber",
+        ));
+    }
+    match (listed, registration) {
+        (true, None) => Err(fault(
+            600049,
+            "Organization registration ID information is missing",
+            "companyProfile.organizationRegistrationNumber",
+        )),
+        (false, Some(_)) => Err(fault(
+            600002,
+            "Organization registration ID value is not supported",
+            "companyProfile.organizationRegistrationNumber",
+        )),
+        (true, Some(r)) => Ok(Some(profile::text(
+            "companyProfile.organizationRegistrationNumber",
+            r,
+            1,
+            50,
+        )?)),
+        (false, None) => Ok(None),
+    }
+}
+
 /// The company and billing profiles of a new customer.
-pub fn validate_customer(n: &NewCustomer) -> Result<(String, String, BillingProfile), CustomerError> {
+pub fn validate_customer(n: &NewCustomer) -> Result<ValidCustomer, CustomerError> {
     let domain = customer_domain(n.domain.as_deref().unwrap_or(""))?;
     let address = n.default_address.clone().ok_or_else(|| {
         FieldError::new(
@@ -98,15 +230,14 @@ pub fn validate_customer(n: &NewCustomer) -> Result<(String, String, BillingProf
             "billingProfile.defaultAddress is required",
         )
     })?;
-    if address.phone_number.as_deref().is_none_or(|p| p.trim().is_empty()) {
-        return Err(CustomerError::Fault(
-            Fault::bad_request(600051, "Customer phone number is missing")
-                .with_data(["billingProfile.defaultAddress.phoneNumber"]),
-        ));
-    }
     let address = address
         .validated()
         .map_err(|e| e.within("billingProfile.defaultAddress"))?;
+    let organization_registration_number = country_rules(
+        &address.country,
+        address.phone_number.as_deref(),
+        n.organization_registration_number.as_deref(),
+    )?;
     let billing_company = required(
         "billingProfile.companyName",
         &n.billing_company_name,
@@ -119,31 +250,178 @@ pub fn validate_customer(n: &NewCustomer) -> Result<(String, String, BillingProf
     let billing = BillingProfile {
         first_name: profile::text(
             "billingProfile.defaultAddress.firstName",
-            address.first_name.as_deref().unwrap_or(""),
+            n.first_name.as_deref().or(address.first_name.as_deref()).unwrap_or(""),
             1,
             50,
         )?,
         last_name: profile::text(
             "billingProfile.defaultAddress.lastName",
-            address.last_name.as_deref().unwrap_or(""),
+            n.last_name.as_deref().or(address.last_name.as_deref()).unwrap_or(""),
             1,
             50,
         )?,
         email: profile::email("billingProfile.email", n.email.as_deref().unwrap_or(""))?,
-        culture: required("billingProfile.culture", &n.culture, 10)?,
+        culture: culture("billingProfile.culture", n.culture.as_deref().unwrap_or(""))?,
         language: required("billingProfile.language", &n.language, 10)?,
         company_name: billing_company,
         default_address: address,
     };
-    Ok((domain, company_name, billing))
+    Ok(ValidCustomer {
+        domain,
+        company_name,
+        billing,
+        organization_registration_number,
+    })
+}
+
+/// A billing profile as `PUT /v1/customers/{id}/profiles/billing` sends it.
+#[derive(Debug, Clone, Default)]
+pub struct BillingUpdate {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub culture: Option<String>,
+    pub language: Option<String>,
+    pub company_name: Option<String>,
+    pub default_address: Option<Address>,
+    /// `If-Match`, or the body's `attributes.etag` (the documented example sends only that).
+    pub etag: Option<String>,
+}
+
+/// The updated billing profile. The etag must be the current one (400, 2055 "Etag is no
+/// longer valid"; SDKDOC `update-a-customer-billing-profile.md` requires it); the address
+/// keeps its country (a customer's country is fixed at creation) and its phone where the
+/// country requires one.
+pub fn update_billing(current: &BillingProfile, u: &BillingUpdate) -> Result<BillingProfile, CustomerError> {
+    let etag = u.etag.as_deref().map(crate::etag::normalise).unwrap_or("");
+    if etag.is_empty() {
+        return Err(CustomerError::Fault(
+            Fault::explained(
+                400,
+                2055,
+                "Etag is no longer valid",
+                "Send the profile's etag (attributes.etag of the last GET) in If-Match or in attributes.etag.",
+            )
+            .with_data(["If-Match"]),
+        ));
+    }
+    if !crate::etag::matches(etag, &current.etag()) {
+        return Err(CustomerError::Fault(
+            Fault::explained(
+                400,
+                2055,
+                "Etag is no longer valid",
+                "The billing profile changed since that etag was read; GET it again and retry.",
+            )
+            .with_data(["If-Match"]),
+        ));
+    }
+    let address = u
+        .default_address
+        .clone()
+        .unwrap_or_else(|| current.default_address.clone())
+        .validated()
+        .map_err(|e| e.within("defaultAddress"))?;
+    if !address.country.eq_ignore_ascii_case(&current.default_address.country) {
+        return Err(FieldError::new(
+            "defaultAddress.country",
+            format!(
+                "The customer's country ({}) cannot be changed.",
+                current.default_address.country
+            ),
+        )
+        .into());
+    }
+    if REGISTRATION_COUNTRIES.contains(&address.country.as_str()) && address.phone_number.is_none() {
+        return Err(CustomerError::Fault(
+            Fault::bad_request(600051, "Customer phone number is missing").with_data(["defaultAddress.phoneNumber"]),
+        ));
+    }
+    let or = |v: &Option<String>, old: &str| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .unwrap_or(old)
+            .to_owned()
+    };
+    Ok(BillingProfile {
+        first_name: profile::text("firstName", &or(&u.first_name, &current.first_name), 1, 50)?,
+        last_name: profile::text("lastName", &or(&u.last_name, &current.last_name), 1, 50)?,
+        email: profile::email("email", &or(&u.email, &current.email))?,
+        culture: culture("culture", &or(&u.culture, &current.culture))?,
+        language: profile::text("language", &or(&u.language, &current.language), 1, 10)?,
+        company_name: profile::text(
+            "companyName",
+            &or(&u.company_name, &current.company_name),
+            1,
+            profile::MAX_COMPANY_NAME,
+        )?,
+        default_address: address,
+    })
+}
+
+/// `PATCH /v1/customers/{id}`: the partner removes its reseller relationship
+/// (`relationshipToPartner: none`, SDKDOC `remove-a-reseller-relationship-with-a-customer.md`)
+/// or its delegated admin privileges (`allowDelegatedAccess: false`, LEARN `remove-dap`).
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub relationship_to_partner: Option<String>,
+    pub allow_delegated_access: Option<bool>,
+}
+
+/// What a patch changes. Only removals are possible: a relationship is re-established by the
+/// customer accepting a new reseller request, DAP by a new admin relationship.
+pub fn apply_patch(c: &Customer, p: &CustomerPatch) -> Result<Customer, CustomerError> {
+    let mut out = c.clone();
+    if let Some(raw) = p.relationship_to_partner.as_deref() {
+        match crate::vetting::enum_key(raw).as_str() {
+            "none" => out.relationship_to_partner = RelationshipToPartner::None,
+            "reseller" if c.relationship_to_partner == RelationshipToPartner::Reseller => {}
+            "reseller" | "advisor" => {
+                return Err(FieldError::new(
+                    "relationshipToPartner",
+                    "A relationship is only removed here (none); the customer re-establishes it by accepting a reseller relationship request.",
+                )
+                .into())
+            }
+            _ => {
+                return Err(CustomerError::Fault(Fault::bad_enum(
+                    "relationshipToPartner",
+                    raw,
+                    &["none"],
+                )))
+            }
+        }
+    }
+    match p.allow_delegated_access {
+        Some(false) => out.allow_delegated_access = false,
+        Some(true) if !c.allow_delegated_access => {
+            return Err(FieldError::new(
+                "allowDelegatedAccess",
+                "Delegated admin privileges are not granted back by a PATCH; ask the customer for a new admin relationship.",
+            )
+            .into())
+        }
+        _ => {}
+    }
+    if p.relationship_to_partner.is_none() && p.allow_delegated_access.is_none() {
+        return Err(FieldError::new(
+            "relationshipToPartner",
+            "The patch changes nothing: send relationshipToPartner \"none\" or allowDelegatedAccess false.",
+        )
+        .into());
+    }
+    Ok(out)
 }
 
 // --- The customer list's filter ---------------------------------------------------------------------
 
-/// `filter={"Field":"IndirectReseller"|"CompanyName"|"Domain","Value":...,"Operator":"starts_with"}`.
+/// `filter={"Field":"IndirectReseller"|"IndirectCloudSolutionProvider"|"CompanyName"|"Domain",
+/// "Value":...,"Operator":"starts_with"}` (SDK `CustomerSearchField`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerFilter {
     IndirectReseller(String),
+    IndirectCloudSolutionProvider(String),
     CompanyName(String),
     Domain(String),
 }
@@ -181,12 +459,18 @@ pub fn parse_customer_filter(raw: &str) -> Result<CustomerFilter, Fault> {
     let field = f.field.unwrap_or_default();
     match crate::vetting::enum_key(&field).as_str() {
         "indirectreseller" => Ok(CustomerFilter::IndirectReseller(value)),
+        "indirectcloudsolutionprovider" => Ok(CustomerFilter::IndirectCloudSolutionProvider(value)),
         "companyname" => Ok(CustomerFilter::CompanyName(value)),
         "domain" => Ok(CustomerFilter::Domain(value)),
         _ => Err(Fault::bad_enum(
             "Field",
             &field,
-            &["IndirectReseller", "CompanyName", "Domain"],
+            &[
+                "IndirectReseller",
+                "IndirectCloudSolutionProvider",
+                "CompanyName",
+                "Domain",
+            ],
         )),
     }
 }
@@ -198,6 +482,9 @@ impl CustomerFilter {
             CustomerFilter::IndirectReseller(id) => c
                 .associated_partner_id
                 .is_some_and(|r| starts(&r.to_string(), id.trim())),
+            CustomerFilter::IndirectCloudSolutionProvider(id) => {
+                c.associated_partner_id.is_some() && starts(&c.partner_tenant_id.to_string(), id.trim())
+            }
             CustomerFilter::CompanyName(p) => starts(&c.company_name, p),
             CustomerFilter::Domain(p) => starts(&c.domain, p),
         }
@@ -278,6 +565,24 @@ pub fn agreement_templates(agreement_type: Option<&str>) -> Result<Vec<&'static 
                     &["MicrosoftCloudAgreement", "MicrosoftCustomerAgreement", "*"],
                 )
             }),
+    }
+}
+
+/// Which attestations `GET /v1/customers/{id}/agreements[?agreementType=]` lists: the
+/// MicrosoftCloudAgreement ones when the parameter is left out (SDKDOC
+/// `get-customer-agreements.md`: "if not specified, defaults to MicrosoftCloudAgreement"), all for
+/// `*`; `None` means every type.
+pub fn attestation_filter(agreement_type: Option<&str>) -> Result<Option<CustomerAgreementType>, Fault> {
+    match agreement_type.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(Some(CustomerAgreementType::MicrosoftCloudAgreement)),
+        Some("*") => Ok(None),
+        Some(t) => CustomerAgreementType::parse(t).map(Some).ok_or_else(|| {
+            Fault::bad_enum(
+                "agreementType",
+                t,
+                &["MicrosoftCloudAgreement", "MicrosoftCustomerAgreement", "*"],
+            )
+        }),
     }
 }
 

@@ -15,6 +15,9 @@ pub struct Fault {
     pub source: &'static str,
     /// The extended form's `errorName`, when the real API answers in that form.
     pub error_name: Option<&'static str>,
+    /// What pcsandbox can say beyond the documented description (`pcsandbox.explanation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 impl Fault {
@@ -26,6 +29,15 @@ impl Fault {
             data: Vec::new(),
             source: "PartnerFD",
             error_name: None,
+            explanation: None,
+        }
+    }
+
+    /// The documented description of `code` with our explanation beside it.
+    pub fn explained(status: u16, code: u32, description: impl Into<String>, explanation: impl Into<String>) -> Fault {
+        Fault {
+            explanation: Some(explanation.into()),
+            ..Fault::new(status, code, description)
         }
     }
 
@@ -48,14 +60,18 @@ impl Fault {
         self
     }
 
-    /// 400, code 900126: a value that is not one of an enum's (`Unable to parse enum`).
+    /// 400, code 900126: a value that is not one of an enum's, in the documented words
+    /// ("Unable to parse enum: {0} For more information, please visit {1}"); which values are
+    /// allowed is the explanation.
     pub fn bad_enum(name: &str, value: &str, allowed: &[&str]) -> Fault {
-        Fault::bad_request(
+        Fault::explained(
+            400,
             900126,
             format!(
-                "Unable to parse enum: {name}. '{value}' is not one of {}.",
-                allowed.join(", ")
+                "Unable to parse enum: {name} For more information, please visit {}",
+                crate::error_codes::ERROR_CODES_URL
             ),
+            format!("'{value}' is not one of {}.", allowed.join(", ")),
         )
         .with_data([name])
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::{AppId, TenantId, UserId};
+use crate::{AppId, FieldError, TenantId, UserId};
 
 /// One App+User request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,60 @@ pub struct PartnerRequest {
 
 /// `/v1/partnerRequests` reports at most this many requests.
 pub const MAX_PARTNER_REQUESTS: usize = 10_000;
-/// The reports look this many days back on the sandbox clock.
-pub const REPORT_WINDOW_DAYS: i64 = 30;
+/// The reports look this many days back on the sandbox clock ("the last 7 days", swagger
+/// `CustomerService.json` of the partnerRequests and nonMfaCompliantPartnerPrincipals operations).
+pub const REPORT_WINDOW_DAYS: i64 = 7;
+/// The longest `startDate`..`endDate` range `/v1/applicationmfaadoptionstatus` answers.
+pub const MAX_ADOPTION_RANGE_DAYS: i64 = 90;
+
+/// The days an adoption report covers, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl DayRange {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+}
+
+/// A report date as clients send it: `2020-05-20`, or a date-time (RFC 3339, or without an offset).
+fn report_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    let s = raw.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc).date_naive()))
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").map(|d| d.date()))
+        .map_err(|_| FieldError::new(field, format!("{field} '{s}' is not a date such as 2020-05-20.")))
+}
+
+/// `startDate`/`endDate` of `/v1/applicationmfaadoptionstatus` (swagger and the REST reference
+/// list them without a format or default): dates or date-times; left out, the report window
+/// ending today. The range may not be reversed nor longer than [`MAX_ADOPTION_RANGE_DAYS`].
+pub fn adoption_range(start: Option<&str>, end: Option<&str>, today: NaiveDate) -> Result<DayRange, FieldError> {
+    let end = match given_text(end) {
+        Some(e) => report_date("endDate", e)?,
+        None => today,
+    };
+    let start = match given_text(start) {
+        Some(s) => report_date("startDate", s)?,
+        None => end - chrono::Duration::days(REPORT_WINDOW_DAYS - 1),
+    };
+    if start > end {
+        return Err(FieldError::new(
+            "startDate",
+            format!("startDate {start} is after endDate {end}."),
+        ));
+    }
+    if (end - start).num_days() >= MAX_ADOPTION_RANGE_DAYS {
+        return Err(FieldError::new(
+            "startDate",
+            format!("The range {start}..{end} is longer than {MAX_ADOPTION_RANGE_DAYS} days."),
+        ));
+    }
+    Ok(DayRange { start, end })
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonMfaPrincipal {
@@ -95,6 +147,11 @@ pub fn application_adoption(requests: &[PartnerRequest]) -> Vec<AppAdoption> {
     out
 }
 
+/// A parameter's value, unless absent or blank.
+fn given_text(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +204,34 @@ mod tests {
             .find(|a| a.login_date.to_string() == "2026-11-20" && a.app_name_is("app7"));
         let a = day20_app7.unwrap();
         assert_eq!((a.mfa_compliant_requests, a.total_requests), (1, 2));
+    }
+
+    #[test]
+    fn adoption_ranges_default_to_the_window_and_are_checked() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let r = adoption_range(None, None, today).unwrap();
+        assert_eq!(
+            (r.start.to_string(), r.end.to_string()),
+            ("2026-11-19".into(), "2026-11-25".into())
+        );
+        let r = adoption_range(Some("2026-11-01"), Some("2026-11-10T23:00:00Z"), today).unwrap();
+        assert!(r.contains(NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()));
+        assert!(!r.contains(NaiveDate::from_ymd_opt(2026, 11, 11).unwrap()));
+        assert_eq!(
+            adoption_range(Some("2026-11-02"), Some("2026-11-01"), today)
+                .unwrap_err()
+                .field,
+            "startDate"
+        );
+        assert_eq!(
+            adoption_range(Some("yesterday"), None, today).unwrap_err().field,
+            "startDate"
+        );
+        assert_eq!(
+            adoption_range(None, Some("2026-13-01"), today).unwrap_err().field,
+            "endDate"
+        );
+        assert!(adoption_range(Some("2020-01-01"), None, today).is_err());
     }
 
     impl AppAdoption {

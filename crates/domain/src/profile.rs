@@ -164,7 +164,51 @@ impl Contact {
 pub const MAX_COMPANY_NAME: usize = 256;
 
 impl LegalBusinessProfile {
+    /// The approver's address when none of its own is set: the company's address without the
+    /// contact's name and phone (as the documented GET shows `companyApproverAddress`).
+    pub fn approver_address(&self) -> Address {
+        self.company_approver_address.clone().unwrap_or_else(|| Address {
+            first_name: None,
+            middle_name: None,
+            last_name: None,
+            phone_number: None,
+            ..self.address.clone()
+        })
+    }
+
+    /// The approver's email when none of its own is set: the primary contact's.
+    pub fn approver_email(&self) -> &str {
+        self.company_approver_email
+            .as_deref()
+            .unwrap_or(&self.primary_contact.email)
+    }
+
+    /// The profile with its fields checked. An approver equal to the default one (what a GET
+    /// showed, echoed back by a GET-then-PUT) is not kept as an approver of its own.
     pub fn validated(&self) -> Result<LegalBusinessProfile, FieldError> {
+        let mut p = self.checked()?;
+        if p.company_approver_address.is_some()
+            && p.company_approver_address
+                == Some(
+                    LegalBusinessProfile {
+                        company_approver_address: None,
+                        ..p.clone()
+                    }
+                    .approver_address(),
+                )
+        {
+            p.company_approver_address = None;
+        }
+        if p.company_approver_email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(&p.primary_contact.email))
+        {
+            p.company_approver_email = None;
+        }
+        Ok(p)
+    }
+
+    fn checked(&self) -> Result<LegalBusinessProfile, FieldError> {
         Ok(LegalBusinessProfile {
             company_name: text("companyName", &self.company_name, 1, MAX_COMPANY_NAME)?,
             address: self.address.validated().map_err(|e| e.within("address"))?,

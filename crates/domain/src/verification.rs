@@ -306,6 +306,21 @@ pub struct Subject<'a> {
     pub registry: &'a [RegistryEntry],
 }
 
+/// Whether two legal profiles name the same verified subjects: the contact's email (email
+/// ownership and employment) and the company name and address (company). A profile update that
+/// changes neither (a phone number, the approver, an unchanged resubmission such as the .NET
+/// SDK's GET-then-PUT) does not start a new verification.
+pub fn same_subjects(a: &LegalBusinessProfile, b: &LegalBusinessProfile) -> bool {
+    let subject = |profile| Subject {
+        profile,
+        website: None,
+        verified_domains: &[],
+        registry: &[],
+    };
+    let (a, b) = (subject(a), subject(b));
+    a.email().eq_ignore_ascii_case(b.email()) && a.company_key() == b.company_key()
+}
+
 impl Subject<'_> {
     fn email(&self) -> &str {
         self.profile.primary_contact.email.trim()

@@ -401,3 +401,26 @@ fn verifications_round_trip_through_json() {
     let text = serde_json::to_string(&v).unwrap();
     assert_eq!(serde_json::from_str::<Verification>(&text).unwrap(), v);
 }
+
+#[test]
+fn only_a_change_to_a_checked_subject_is_a_new_subject() {
+    let p = profile("hanako@fabrikam.co.jp");
+    let v = |q: &LegalBusinessProfile| same_subjects(&p, q);
+    assert!(v(&p));
+    let mut phone = p.clone();
+    phone.primary_contact.phone_number = Some("03-1111-1111".into());
+    phone.company_approver_email = Some("hanako@fabrikam.co.jp".into());
+    assert!(v(&phone), "a phone or approver change is not a checked subject");
+    let mut upper = p.clone();
+    upper.primary_contact.email = "Hanako@Fabrikam.co.jp".into();
+    assert!(v(&upper));
+    let mut email = p.clone();
+    email.primary_contact.email = "taro@fabrikam.co.jp".into();
+    assert!(!v(&email));
+    let mut name = p.clone();
+    name.company_name = "Fabrikam Holdings 株式会社".into();
+    assert!(!v(&name));
+    let mut city = p.clone();
+    city.address.city = "港区".into();
+    assert!(!v(&city));
+}

@@ -178,3 +178,35 @@ pub async fn insert_customer_agreement(
     .map_err(map_write_err)?;
     Ok(())
 }
+
+/// Rewrites a customer's document (its id, partner, reseller and domain never change).
+pub async fn update_customer(c: &mut Conn, cu: &Customer) -> Result<()> {
+    sqlx::query("UPDATE customers SET data = ? WHERE id = ?")
+        .bind(rows::to_json(cu)?)
+        .bind(cu.id.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a customer with its agreements; whether there was one.
+pub async fn delete_customer(c: &mut Conn, id: TenantId) -> Result<bool> {
+    sqlx::query("DELETE FROM customer_agreements WHERE customer_id = ?")
+        .bind(id.to_string())
+        .execute(&mut *c)
+        .await?;
+    let r = sqlx::query("DELETE FROM customers WHERE id = ?")
+        .bind(id.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// The sandbox a customer belongs to.
+pub async fn customer_sandbox(c: &mut Conn, id: TenantId) -> Result<Option<SandboxId>> {
+    let row = sqlx::query("SELECT sandbox_id FROM customers WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| rows::parse(&r, "sandbox_id")).transpose()
+}

@@ -1,8 +1,6 @@
 //! Partners: each partner's legal business profile, programs, verification, CSP account and
 //! partner IDs, and each tenant's edited organization profile, kept as JSON documents with an etag.
 
-use std::hash::{Hash, Hasher};
-
 use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use domain::profile::OrganizationProfile;
 use domain::world::Partner;
@@ -14,9 +12,7 @@ use crate::{corrupt, map_write_err, Conn, Result};
 
 /// An etag for a stored document: changes whenever the document does.
 pub fn etag_of(text: &str) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    format!("W/\"{:016x}\"", h.finish())
+    domain::etag::of_text(text)
 }
 
 fn id_from_row(r: &SqliteRow) -> Result<(TenantId, PartnerIdRecord)> {

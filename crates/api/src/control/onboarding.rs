@@ -126,7 +126,7 @@ struct RespondBody {
 }
 
 /// The actions this server runs (DESIGN.md's list).
-pub const ACTIONS: [&str; 9] = [
+pub const ACTIONS: [&str; 10] = [
     "register-partner",
     "update-legal-profile",
     "resend-verification-email",
@@ -136,7 +136,14 @@ pub const ACTIONS: [&str; 9] = [
     "accept-agreement",
     "invite-reseller",
     "respond-relationship-request",
+    "sign-customer-agreement",
 ];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerBody {
+    customer_id: Option<String>,
+}
 
 fn refused(r: Refusal) -> Problem {
     CoreError::Refused(r).into()
@@ -329,6 +336,28 @@ pub async fn action(
             };
             let st = core.respond_relationship_request(sandbox, r).await?;
             return Ok(request_answer(&action, &st).into_response());
+        }
+        "sign-customer-agreement" => {
+            let b: CustomerBody = parse(&body, "")?;
+            let raw = need_text(b.customer_id, "customerId")?;
+            let id: TenantId = raw.trim().parse().map_err(|_| {
+                Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    format!("customer '{raw}' was not found"),
+                )
+                .with_field("customerId")
+            })?;
+            let st = core.sign_customer_agreement(sandbox, id).await?;
+            return Ok(Json(json!({
+                "action": action,
+                "now": st.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "customer": {
+                    "id": st.customer.id.to_string(),
+                    "mcaSignedDirectlyAt": st.customer.mca_signed_directly_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                },
+            }))
+            .into_response());
         }
         "decide-verification" => {
             let b: DecideBody = parse(&body, "")?;

@@ -1,8 +1,9 @@
-//! Partner Center collections: `{"totalCount","items","links","attributes"}`; a next page is
-//! offered as `links.next` carrying the `MS-ContinuationToken` header, plus `continuationToken`
-//! (NETSDK `ResourceCollection`, `SeekBasedResourceCollection`).
+//! Partner Center collections: `{"totalCount","items","links","attributes"}`. A page that has
+//! others around it links to them (`links.next`, `links.previous`) with the `MS-ContinuationToken`
+//! header to send, and gives the token as `continuationToken` too (NETSDK `ResourceCollection`,
+//! `SeekBasedResourceCollection`).
 
-use domain::paging;
+use domain::paging::{Cursor, Page};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -36,51 +37,62 @@ impl<'a> SelfLinks<'a> {
     }
 }
 
-/// `self_uri` is the collection's own URI (relative, as Partner Center writes it); `next` the
-/// offset of the next page, if any, within the collection `scope`.
-pub fn collection(
-    items: Vec<Value>,
-    total: usize,
-    self_uri: &str,
-    scope: &str,
-    size: usize,
-    next: Option<usize>,
-) -> Value {
-    let mut links = serde_json::Map::new();
-    links.insert("self".into(), link(self_uri));
-    let mut out = json!({
-        "totalCount": total,
-        "items": items,
-    });
-    if let Some(offset) = next {
-        let token = paging::continuation_token(scope, offset);
-        // The next page keeps the list's own parameters (a customer filter) besides the paging ones.
-        let (base, query) = self_uri.split_once('?').unwrap_or((self_uri, ""));
-        let kept: String = query
-            .split('&')
-            .filter(|kv| {
-                let k = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
-                !kv.is_empty() && k != "size" && k != "seekoperation"
-            })
-            .map(|kv| format!("{kv}&"))
-            .collect();
-        links.insert(
-            "next".into(),
+/// One page of a paged list.
+pub struct Paged<'a> {
+    /// The collection the page's token is bound to.
+    pub scope: &'a str,
+    pub page: Page,
+    /// The list's own parameters (a customer filter), carried by the token.
+    pub params: Option<String>,
+}
+
+impl Paged<'_> {
+    /// The items of `all` on this page, and the links to the pages around it.
+    pub fn answer<T>(&self, all: &[T], self_uri: &str, out: impl Fn(&T) -> Value) -> Value {
+        let range = self.page.slice(all.len());
+        let (start, end) = (range.start, range.end);
+        let items: Vec<Value> = all[range].iter().map(out).collect();
+        let base = self_uri.split_once('?').map_or(self_uri, |(b, _)| b);
+        let token = Cursor {
+            scope: self.scope.to_owned(),
+            offset: start,
+            size: self.page.size.max(1),
+            params: self.params.clone(),
+        }
+        .token();
+        let seek = |op: &str| {
             json!({
-                "uri": format!("{base}?{kept}size={size}&seekOperation=Next"),
+                "uri": format!("{base}?seekOperation={op}"),
                 "method": "GET",
                 "headers": [{"key": "MS-ContinuationToken", "value": token}],
-            }),
-        );
-        out["continuationToken"] = json!(token);
+            })
+        };
+        let mut links = serde_json::Map::new();
+        links.insert("self".into(), link(self_uri));
+        if end < all.len() {
+            links.insert("next".into(), seek("Next"));
+        }
+        if start > 0 {
+            links.insert("previous".into(), seek("Previous"));
+        }
+        // `totalCount` counts the items of this page, as on the invoices' documented pages
+        // (SDKDOC `get-invoiceline-items.md`: size=2, totalCount 2, and a next link).
+        let mut body = json!({"totalCount": items.len(), "items": items});
+        if end < all.len() {
+            body["continuationToken"] = json!(token);
+        }
+        body["links"] = Value::Object(links);
+        body["attributes"] = json!({"objectType": "Collection"});
+        body
     }
-    out["links"] = Value::Object(links);
-    out["attributes"] = json!({"objectType": "Collection"});
-    out
 }
 
 /// A collection answered whole, in one page (no continuation).
 pub fn whole(items: Vec<Value>, self_uri: &str) -> Value {
-    let total = items.len();
-    collection(items, total, self_uri, self_uri, total.max(1), None)
+    json!({
+        "totalCount": items.len(),
+        "items": items,
+        "links": {"self": link(self_uri)},
+        "attributes": {"objectType": "Collection"},
+    })
 }

@@ -27,9 +27,11 @@ pub struct PcError {
     pub code: u32,
     pub description: String,
     pub data: Vec<Value>,
-    /// A non-standard HTTP/1 reason phrase (the MFA refusal has one).
-    pub reason: Option<&'static [u8]>,
-    pub www_authenticate: Option<String>,
+    /// Answer with the MFA refusal's HTTP/1 reason phrase ([`MFA_REASON`]).
+    pub mfa_reason: bool,
+    pub www_authenticate: Option<Box<str>>,
+    /// What pcsandbox adds to a documented description (`pcsandbox.explanation`).
+    pub explanation: Option<Box<str>>,
 }
 
 /// The HTTP/1 status line Partner Center answers an App+User token without MFA with:
@@ -44,9 +46,15 @@ impl PcError {
             code,
             description: description.into(),
             data: Vec::new(),
-            reason: None,
+            mfa_reason: false,
             www_authenticate: None,
+            explanation: None,
         }
+    }
+
+    pub fn explained(mut self, explanation: impl Into<String>) -> Self {
+        self.explanation = Some(explanation.into().into_boxed_str());
+        self
     }
 
     pub fn with_data(mut self, data: Vec<Value>) -> Self {
@@ -71,15 +79,7 @@ impl PcError {
 
     /// 400 for an enum value that is not one (code 900126, "Unable to parse enum").
     pub fn bad_enum(name: &str, value: &str, allowed: &[&str]) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            900126,
-            format!(
-                "Unable to parse enum: {name}. '{value}' is not one of {}.",
-                allowed.join(", ")
-            ),
-        )
-        .with_data(vec![json!(name)])
+        CoreError::Fault(domain::fault::Fault::bad_enum(name, value, allowed)).into()
     }
 
     pub fn not_found(description: impl Into<String>) -> Self {
@@ -116,11 +116,11 @@ impl From<AuthError> for PcError {
                 err
             }
             AuthError::Invalid(reason) => {
-                let mut err = PcError::new(StatusCode::UNAUTHORIZED, 400, format!("Access denied: {reason}."));
+                let mut err =
+                    PcError::new(StatusCode::UNAUTHORIZED, 400, "Access denied").explained(format!("{reason}."));
                 let quoted = reason.replace(['"', '\\'], "'");
-                err.www_authenticate = Some(format!(
-                    "Bearer error=\"invalid_token\", error_description=\"{quoted}\""
-                ));
+                err.www_authenticate =
+                    Some(format!("Bearer error=\"invalid_token\", error_description=\"{quoted}\"").into_boxed_str());
                 err
             }
             AuthError::Internal => PcError::internal(),
@@ -138,15 +138,12 @@ impl From<Denial> for PcError {
                     "Unauthorized - MFA required: the App+User access token was issued without multi-factor \
                      authentication (no 'mfa' in its amr claim). Sign the user in with MFA and call again.",
                 );
-                err.reason = Some(MFA_REASON);
+                err.mfa_reason = true;
                 err.www_authenticate = Some("Bearer error=\"invalid_token\"".into());
                 err
             }
-            Denial::AppOnlyNotSupported => PcError::new(
-                StatusCode::FORBIDDEN,
-                2032,
-                "Access denied: this operation supports App+User authentication only; app-only tokens are not accepted.",
-            ),
+            Denial::AppOnlyNotSupported => PcError::new(StatusCode::FORBIDDEN, 2032, "Access denied")
+                .explained("This operation supports App+User authentication only; app-only tokens are not accepted."),
             Denial::Role => PcError::new(
                 StatusCode::FORBIDDEN,
                 900150,
@@ -191,6 +188,7 @@ impl From<CoreError> for PcError {
                     f.description,
                 )
                 .with_data(f.data.into_iter().map(Value::String).collect());
+                e.explanation = f.explanation.map(String::into_boxed_str);
                 e.form = match f.error_name {
                     Some(name) => Form::Extended(name),
                     None => Form::Standard(f.source),
@@ -207,11 +205,17 @@ impl From<CoreError> for PcError {
 
 impl IntoResponse for PcError {
     fn into_response(self) -> Response {
-        let body = match self.form {
+        // A documented code answers with its documented description; ours becomes the explanation.
+        let (description, replaced) = domain::error_codes::conform(self.code, self.description);
+        let explanation = match (self.explanation.map(String::from), replaced) {
+            (Some(a), Some(b)) => Some(format!("{b} {a}")),
+            (a, b) => a.or(b),
+        };
+        let mut body = match self.form {
             Form::Extended(name) => json!({
                 "code": self.code,
-                "message": self.description,
-                "description": self.description,
+                "message": description,
+                "description": description,
                 "errorName": name,
                 "isRetryable": false,
                 "parameters": {},
@@ -219,15 +223,18 @@ impl IntoResponse for PcError {
             }),
             Form::Standard(source) => json!({
                 "code": self.code,
-                "description": self.description,
+                "description": description,
                 "data": self.data,
                 "source": source,
             }),
         };
+        if let Some(e) = explanation {
+            body["pcsandbox"] = json!({ "explanation": e });
+        }
         let mut res = (self.status, super::json_response(&body)).into_response();
-        if let Some(reason) = self.reason {
+        if self.mfa_reason {
             res.extensions_mut()
-                .insert(hyper::ext::ReasonPhrase::from_static(reason));
+                .insert(hyper::ext::ReasonPhrase::from_static(MFA_REASON));
         }
         if let Some(v) = self.www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, v);

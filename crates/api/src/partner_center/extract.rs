@@ -8,12 +8,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use domain::paging::{self, Page};
+use domain::paging::{self, PagingError};
 use domain::vetting::enum_key;
 use pcsandbox_core::partner_center::Principal;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::collection::Paged;
 use super::error::PcError;
 
 /// The verified caller the gate let through.
@@ -105,46 +106,44 @@ impl<S: Send + Sync> FromRequestParts<S> for PcQuery {
     }
 }
 
-/// Which page of a collection is asked for: `size`, and for the next page `seekOperation=Next`
-/// with the `MS-ContinuationToken` header that the previous page's `links.next` carried.
-pub struct Paging {
-    pub page: Page,
-    pub size: usize,
-}
-
-pub fn paging(parts_query: &PcQuery, headers: &axum::http::HeaderMap, scope: &str) -> Result<Paging, PcError> {
-    let size = match parts_query.get("size") {
+/// Which page of a collection is asked for: `size` (0 or absent: the default page) and the
+/// list's parameters for the first page; `seekOperation` with the `MS-ContinuationToken` header
+/// that a previous page gave for the others (the token keeps size and parameters).
+pub fn paging<'a>(
+    q: &PcQuery,
+    headers: &axum::http::HeaderMap,
+    scope: &'a str,
+    params: Option<&str>,
+    max: usize,
+) -> Result<Paged<'a>, PcError> {
+    let size = match q.get("size").map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
-            s.trim()
-                .parse::<i64>()
+            s.parse::<i64>()
                 .map_err(|_| PcError::invalid("size", format!("size must be a number, not '{s}'.")))?,
         ),
     };
-    let size = paging::page_size(size).map_err(|m| PcError::invalid("size", m))?;
-    let offset = match parts_query.get("seekOperation") {
-        None => 0,
-        Some(op) if enum_key(op) == "next" => {
-            let token = headers
-                .get("ms-continuationtoken")
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| {
-                    PcError::invalid(
-                        "MS-ContinuationToken",
-                        "seekOperation=Next needs the MS-ContinuationToken header from the previous page.",
-                    )
-                })?;
-            paging::read_continuation_token(scope, token).ok_or_else(|| {
-                PcError::invalid(
-                    "MS-ContinuationToken",
-                    "The continuation token is not valid for this collection.",
-                )
-            })?
-        }
-        Some(op) => return Err(PcError::bad_enum("seekOperation", op, &["Next"])),
-    };
-    Ok(Paging {
-        page: Page { offset, size },
-        size,
+    let token = headers.get("ms-continuationtoken").and_then(|v| v.to_str().ok());
+    let resolved = paging::page_size(size, max)
+        .and_then(|size| {
+            paging::resolve(
+                scope,
+                size,
+                paging::DEFAULT_PAGE_SIZE.min(max),
+                q.get("seekOperation"),
+                token,
+                params,
+            )
+        })
+        .map_err(|e| match e {
+            PagingError::Size(m) => PcError::invalid("size", m),
+            PagingError::Seek(m) => PcError::invalid("seekOperation", m),
+            PagingError::Token(m) => PcError::invalid("MS-ContinuationToken", m),
+            PagingError::Params(m) => PcError::invalid("filter", m),
+        })?;
+    Ok(Paged {
+        scope,
+        page: resolved.page,
+        params: resolved.params,
     })
 }

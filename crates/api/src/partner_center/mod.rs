@@ -18,7 +18,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, head, post};
 use axum::Router;
 use domain::access::{self, Operation};
 use pcsandbox_core::partner_center::{AuthError, Principal};
@@ -43,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/v1/profiles/mpn", get(profiles::get_mpn))
         .route("/v1/roles", get(roles::list))
+        .route("/v1/roles/{role_id}", get(roles::get))
         .route(
             "/v1/roles/{role_id}/usermembers",
             get(roles::members).post(roles::add_member),
@@ -63,7 +64,34 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/v1/customers/relationshiprequests",
             get(commerce::customer_relationship_request),
         )
-        .route("/v1/customers/{customer_id}", get(commerce::customer))
+        .route(
+            "/v1/customers/{customer_id}",
+            get(commerce::customer)
+                .patch(commerce::patch_customer)
+                .delete(commerce::delete_customer),
+        )
+        .route(
+            "/v1/customers/{customer_id}/profiles/company",
+            get(commerce::customer_company_profile),
+        )
+        .route(
+            "/v1/customers/{customer_id}/profiles/billing",
+            get(commerce::customer_billing_profile).put(commerce::update_customer_billing_profile),
+        )
+        .route(
+            "/v1/customers/{customer_id}/directSignedMicrosoftCustomerAgreementStatus",
+            get(commerce::direct_signed_mca),
+        )
+        .route("/v1/domains/{domain}", head(commerce::head_domain))
+        .route(
+            "/v1/validations/checkdomainavailability/{domain_prefix}",
+            get(commerce::check_domain_availability),
+        )
+        .route("/v1/validations/address", post(commerce::validate_address))
+        .route(
+            "/v1/countryvalidationrules/{country}",
+            get(commerce::country_validation_rules),
+        )
         .route(
             "/v1/customers/{customer_id}/agreements",
             get(commerce::customer_agreements).post(commerce::create_customer_agreement),
@@ -94,7 +122,30 @@ pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {
 }
 
 async fn not_found() -> PcError {
-    PcError::not_found("Not found: no Partner Center resource at this path (see /openapi/partner-center.yaml).")
+    PcError::not_found("Not found")
+        .explained("No Partner Center resource at this path (see /openapi/partner-center.yaml).")
+}
+
+/// The request as the real front door routes it: `/V1/Customers/` reaches `/v1/customers`.
+pub(crate) fn canonical_request<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let path = req.uri().path();
+    if !(path.len() >= 4 && path[..4].eq_ignore_ascii_case("/v1/")) {
+        return req;
+    }
+    if let Some(canonical) = access::canonical_path(path) {
+        let rebuilt = match req.uri().query() {
+            Some(q) => format!("{canonical}?{q}"),
+            None => canonical,
+        };
+        if let Ok(pq) = axum::http::uri::PathAndQuery::try_from(rebuilt) {
+            let mut parts = req.uri().clone().into_parts();
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
 }
 
 async fn method_not_allowed() -> PcError {

@@ -2,7 +2,7 @@
 //! SDKDOC `profile-resources.md` (camelCase out, any case in).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::profile::{Address, Contact, LegalBusinessProfile, OrganizationProfile};
 use domain::vetting::VettingVersion;
@@ -16,73 +16,7 @@ use super::extract::{Caller, PcJson, PcQuery};
 use super::json_response;
 use crate::AppState;
 
-/// Input Address: keys as [`super::extract::PcJson`] reduces them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AddressIn {
-    country: Option<String>,
-    region: Option<String>,
-    city: Option<String>,
-    state: Option<String>,
-    #[serde(rename = "addressline1")]
-    address_line1: Option<String>,
-    #[serde(rename = "addressline2")]
-    address_line2: Option<String>,
-    #[serde(rename = "addressline3")]
-    address_line3: Option<String>,
-    #[serde(rename = "postalcode")]
-    postal_code: Option<String>,
-    #[serde(rename = "firstname")]
-    first_name: Option<String>,
-    #[serde(rename = "middlename")]
-    middle_name: Option<String>,
-    #[serde(rename = "lastname")]
-    last_name: Option<String>,
-    #[serde(rename = "phonenumber")]
-    phone_number: Option<String>,
-}
-
-impl From<AddressIn> for Address {
-    fn from(a: AddressIn) -> Address {
-        Address {
-            country: a.country.unwrap_or_default(),
-            region: a.region,
-            city: a.city.unwrap_or_default(),
-            state: a.state,
-            address_line1: a.address_line1.unwrap_or_default(),
-            address_line2: a.address_line2,
-            address_line3: a.address_line3,
-            postal_code: a.postal_code.unwrap_or_default(),
-            first_name: a.first_name,
-            middle_name: a.middle_name,
-            last_name: a.last_name,
-            phone_number: a.phone_number,
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ContactIn {
-    #[serde(rename = "firstname")]
-    first_name: Option<String>,
-    #[serde(rename = "lastname")]
-    last_name: Option<String>,
-    email: Option<String>,
-    #[serde(rename = "phonenumber")]
-    phone_number: Option<String>,
-}
-
-impl From<ContactIn> for Contact {
-    fn from(c: ContactIn) -> Contact {
-        Contact {
-            first_name: c.first_name.unwrap_or_default(),
-            last_name: c.last_name.unwrap_or_default(),
-            email: c.email.unwrap_or_default(),
-            phone_number: c.phone_number,
-        }
-    }
-}
+pub use crate::input::{AddressInput as AddressIn, ContactInput as ContactIn};
 
 /// PUT body; read-only fields the client echoes back (vettingStatus, links, ...) are ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +43,23 @@ pub struct OrganizationIn {
     email: Option<String>,
     language: Option<String>,
     culture: Option<String>,
+    attributes: Option<AttributesIn>,
+}
+
+/// `attributes` of a resource a client echoes back: its etag matters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AttributesIn {
+    pub etag: Option<String>,
+}
+
+/// The etag a client sends: `If-Match`, else the body's `attributes.etag`.
+pub fn sent_etag(headers: &HeaderMap, attributes: Option<AttributesIn>) -> Option<String> {
+    headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| attributes.and_then(|a| a.etag))
 }
 
 #[derive(Serialize)]
@@ -177,10 +128,8 @@ struct LegalOut<'a> {
     company_name: &'a str,
     address: AddressOut<'a>,
     primary_contact: ContactOut<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    company_approver_address: Option<AddressOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    company_approver_email: Option<&'a str>,
+    company_approver_address: AddressOut<'a>,
+    company_approver_email: &'a str,
     vetting_status: &'static str,
     vetting_sub_status: &'static str,
     profile_type: &'static str,
@@ -195,14 +144,32 @@ struct LegalAttributes<'a> {
     object_type: &'static str,
 }
 
+/// Without an approver of its own, the company's approver is at the company's address (as the
+/// documented GET shows it: the address without the contact's name and phone) and is the
+/// primary contact.
+fn approver_default(a: &Address) -> AddressOut<'_> {
+    AddressOut {
+        first_name: None,
+        middle_name: None,
+        last_name: None,
+        phone_number: None,
+        ..address_out(a)
+    }
+}
+
 fn legal_out(v: &LegalProfileView) -> LegalOut<'_> {
     let p = &v.profile;
     LegalOut {
+        company_approver_address: p
+            .company_approver_address
+            .as_ref()
+            .map(address_out)
+            .unwrap_or_else(|| approver_default(&p.address)),
+        company_approver_email: p.approver_email(),
         company_name: &p.company_name,
         address: address_out(&p.address),
         primary_contact: contact_out(&p.primary_contact),
-        company_approver_address: p.company_approver_address.as_ref().map(address_out),
-        company_approver_email: p.company_approver_email.as_deref(),
+
         vetting_status: v.vetting_status.wire(),
         vetting_sub_status: v.vetting_sub_status.wire(),
         profile_type: "LegalBusinessProfile",
@@ -230,11 +197,7 @@ fn organization_out(v: &OrganizationView) -> Value {
     out["culture"] = json!(p.culture);
     out["profileType"] = json!("OrganizationProfile");
     out["links"] = json!({"self": link("/profiles/organization")});
-    let mut attributes = json!({"objectType": "OrganizationProfile"});
-    if let Some(e) = &v.etag {
-        attributes["etag"] = json!(e);
-    }
-    out["attributes"] = attributes;
+    out["attributes"] = json!({"etag": v.etag, "objectType": "OrganizationProfile"});
     out
 }
 
@@ -258,8 +221,13 @@ pub async fn put_legal(
         company_name: body.company_name.unwrap_or_default(),
         address: body.address.unwrap_or_default().into(),
         primary_contact: body.primary_contact.unwrap_or_default().into(),
-        company_approver_address: body.company_approver_address.map(Into::into),
-        company_approver_email: body.company_approver_email,
+        // The SDK echoes what GET showed: a blank address is none (and the default approver is
+        // not kept as one of its own, see `LegalBusinessProfile::validated`).
+        company_approver_address: body
+            .company_approver_address
+            .filter(|a| !a.is_blank())
+            .map(Address::from),
+        company_approver_email: body.company_approver_email.filter(|e| !e.trim().is_empty()),
     };
     let view = s.core.update_legal_business_profile(&who, profile).await?;
     Ok(json_response(&legal_out(&view)))
@@ -273,8 +241,10 @@ pub async fn get_organization(State(s): State<AppState>, Caller(who): Caller) ->
 pub async fn put_organization(
     State(s): State<AppState>,
     Caller(who): Caller,
+    headers: HeaderMap,
     PcJson(body): PcJson<OrganizationIn>,
 ) -> Result<Response, PcError> {
+    let etag = sent_etag(&headers, body.attributes);
     let profile = OrganizationProfile {
         company_name: body.company_name.unwrap_or_default(),
         default_address: body.default_address.map(Into::into),
@@ -282,7 +252,10 @@ pub async fn put_organization(
         language: body.language.unwrap_or_default(),
         culture: body.culture.unwrap_or_default(),
     };
-    let view = s.core.update_organization_profile(&who, profile).await?;
+    let view = s
+        .core
+        .update_organization_profile(&who, profile, etag.as_deref())
+        .await?;
     Ok(json_response(&organization_out(&view)))
 }
 

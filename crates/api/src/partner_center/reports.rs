@@ -1,14 +1,13 @@
 //! The security-requirements reports (SDKDOC `mfa-resources.md`, `get-portal-requests-without-mfa.md`).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::collection::collection;
+use super::collection::whole;
 use super::error::PcError;
-use super::extract::{paging, Caller, PcQuery};
+use super::extract::{Caller, PcQuery};
 use super::json_response;
 use crate::AppState;
 
@@ -17,17 +16,10 @@ fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
-pub async fn non_mfa_principals(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    q: PcQuery,
-    headers: HeaderMap,
-) -> Result<Response, PcError> {
-    let scope = "nonMfaCompliantPartnerPrincipals";
-    let p = paging(&q, &headers, scope)?;
+/// Not paged: the real API answers the whole report (at most 10,000 rows) at once.
+pub async fn non_mfa_principals(State(s): State<AppState>, Caller(who): Caller) -> Result<Response, PcError> {
     let all = s.core.non_mfa_compliant_principals(&who).await?;
-    let (range, next) = p.page.slice(all.len());
-    let items: Vec<Value> = all[range]
+    let items: Vec<Value> = all
         .iter()
         .map(|n| {
             json!({
@@ -38,19 +30,15 @@ pub async fn non_mfa_principals(
             })
         })
         .collect();
-    Ok(json_response(&collection(
-        items,
-        all.len(),
-        "/nonMfaCompliantPartnerPrincipals",
-        scope,
-        p.size,
-        next,
-    )))
+    Ok(json_response(&whole(items, "/nonMfaCompliantPartnerPrincipals")))
 }
 
-/// A bare JSON array, as the real endpoint answers.
-pub async fn adoption(State(s): State<AppState>, Caller(who): Caller) -> Result<Response, PcError> {
-    let rows = s.core.application_mfa_adoption(&who).await?;
+/// A bare JSON array, as the real endpoint answers; `startDate`/`endDate` choose the days.
+pub async fn adoption(State(s): State<AppState>, Caller(who): Caller, q: PcQuery) -> Result<Response, PcError> {
+    let rows = s
+        .core
+        .application_mfa_adoption(&who, q.get("startDate"), q.get("endDate"))
+        .await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|a| {
@@ -66,17 +54,10 @@ pub async fn adoption(State(s): State<AppState>, Caller(who): Caller) -> Result<
     Ok(json_response(&items))
 }
 
-pub async fn partner_requests(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    q: PcQuery,
-    headers: HeaderMap,
-) -> Result<Response, PcError> {
-    let scope = "partnerRequests";
-    let p = paging(&q, &headers, scope)?;
+/// Not paged: the newest 10,000 App+User requests of the last 7 days in one answer.
+pub async fn partner_requests(State(s): State<AppState>, Caller(who): Caller) -> Result<Response, PcError> {
     let all = s.core.partner_requests(&who).await?;
-    let (range, next) = p.page.slice(all.len());
-    let items: Vec<Value> = all[range]
+    let items: Vec<Value> = all
         .iter()
         .map(|r| {
             json!({
@@ -93,12 +74,5 @@ pub async fn partner_requests(
             })
         })
         .collect();
-    Ok(json_response(&collection(
-        items,
-        all.len(),
-        "/partnerRequests",
-        scope,
-        p.size,
-        next,
-    )))
+    Ok(json_response(&whole(items, "/partnerRequests")))
 }

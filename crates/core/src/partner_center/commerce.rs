@@ -4,8 +4,8 @@
 
 use domain::csp::{self, PartnerIdFacts, ResellerFacts, ResellerValidation, StatusQuery};
 use domain::customer::{
-    self, AgreementTemplate, Customer, CustomerAgreement, CustomerAgreementType, CustomerFilter, NewAttestation,
-    NewCustomer,
+    self, AgreementTemplate, BillingProfile, BillingUpdate, Customer, CustomerAgreement, CustomerFilter, CustomerPatch,
+    NewAttestation, NewCustomer, RelationshipToPartner,
 };
 use domain::fault::Fault;
 use domain::partner_id::PartnerIdKind;
@@ -44,7 +44,21 @@ pub struct CustomerRequest {
 }
 
 fn customer_not_found(id: &str) -> CoreError {
-    CoreError::Fault(Fault::new(404, 1000, format!("Customer {id} was not found.")))
+    CoreError::Fault(Fault::explained(
+        404,
+        1000,
+        "Not found",
+        format!("The customer {id} is not one of your customers in this sandbox."),
+    ))
+}
+
+/// The link a customer follows to accept a reseller relationship (SDKDOC
+/// `request-reseller-relationship.md`, the 2021 form; the indirect form names the provider).
+#[derive(Debug, Clone, Default)]
+pub struct RelationshipRequestLink {
+    pub indirect_cloud_solution_provider_id: Option<String>,
+    pub indirect_reseller_id: Option<String>,
+    pub dual_role_indirect_relationship: Option<String>,
 }
 
 /// The provider's view of a reseller or the reseller's of a provider.
@@ -90,24 +104,16 @@ impl Core {
         }
     }
 
-    /// `GET /v1/customers/{id}/agreements[?agreementType=]`: every type when left out.
+    /// `GET /v1/customers/{id}/agreements[?agreementType=]`: MicrosoftCloudAgreement when left
+    /// out, every type for `*`.
     pub async fn customer_agreements(
         &self,
         who: &Principal,
         customer: &str,
         agreement_type: Option<&str>,
     ) -> Result<Vec<CustomerAgreement>> {
+        let wanted = customer::attestation_filter(agreement_type)?;
         let c = self.customer_of(who, customer).await?;
-        let wanted = match agreement_type.map(str::trim).filter(|t| !t.is_empty() && *t != "*") {
-            None => None,
-            Some(t) => Some(CustomerAgreementType::parse(t).ok_or_else(|| {
-                Fault::bad_enum(
-                    "agreementType",
-                    t,
-                    &["MicrosoftCloudAgreement", "MicrosoftCustomerAgreement"],
-                )
-            })?),
-        };
         let all = store::csp::customer_agreements(&mut *self.store.conn().await?, c.id).await?;
         Ok(all
             .into_iter()
@@ -224,7 +230,9 @@ impl Core {
             .collect())
     }
 
-    /// `GET /v1/customers/{id}/relationships`: the indirect reseller the customer was created for.
+    /// `GET /v1/customers/{id}/relationships`: the other side of the indirect relationship the
+    /// customer was created through (the provider sees the reseller and the reseller the
+    /// provider, each with the caller's own relationship type, as in `/v1/relationships`).
     pub async fn customer_relationships(&self, who: &Principal, customer: &str) -> Result<Vec<RelationshipView>> {
         let c = self.customer_of(who, customer).await?;
         let Some(reseller) = c.associated_partner_id else {
@@ -261,7 +269,7 @@ impl Core {
         if me.0.program(Program::CspIndirectProvider) != Some(ProgramStatus::Active) {
             return Err(Fault::new(403, 900149, "CSP Indirect Provider program status is not active.").into());
         }
-        let (domain, company_name, billing) = customer::validate_customer(&r.customer)?;
+        let valid = customer::validate_customer(&r.customer)?;
         let associated = match r
             .associated_partner_id
             .as_deref()
@@ -269,13 +277,26 @@ impl Core {
             .filter(|a| !a.is_empty())
         {
             None => None,
+            // SDKDOC `create-a-customer-for-an-indirect-reseller.md`: App+User only.
+            Some(_) if who.user.is_none() => {
+                return Err(Fault::explained(
+                    403,
+                    2032,
+                    "Access denied",
+                    "Creating a customer for an indirect reseller (associatedPartnerId) supports App+User authentication only.",
+                )
+                .into())
+            }
             Some(raw) => Some(self.related_reseller(who, raw).await?),
         };
+        let domain = valid.domain;
         let mut w = self.write(who.sandbox).await?;
         let count = store::csp::customer_count(w.c(), who.sandbox).await?;
         domain::limits::within("customers", "customers", count + 1, domain::limits::MAX_CUSTOMERS)?;
         if store::csp::customer_domain_taken(w.c(), who.sandbox, &domain).await? {
-            return Err(Fault::new(409, 2000, format!("The domain {domain} is already in use.")).into());
+            return Err(Fault::new(409, 2000, format!("The domain {domain} is already in use."))
+                .with_data(["companyProfile.domain"])
+                .into());
         }
         let customer = Customer {
             id: TenantId(self.random.uuid()),
@@ -283,9 +304,13 @@ impl Core {
             partner_tenant_id: who.tenant,
             associated_partner_id: associated,
             domain,
-            company_name,
-            billing_profile: billing,
+            company_name: valid.company_name,
+            billing_profile: valid.billing,
             created_at: w.now,
+            relationship_to_partner: RelationshipToPartner::Reseller,
+            allow_delegated_access: true,
+            organization_registration_number: valid.organization_registration_number,
+            mca_signed_directly_at: None,
         };
         store::csp::insert_customer(w.c(), who.sandbox, &customer).await?;
         w.commit().await?;
@@ -324,6 +349,126 @@ impl Core {
         }
     }
 
+    /// `GET /v1/customers/{id}/profiles/billing`.
+    pub async fn customer_billing_profile(&self, who: &Principal, customer: &str) -> Result<Customer> {
+        self.customer_of(who, customer).await
+    }
+
+    /// `PUT /v1/customers/{id}/profiles/billing`: only the partner that created the customer
+    /// updates it, with the profile's current etag.
+    pub async fn update_customer_billing_profile(
+        &self,
+        who: &Principal,
+        customer: &str,
+        u: BillingUpdate,
+    ) -> Result<Customer> {
+        let id = self.customer_of(who, customer).await?.id;
+        let mut w = self.write(who.sandbox).await?;
+        let mut c = own_customer(&mut w, who, id, customer).await?;
+        let billing: BillingProfile = customer::update_billing(&c.billing_profile, &u)?;
+        c.billing_profile = billing;
+        store::csp::update_customer(w.c(), &c).await?;
+        w.commit().await?;
+        Ok(c)
+    }
+
+    /// `PATCH /v1/customers/{id}`: the partner that created the customer removes its reseller
+    /// relationship or its delegated admin privileges (App+User only).
+    pub async fn patch_customer(&self, who: &Principal, customer: &str, p: CustomerPatch) -> Result<Customer> {
+        let id = self.customer_of(who, customer).await?.id;
+        let mut w = self.write(who.sandbox).await?;
+        let c = own_customer(&mut w, who, id, customer).await?;
+        let patched = customer::apply_patch(&c, &p)?;
+        store::csp::update_customer(w.c(), &patched).await?;
+        w.commit().await?;
+        Ok(patched)
+    }
+
+    /// `DELETE /v1/customers/{id}`: the integration sandbox lets its partners delete their
+    /// customers (SDKDOC `delete-a-customer-account-from-the-integration-sandbox.md`); every
+    /// pcsandbox partner is a sandbox partner.
+    pub async fn delete_customer(&self, who: &Principal, customer: &str) -> Result<()> {
+        let id = self.customer_of(who, customer).await?.id;
+        let mut w = self.write(who.sandbox).await?;
+        own_customer(&mut w, who, id, customer).await?;
+        store::csp::delete_customer(w.c(), id).await?;
+        w.commit().await
+    }
+
+    /// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`: whether the
+    /// customer accepted the MCA itself (the control plane's `sign-customer-agreement`).
+    pub async fn direct_signed_mca(&self, who: &Principal, customer: &str) -> Result<bool> {
+        Ok(self.customer_of(who, customer).await?.mca_signed_directly_at.is_some())
+    }
+
+    /// Whether a domain is in use in the caller's sandbox: a tenant's or a customer's.
+    /// `HEAD /v1/domains/{domain}` and the deprecated `checkdomainavailability/{prefix}`.
+    pub async fn domain_in_use(&self, who: &Principal, raw: &str) -> Result<bool> {
+        let domain = raw.trim().to_ascii_lowercase();
+        if domain.is_empty() || domain.len() > 253 {
+            return Ok(false);
+        }
+        let mut c = self.store.read().await?;
+        Ok(store::csp::customer_domain_taken(&mut c, who.sandbox, &domain).await?)
+    }
+
+    /// `GET /v1/customers/relationshiprequests`: the link for a customer to accept the caller
+    /// as reseller; with `indirectResellerId` (a provider for one of its resellers) or
+    /// `indirectCloudSolutionProviderId` (a reseller naming its provider), the indirect form,
+    /// for a relationship that exists.
+    pub async fn relationship_request_link(&self, who: &Principal, q: &RelationshipRequestLink) -> Result<String> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        if let Some(d) = given(&q.dual_role_indirect_relationship) {
+            if !d.eq_ignore_ascii_case("true") && !d.eq_ignore_ascii_case("false") {
+                return Err(domain::FieldError::new(
+                    "dualRoleIndirectRelationship",
+                    format!("dualRoleIndirectRelationship must be true or false, not '{d}'."),
+                )
+                .into());
+            }
+        }
+        let direct = format!(
+            "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId={}&msppId=0&DAP=false#/BillingAccounts/partner-invitation",
+            who.tenant
+        );
+        let (provider, reseller) = match (
+            given(&q.indirect_cloud_solution_provider_id),
+            given(&q.indirect_reseller_id),
+        ) {
+            (None, None) => return Ok(direct),
+            (Some(_), Some(_)) => return Err(domain::FieldError::new(
+                "indirectResellerId",
+                "Give indirectResellerId (as a provider) or indirectCloudSolutionProviderId (as a reseller), not both.",
+            )
+            .into()),
+            (Some(p), None) => (p, who.tenant.to_string()),
+            (None, Some(r)) => (who.tenant.to_string(), r),
+        };
+        let (field, side, other) = if provider == who.tenant.to_string() {
+            ("indirectResellerId", Side::Provider, reseller.clone())
+        } else {
+            ("indirectCloudSolutionProviderId", Side::Reseller, provider.clone())
+        };
+        let other: TenantId = other.parse().map_err(|_| {
+            domain::FieldError::new(
+                field,
+                format!("{field} must be a partner tenant id (a GUID), not '{other}'."),
+            )
+        })?;
+        let mut c = self.store.read().await?;
+        let related = store::csp::relationships(&mut c, who.tenant, side).await?;
+        if !related.iter().any(|(_, p)| p.tenant_id == other) {
+            return Err(domain::FieldError::new(
+                field,
+                format!("You have no approved indirect relationship with the partner {other}."),
+            )
+            .into());
+        }
+        Ok(format!(
+            "https://admin.microsoft.com/Adminportal/Home?invType=IndirectResellerRelationship&partnerId={reseller}&msppId=0&indirectCSPId={provider}#/BillingAccounts/partner-invitation"
+        ))
+    }
+
     /// `POST /v1/partners/validateresellers`.
     pub async fn validate_resellers(&self, who: &Principal, ids: &[String]) -> Result<Vec<ResellerValidation>> {
         if ids.is_empty() {
@@ -359,5 +504,20 @@ impl Core {
             out.push(csp::validate_reseller_id(raw, facts));
         }
         Ok(out)
+    }
+}
+
+/// A customer the caller created (not one created for it as reseller), read in the write.
+async fn own_customer(w: &mut crate::uow::Write<'_>, who: &Principal, id: TenantId, raw: &str) -> Result<Customer> {
+    match store::csp::customer(w.c(), id).await? {
+        Some(c) if c.partner_tenant_id == who.tenant => Ok(c),
+        Some(_) => Err(Fault::explained(
+            403,
+            2032,
+            "Access denied",
+            "Only the partner that created the customer can change it; you are its indirect reseller.",
+        )
+        .into()),
+        None => Err(customer_not_found(raw.trim())),
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use domain::fault::Fault;
 use domain::profile::{LegalBusinessProfile, OrganizationProfile};
 use domain::vetting::{VettingStatus, VettingSubStatus, VettingVersion};
 use domain::world::Partner;
@@ -26,7 +27,43 @@ pub struct OrganizationView {
     pub tenant_id: TenantId,
     pub domain: String,
     pub profile: OrganizationProfile,
-    pub etag: Option<String>,
+    /// The etag of the profile as shown (also before anyone edited it).
+    pub etag: String,
+}
+
+/// A tenant's organization profile: the edited one, or the one derived from its partner
+/// profile (or tenant) before anyone edited it.
+async fn organization_of(r: &mut store::Conn, tenant_id: TenantId) -> Result<OrganizationView> {
+    let (_, tenant) = store::world::tenant(r, tenant_id)
+        .await?
+        .ok_or_else(|| CoreError::not_found("tenant", tenant_id))?;
+    let profile = match store::profiles::organization_profile(r, tenant_id).await? {
+        Some((p, _)) => p,
+        None => {
+            let partner = store::profiles::partner(r, tenant_id).await?;
+            let name = partner
+                .as_ref()
+                .map(|(p, _)| p.legal_business_profile.company_name.clone())
+                .unwrap_or_else(|| tenant.display_name.clone());
+            let email = match &partner {
+                Some((p, _)) => p.legal_business_profile.primary_contact.email.clone(),
+                None => store::world::global_admins(r, tenant_id)
+                    .await?
+                    .first()
+                    .map(|u| u.user_principal_name.clone())
+                    .unwrap_or_default(),
+            };
+            let mut p = OrganizationProfile::default_for(&name, &tenant.country, &email);
+            p.default_address = partner.map(|(p, _)| p.legal_business_profile.address);
+            p
+        }
+    };
+    Ok(OrganizationView {
+        tenant_id: tenant.id,
+        domain: tenant.domain,
+        etag: domain::etag::of(&profile),
+        profile,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -89,45 +126,33 @@ impl Core {
 
     pub async fn organization_profile(&self, who: &Principal) -> Result<OrganizationView> {
         let mut r = self.store.read().await?;
-        let (_, tenant) = store::world::tenant(&mut r, who.tenant)
-            .await?
-            .ok_or_else(|| CoreError::not_found("tenant", who.tenant))?;
-        let (profile, etag) = match store::profiles::organization_profile(&mut r, who.tenant).await? {
-            Some((p, e)) => (p, Some(e)),
-            None => {
-                let partner = store::profiles::partner(&mut r, who.tenant).await?;
-                let name = partner
-                    .as_ref()
-                    .map(|(p, _)| p.legal_business_profile.company_name.clone())
-                    .unwrap_or_else(|| tenant.display_name.clone());
-                let email = match &partner {
-                    Some((p, _)) => p.legal_business_profile.primary_contact.email.clone(),
-                    None => store::world::global_admins(&mut r, who.tenant)
-                        .await?
-                        .first()
-                        .map(|u| u.user_principal_name.clone())
-                        .unwrap_or_default(),
-                };
-                let mut p = OrganizationProfile::default_for(&name, &tenant.country, &email);
-                p.default_address = partner.map(|(p, _)| p.legal_business_profile.address);
-                (p, None)
-            }
-        };
-        Ok(OrganizationView {
-            tenant_id: tenant.id,
-            domain: tenant.domain,
-            profile,
-            etag,
-        })
+        organization_of(&mut r, who.tenant).await
     }
 
+    /// `PUT /v1/profiles/organization`. The documented request sends no `If-Match` (nor does the
+    /// .NET SDK), so none is needed; an etag that is sent (header or `attributes.etag`) must be
+    /// the current one: 400, 2055 "Etag is no longer valid".
     pub async fn update_organization_profile(
         &self,
         who: &Principal,
         profile: OrganizationProfile,
+        etag: Option<&str>,
     ) -> Result<OrganizationView> {
         let profile = profile.validated()?;
         let mut w = self.write(who.sandbox).await?;
+        let current = organization_of(w.c(), who.tenant).await?;
+        if let Some(sent) = etag.filter(|e| !domain::etag::normalise(e).is_empty()) {
+            if !domain::etag::matches(sent, &current.etag) {
+                return Err(Fault::explained(
+                    400,
+                    2055,
+                    "Etag is no longer valid",
+                    "The organization profile changed since that etag was read; GET it again and retry.",
+                )
+                .with_data(["If-Match"])
+                .into());
+            }
+        }
         store::profiles::put_organization_profile(w.c(), who.sandbox, who.tenant, &profile).await?;
         w.commit().await?;
         self.organization_profile(who).await

@@ -35,8 +35,12 @@ impl Core {
     /// The caller's tenant's App+User requests in the report window, newest first: at most
     /// 10,000, as the real API answers (get-api-request-details.md).
     pub async fn partner_requests(&self, who: &Principal) -> Result<Vec<PartnerRequest>> {
-        self.journal.flush().await;
         let since = domain::clock::shifted(self.clock.now(), who.clock_offset_ms) - Duration::days(REPORT_WINDOW_DAYS);
+        self.requests_since(who, since).await
+    }
+
+    async fn requests_since(&self, who: &Principal, since: DateTime<Utc>) -> Result<Vec<PartnerRequest>> {
+        self.journal.flush().await;
         let mut c = self.store.conn().await?;
         Ok(store::journal::tenant_requests(
             &mut c,
@@ -55,8 +59,19 @@ impl Core {
         Ok(mfa_report::non_mfa_compliant(&self.partner_requests(who).await?))
     }
 
-    pub async fn application_mfa_adoption(&self, who: &Principal) -> Result<Vec<AppAdoption>> {
-        Ok(mfa_report::application_adoption(&self.partner_requests(who).await?))
+    /// Per application and day, for the days of `startDate`..`endDate` (the last 7 when left out).
+    pub async fn application_mfa_adoption(
+        &self,
+        who: &Principal,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<Vec<AppAdoption>> {
+        let today = domain::clock::shifted(self.clock.now(), who.clock_offset_ms).date_naive();
+        let range = mfa_report::adoption_range(start, end, today)?;
+        let since = range.start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        let mut requests = self.requests_since(who, since).await?;
+        requests.retain(|r| range.contains(r.at.date_naive()));
+        Ok(mfa_report::application_adoption(&requests))
     }
 
     /// The control plane's view: the newest journaled requests of a sandbox, newest first.

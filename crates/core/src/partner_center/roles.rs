@@ -1,6 +1,6 @@
 //! Partner Center roles of the caller's tenant: `/v1/roles` and their user members.
 
-use domain::paging::Page;
+use domain::role::MemberSort;
 use domain::world::User;
 use domain::{FieldError, Role, UserId};
 
@@ -34,23 +34,26 @@ fn unknown_role(id: &str) -> CoreError {
 }
 
 impl Core {
-    /// The members of a role in the caller's tenant, in creation order; one page of them and the total.
-    pub async fn role_members(
-        &self,
-        who: &Principal,
-        role_id: &str,
-        page: Page,
-    ) -> Result<(Vec<RoleMember>, usize, Option<usize>)> {
+    /// `GET /v1/roles/{id}`.
+    pub fn role(&self, role_id: &str) -> Result<Role> {
+        Role::by_id(role_id).ok_or_else(|| unknown_role(role_id))
+    }
+
+    /// The members of a role in the caller's tenant, sorted as asked.
+    pub async fn role_members(&self, who: &Principal, role_id: &str, sort: MemberSort) -> Result<Vec<RoleMember>> {
         let role = Role::by_id(role_id).ok_or_else(|| unknown_role(role_id))?;
         let mut c = self.store.conn().await?;
-        let members: Vec<RoleMember> = store::world::role_holders(&mut c, who.tenant, role)
+        let mut members: Vec<RoleMember> = store::world::role_holders(&mut c, who.tenant, role)
             .await?
             .into_iter()
             .map(|user| RoleMember { user, role })
             .collect();
-        let total = members.len();
-        let (range, next) = page.slice(total);
-        Ok((members[range].to_vec(), total, next))
+        sort.sort(
+            &mut members,
+            |m| m.user.user_principal_name.as_str(),
+            |m| m.user.display_name.as_str(),
+        );
+        Ok(members)
     }
 
     /// Gives a user of the caller's tenant a role. Partner Center wants the account (tenant) id
