@@ -314,10 +314,12 @@ pub fn validate_address(a: &PostalAddress) -> AddressValidation {
             Vec::new(),
         )
     } else if !has_number {
+        // The street matched but not the premises: the address as it would be kept, for the
+        // user to complete.
         (
             AddressStatus::StreetPartial,
             Some("Address field invalid for property: 'AddressLine1'".to_owned()),
-            Vec::new(),
+            vec![suggestion],
         )
     } else {
         (AddressStatus::VerifiedShippable, None, vec![suggestion])

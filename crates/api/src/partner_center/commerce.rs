@@ -38,16 +38,22 @@ pub async fn agreement_metadata(State(s): State<AppState>, q: PcQuery) -> Result
     Ok(json_response(&whole(items, "/agreements")))
 }
 
-fn agreement_out(a: &CustomerAgreement) -> Value {
-    json!({
+/// An attestation as `POST .../agreements` answers it (SDKDOC `confirm-customer-consent-customer-
+/// agreement.md`: with the user who confirmed it) and, with the template's link, as the list shows
+/// it (`get-confirmation-of-customer-agreement.md`; the list's example leaves `userId` out, the
+/// resource table has it).
+fn agreement_out(a: &CustomerAgreement, listed: bool) -> Value {
+    let mut v = json!({
         "userId": a.user_id.to_string(),
         "primaryContact": contact_out(&a.primary_contact),
         "templateId": a.template_id,
         "dateAgreed": a.date_agreed.to_rfc3339_opts(SecondsFormat::Millis, true),
         "type": a.agreement_type.as_str(),
-        "agreementLink": a.agreement_type.template().agreement_link,
-        "attributes": {"objectType": "Agreement"},
-    })
+    });
+    if listed {
+        v["agreementLink"] = json!(a.agreement_type.template().agreement_link);
+    }
+    v
 }
 
 pub async fn customer_agreements(
@@ -60,11 +66,9 @@ pub async fn customer_agreements(
         .core
         .customer_agreements(&who, &customer, q.get("agreementType"))
         .await?;
-    let items: Vec<Value> = all.iter().map(agreement_out).collect();
-    Ok(json_response(&whole(
-        items,
-        &format!("/customers/{customer}/agreements"),
-    )))
+    let items: Vec<Value> = all.iter().map(|a| agreement_out(a, true)).collect();
+    // The documented list is bare: no links, no attributes.
+    Ok(json_response(&json!({"totalCount": items.len(), "items": items})))
 }
 
 /// The Agreement a client posts (any key case).
@@ -94,7 +98,7 @@ pub async fn create_customer_agreement(
         agreement_type: body.agreement_type,
     };
     let a = s.core.attest_customer_agreement(&who, &customer, n).await?;
-    Ok((StatusCode::CREATED, json_response(&agreement_out(&a))).into_response())
+    Ok((StatusCode::CREATED, json_response(&agreement_out(&a, false))).into_response())
 }
 
 pub async fn agreement_status(
@@ -464,6 +468,24 @@ fn customer_out(c: &Customer) -> Value {
     v
 }
 
+/// A customer as `POST /v1/customers` answers it (SDKDOC `create-a-customer.md`,
+/// `create-a-customer-for-an-indirect-reseller.md`): the company profile without its address,
+/// the billing profile without the names, no custom domains.
+fn created_out(c: &Customer) -> Value {
+    let mut v = customer_out(c);
+    v["companyProfile"] = company_out(c, false);
+    if let Some(b) = v["billingProfile"].as_object_mut() {
+        b.remove("firstName");
+        b.remove("lastName");
+        b.remove("links");
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.remove("customDomains");
+        o.remove("links");
+    }
+    v
+}
+
 /// A customer as the list shows it (SDKDOC `get-a-list-of-customers.md`: no billing profile).
 fn customer_item(c: &Customer) -> Value {
     json!({
@@ -578,7 +600,7 @@ pub async fn create_customer(
         associated_partner_id: body.associated_partner_id,
     };
     let created = s.core.create_customer(&who, r).await?;
-    let mut out = customer_out(&created.customer);
+    let mut out = created_out(&created.customer);
     out["userCredentials"] = json!({"userName": created.user_name, "password": created.password});
     Ok((StatusCode::CREATED, json_response(&out)).into_response())
 }

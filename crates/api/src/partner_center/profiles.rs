@@ -72,7 +72,8 @@ pub(crate) struct AddressOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a str>,
     address_line1: &'a str,
-    address_line2: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_line2: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     address_line3: Option<&'a str>,
     postal_code: &'a str,
@@ -93,7 +94,7 @@ pub(crate) fn address_out(a: &Address) -> AddressOut<'_> {
         city: &a.city,
         state: a.state.as_deref(),
         address_line1: &a.address_line1,
-        address_line2: a.address_line2.as_deref().unwrap_or_default(),
+        address_line2: a.address_line2.as_deref(),
         address_line3: a.address_line3.as_deref(),
         postal_code: &a.postal_code,
         first_name: a.first_name.as_deref(),
@@ -153,21 +154,38 @@ fn approver_default(a: &Address) -> AddressOut<'_> {
         middle_name: None,
         last_name: None,
         phone_number: None,
+        ..partner_address_out(a)
+    }
+}
+
+/// The partner's addresses as the documented profile GETs show them: `addressLine2` always
+/// (`""` when there is none).
+fn partner_address_out(a: &Address) -> AddressOut<'_> {
+    AddressOut {
+        address_line2: Some(a.address_line2.as_deref().unwrap_or_default()),
         ..address_out(a)
     }
 }
 
 fn legal_out(v: &LegalProfileView) -> LegalOut<'_> {
     let p = &v.profile;
+    let c = &p.primary_contact;
     LegalOut {
         company_approver_address: p
             .company_approver_address
             .as_ref()
-            .map(address_out)
+            .map(partner_address_out)
             .unwrap_or_else(|| approver_default(&p.address)),
         company_approver_email: p.approver_email(),
         company_name: &p.company_name,
-        address: address_out(&p.address),
+        // The legal address names the person at it; without one of its own, the primary
+        // contact (as the documented GET shows: the contact's name and phone).
+        address: AddressOut {
+            first_name: p.address.first_name.as_deref().or(Some(&c.first_name)),
+            last_name: p.address.last_name.as_deref().or(Some(&c.last_name)),
+            phone_number: p.address.phone_number.as_deref().or(c.phone_number.as_deref()),
+            ..partner_address_out(&p.address)
+        },
         primary_contact: contact_out(&p.primary_contact),
 
         vetting_status: v.vetting_status.wire(),
@@ -188,7 +206,11 @@ fn organization_out(v: &OrganizationView) -> Value {
         "companyName": p.company_name,
     });
     if let Some(a) = &p.default_address {
-        out["defaultAddress"] = json!(address_out(a));
+        // As documented: the phone is "" when there is none.
+        out["defaultAddress"] = json!(AddressOut {
+            phone_number: Some(a.phone_number.as_deref().unwrap_or_default()),
+            ..partner_address_out(a)
+        });
     }
     out["tenantId"] = json!(v.tenant_id.to_string());
     out["domain"] = json!(v.domain);
