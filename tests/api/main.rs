@@ -8,6 +8,7 @@ mod control;
 mod csp;
 mod identity;
 mod onboarding;
+mod openapi;
 mod partner_center;
 mod security;
 mod support;
