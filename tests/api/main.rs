@@ -6,6 +6,7 @@ mod bounds;
 mod conformance;
 mod control;
 mod csp;
+mod fidelity;
 mod identity;
 mod onboarding;
 mod openapi;
