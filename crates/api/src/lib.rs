@@ -6,7 +6,7 @@ pub mod control;
 pub mod entra;
 pub mod health;
 mod idle;
-pub mod input;
+
 pub mod openapi;
 pub mod partner_center;
 pub mod portal;

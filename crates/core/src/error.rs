@@ -35,6 +35,45 @@ impl CoreError {
         }
     }
 
+    /// The refusal's stable code: a refusal's own (`GlobalAdminRequired`), a Partner Center
+    /// error's number (`2000`), or the kind (`InvalidField`, `NotFound`, `Conflict`).
+    pub fn code(&self) -> String {
+        match self {
+            CoreError::Refused(r) => r.code.to_owned(),
+            CoreError::Fault(f) => f.code.to_string(),
+            CoreError::Invalid(_) => "InvalidField".into(),
+            CoreError::NotFound { .. } => "NotFound".into(),
+            CoreError::Conflict { .. } => "Conflict".into(),
+            CoreError::Store(_) => "Internal".into(),
+        }
+    }
+
+    /// The same error seen from one level up: its field under `prefix` (`scenario.steps[2]`).
+    pub fn within(self, prefix: &str) -> Self {
+        let under = |f: Option<String>| match f.filter(|f| !f.is_empty()) {
+            Some(f) if f.starts_with('[') => format!("{prefix}{f}"),
+            Some(f) => format!("{prefix}.{f}"),
+            None => prefix.to_owned(),
+        };
+        match self {
+            CoreError::Invalid(f) => CoreError::Invalid(f.within(prefix)),
+            CoreError::Refused(mut r) => {
+                r.field = Some(under(r.field.take()));
+                CoreError::Refused(r)
+            }
+            CoreError::NotFound { what, id, field } => CoreError::NotFound {
+                what,
+                id,
+                field: Some(under(field)),
+            },
+            CoreError::Conflict { field, message } => CoreError::Conflict {
+                field: under(Some(field)),
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Conflict {
             field: field.into(),

@@ -4,6 +4,7 @@
 //! Use-cases take typed commands (ids, enums, dates) and a [`domain::SandboxId`]; every write is
 //! one [`uow::Write`].
 
+pub mod actions;
 pub mod cache;
 pub mod clock;
 pub mod csp;

@@ -112,4 +112,13 @@ impl Core {
     pub fn sandbox_now(&self, sandbox: &Sandbox) -> chrono::DateTime<chrono::Utc> {
         sandbox.now(self.clock.now())
     }
+
+    /// A sandbox's time, by its id.
+    pub async fn sandbox_now_of(&self, id: SandboxId) -> Result<chrono::DateTime<chrono::Utc>> {
+        let sb = self
+            .sandbox(id)
+            .await?
+            .ok_or_else(|| crate::error::CoreError::not_found("sandbox", id))?;
+        Ok(self.sandbox_now(&sb))
+    }
 }

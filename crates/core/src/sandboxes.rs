@@ -1,10 +1,12 @@
 //! Sandboxes: create (from a named or inline scenario), list, read, delete, reset.
 
 use chrono::{DateTime, Utc};
-use domain::scenario::{self, ScenarioSpec};
+use domain::scenario::{self, ScenarioSpec, Step};
 use domain::world::{Sandbox, World};
 use domain::{FieldError, SandboxId};
 
+use crate::actions::Action;
+use crate::clock::Advance;
 use crate::directory::{mint_scenario, Secrets};
 use crate::error::{CoreError, Result};
 use crate::Core;
@@ -132,13 +134,73 @@ impl Core {
                 other => other.into(),
             })?;
         store::world::insert_world(&mut tx, id, &minted.world).await?;
+        if !spec.steps.is_empty() {
+            store::sandboxes::set_steps(&mut tx, id, &spec.steps).await?;
+        }
         tx.commit().await.map_err(store::StoreError::from)?;
-        Ok(SandboxState {
-            now: real,
-            sandbox,
-            world: minted.world,
-            secrets: minted.secrets,
-        })
+        if plan.steps.is_empty() {
+            return Ok(SandboxState {
+                now: real,
+                sandbox,
+                world: minted.world,
+                secrets: minted.secrets,
+            });
+        }
+        // The steps run as the actions would, each in its own unit of work; one that breaks a
+        // rule takes the whole sandbox with it.
+        if let Err(e) = self.run_steps(id, &plan.steps).await {
+            let _ = self.delete_sandbox(id).await;
+            return Err(e.within("scenario"));
+        }
+        let mut state = self.sandbox_state(id).await?;
+        state.secrets = minted.secrets;
+        Ok(state)
+    }
+
+    /// Runs a scenario's steps in order; the first that fails (or is not refused as it must be)
+    /// stops them, named by its index.
+    async fn run_steps(&self, id: SandboxId, steps: &[Step]) -> Result<()> {
+        for (i, step) in steps.iter().enumerate() {
+            self.run_step(id, step)
+                .await
+                .map_err(|e| e.within(&format!("steps[{i}]")))?;
+        }
+        Ok(())
+    }
+
+    async fn run_step(&self, id: SandboxId, step: &Step) -> Result<()> {
+        match step {
+            Step::Advance(d) => self.advance_clock(id, Advance::By(*d)).await.map(drop),
+            Step::BusinessDays(n) => self.advance_clock(id, Advance::BusinessDays(*n)).await.map(drop),
+            Step::Action {
+                name,
+                body,
+                expect_refusal,
+            } => {
+                let result = match Action::parse(name, body) {
+                    Ok(action) => self.run_action(id, action).await.map(drop),
+                    Err(e) => Err(e),
+                };
+                match (result, expect_refusal) {
+                    (Ok(()), None) => Ok(()),
+                    (Err(e), None) => Err(e),
+                    (Err(e), Some(code)) if e.code() == *code => Ok(()),
+                    (Ok(()), Some(code)) => Err(FieldError::new(
+                        "expectRefusal",
+                        format!("the step was to be refused with {code}, and it was not"),
+                    )
+                    .into()),
+                    (Err(e), Some(code)) => Err(FieldError::new(
+                        "expectRefusal",
+                        format!(
+                            "the step was to be refused with {code}, and it was refused with {}: {e}",
+                            e.code()
+                        ),
+                    )
+                    .into()),
+                }
+            }
+        }
     }
 
     /// A sandbox with its world, read in one snapshot; secrets only where the scenario states
@@ -219,7 +281,15 @@ impl Core {
         w.sandbox.sign_in_lockout = Default::default();
         let settings = w.sandbox.clone();
         store::sandboxes::save_settings(w.c(), &settings).await?;
+        let steps = store::sandboxes::steps(w.c(), id).await?;
         w.commit().await?;
+        // The scenario's steps run again (the ids they generate are new ones).
+        let planned = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| scenario::plan_step(s, &scenario::ACTIONS).map_err(|e| e.within(&format!("steps[{i}]"))))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        self.run_steps(id, &planned).await.map_err(|e| e.within("scenario"))?;
         self.sandbox_state(id).await
     }
 

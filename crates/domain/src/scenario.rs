@@ -33,6 +33,84 @@ pub struct ScenarioSpec {
     /// Business days a verification document review takes (default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_business_days: Option<u32>,
+    /// What the partners have done since, in order: control-plane actions (`{"action":
+    /// "register-partner", "as": ..., ...}`, with `"expectRefusal": "<code>"` for one that must be
+    /// refused) and clock moves (`{"advance": "P3D"}`, `{"businessDays": 2}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The most steps a scenario may take.
+pub const MAX_STEPS: usize = 500;
+
+/// One step of a scenario, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A control-plane action with its body (without `action` and `expectRefusal`).
+    Action {
+        name: String,
+        body: serde_json::Value,
+        /// The refusal code the step must end in, if it is one that must be refused.
+        expect_refusal: Option<String>,
+    },
+    Advance(chrono::Duration),
+    BusinessDays(u32),
+}
+
+/// Checks a step's shape; the action's body is read when the step runs.
+pub fn plan_step(step: &serde_json::Map<String, serde_json::Value>, actions: &[&str]) -> Result<Step, FieldError> {
+    use serde_json::Value;
+    let kinds: Vec<&str> = ["action", "advance", "businessDays"]
+        .into_iter()
+        .filter(|k| step.contains_key(*k))
+        .collect();
+    match kinds.as_slice() {
+        ["action"] => {
+            let name = step["action"]
+                .as_str()
+                .filter(|n| actions.contains(n))
+                .ok_or_else(|| {
+                    FieldError::new(
+                        "action",
+                        format!("{} is not an action; actions: {}", step["action"], actions.join(", ")),
+                    )
+                })?
+                .to_owned();
+            let expect_refusal = match step.get("expectRefusal") {
+                None => None,
+                Some(Value::String(c)) if !c.trim().is_empty() => Some(c.trim().to_owned()),
+                Some(_) => return Err(FieldError::new("expectRefusal", "expectRefusal is a refusal code")),
+            };
+            let body: serde_json::Map<String, Value> = step
+                .iter()
+                .filter(|(k, _)| *k != "action" && *k != "expectRefusal")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Step::Action {
+                name,
+                body: Value::Object(body),
+                expect_refusal,
+            })
+        }
+        ["advance"] if step.len() == 1 => {
+            let text = step["advance"]
+                .as_str()
+                .ok_or_else(|| FieldError::new("advance", "advance is an ISO 8601 duration such as P3D"))?;
+            Ok(Step::Advance(crate::clock::parse_duration("advance", text)?))
+        }
+        ["businessDays"] if step.len() == 1 => {
+            let n = step["businessDays"]
+                .as_u64()
+                .filter(|n| *n <= 2600)
+                .ok_or_else(|| FieldError::new("businessDays", "businessDays is a number of days from 0 to 2600"))?;
+            Ok(Step::BusinessDays(n as u32))
+        }
+        ["advance"] | ["businessDays"] => Err(FieldError::new(kinds[0], "a clock step has nothing else in it")),
+        _ => Err(FieldError::new(
+            "",
+            "a step is an action ({\"action\": ...}) or a clock move ({\"advance\": \"P3D\"} or {\"businessDays\": 2})",
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -154,6 +232,7 @@ pub struct ScenarioPlan {
     pub mfa_enforcement: MfaEnforcement,
     pub registry: Vec<RegistryEntry>,
     pub review_business_days: u32,
+    pub steps: Vec<Step>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -457,14 +536,37 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         spec.review_business_days
             .unwrap_or(crate::verification::DEFAULT_REVIEW_BUSINESS_DAYS),
     )?;
+    within("steps", "steps", spec.steps.len(), MAX_STEPS)?;
+    let steps = spec
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| plan_step(s, &ACTIONS).map_err(|e| e.within(&format!("steps[{i}]"))))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ScenarioPlan {
         tenants,
         apps,
         mfa_enforcement: spec.mfa_enforcement.unwrap_or_default(),
         registry,
         review_business_days,
+        steps,
     })
 }
+
+/// The actions a step may take (the control plane's; `core::actions` reads their bodies).
+pub const ACTIONS: [&str; 11] = [
+    "register-partner",
+    "confirm-email",
+    "update-legal-profile",
+    "resend-verification-email",
+    "upload-document",
+    "decide-verification",
+    "enroll-csp-indirect-reseller",
+    "accept-agreement",
+    "invite-reseller",
+    "respond-relationship-request",
+    "sign-customer-agreement",
+];
 
 #[cfg(test)]
 mod tests {
@@ -472,6 +574,52 @@ mod tests {
 
     fn spec(json: serde_json::Value) -> ScenarioSpec {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn steps_are_actions_or_clock_moves() {
+        let p = plan(&spec(serde_json::json!({"steps": [
+            {"action": "confirm-email", "as": "admin@x.onmicrosoft.com"},
+            {"action": "accept-agreement", "as": "a", "agreementType": "MicrosoftPartnerAgreement", "expectRefusal": "NotAuthorized"},
+            {"advance": "P3D"},
+            {"businessDays": 2}
+        ]})))
+        .unwrap();
+        assert_eq!(p.steps.len(), 4);
+        match &p.steps[1] {
+            Step::Action {
+                name,
+                body,
+                expect_refusal,
+            } => {
+                assert_eq!(name, "accept-agreement");
+                assert_eq!(expect_refusal.as_deref(), Some("NotAuthorized"));
+                assert!(body.get("expectRefusal").is_none() && body.get("action").is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.steps[2], Step::Advance(chrono::Duration::days(3)));
+        for (bad, field) in [
+            (serde_json::json!({"action": "fly"}), "steps[0].action"),
+            (serde_json::json!({"advance": "P3D", "as": "x"}), "steps[0].advance"),
+            (serde_json::json!({"advance": "tomorrow"}), "steps[0].advance"),
+            (serde_json::json!({"businessDays": -1}), "steps[0].businessDays"),
+            (serde_json::json!({"as": "x"}), "steps[0]"),
+            (
+                serde_json::json!({"action": "confirm-email", "advance": "P1D"}),
+                "steps[0]",
+            ),
+        ] {
+            let e = plan(&spec(serde_json::json!({"steps": [bad]}))).unwrap_err();
+            assert_eq!(e.field, field, "{e:?}");
+        }
+        let many: Vec<_> = (0..=MAX_STEPS)
+            .map(|_| serde_json::json!({"businessDays": 1}))
+            .collect();
+        assert_eq!(
+            plan(&spec(serde_json::json!({"steps": many}))).unwrap_err().field,
+            "steps"
+        );
     }
 
     #[test]

@@ -63,6 +63,15 @@ pub async fn requests_between(
     rows.iter().map(|r| rows::json(r, "data")).collect()
 }
 
+/// Every request addressed to a reseller, oldest first.
+pub async fn requests_to(c: &mut Conn, reseller: TenantId) -> Result<Vec<RelationshipRequest>> {
+    let rows = sqlx::query("SELECT data FROM relationship_requests WHERE reseller_tenant = ? ORDER BY seq")
+        .bind(reseller.to_string())
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| rows::json(r, "data")).collect()
+}
+
 /// Which side of a relationship a partner reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

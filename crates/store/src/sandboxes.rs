@@ -104,6 +104,28 @@ pub async fn snapshot(c: &mut Conn, id: SandboxId) -> Result<World> {
     rows::from_json("snapshot", &text)
 }
 
+/// The steps of a sandbox's scenario, as the scenario stated them.
+pub async fn steps(c: &mut Conn, id: SandboxId) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let text: Option<String> = sqlx::query_scalar("SELECT steps FROM sandboxes WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await?;
+    rows::from_json("steps", text.as_deref().unwrap_or("[]"))
+}
+
+pub async fn set_steps(
+    c: &mut Conn,
+    id: SandboxId,
+    steps: &[serde_json::Map<String, serde_json::Value>],
+) -> Result<()> {
+    sqlx::query("UPDATE sandboxes SET steps = ? WHERE id = ?")
+        .bind(rows::to_json(&steps)?)
+        .bind(id.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert(
     c: &mut Conn,
     sandbox: &Sandbox,

@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use pcsandbox_core::CoreError;
 use serde::de::DeserializeOwned;
 
 use super::error::Problem;
@@ -125,16 +124,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CpJson<T> {
         let bytes = body(req, state).await?;
         parse(&bytes, "").map(CpJson)
     }
-}
-
-/// A field an action needs: missing, it is refused with the portal's "required" message.
-pub fn need<T>(v: Option<T>, field: &str) -> Result<T, Problem> {
-    v.ok_or_else(|| CoreError::Refused(domain::message::Refusal::required(field)).into())
-}
-
-/// A text field an action needs: missing or blank is refused the same way.
-pub fn need_text(v: Option<String>, field: &str) -> Result<String, Problem> {
-    need(v.filter(|s| !s.trim().is_empty()), field)
 }
 
 /// Query parameters, parsed into `T`; a bad or unknown one is a problem naming it.

@@ -16,7 +16,7 @@ use super::extract::{Caller, PcJson, PcQuery};
 use super::json_response;
 use crate::AppState;
 
-pub use crate::input::{AddressInput as AddressIn, ContactInput as ContactIn};
+pub use domain::input::{AddressInput as AddressIn, ContactInput as ContactIn};
 
 /// PUT body; read-only fields the client echoes back (vettingStatus, links, ...) are ignored.
 #[derive(Debug, Default, Deserialize)]

@@ -1,10 +1,10 @@
-//! Input shapes shared by the control plane and `/v1`: an address and a contact as Partner
-//! Center names their fields. The control plane reads them in camelCase; `/v1` reduces every key
+//! Input shapes shared by the control plane, scenario steps and `/v1`: an address and a contact
+//! as Partner Center names their fields. The control plane reads them in camelCase; `/v1` reduces every key
 //! to lower-case letters and digits first (any casing is accepted there), which the aliases match.
 //! Every field is optional here so that a missing one gets the portal's "required" message from
 //! the use-case rather than a parser's.
 
-use domain::profile::{Address, Contact};
+use crate::profile::{Address, Contact};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Clone, Deserialize)]
