@@ -22,9 +22,64 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Print the path of the local CA certificate that clients should trust.
     Ca(CaArgs),
-    /// Inspect the scenario catalog.
+    /// Inspect the scenario catalog, or apply a scenario on a running server.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Print an access token from a running server (no sign-in): a user's, with or without MFA,
+    /// or an app's.
+    Token(TokenArgs),
+    /// Print why the newest refused request of a sandbox was refused (or a given request).
+    Explain(ExplainArgs),
+    /// Print an OpenAPI document: partner-center (/v1) or sandbox (the control plane).
+    Openapi {
+        #[arg(default_value = "partner-center", value_parser = ["partner-center", "sandbox"])]
+        which: String,
+    },
+}
+
+/// How to reach a running server's control plane.
+#[derive(Args, Clone)]
+pub struct ServerArgs {
+    /// The server's plain HTTP URL.
+    #[arg(long = "server", env = "PCSANDBOX_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// The control plane's key, when the server has one.
+    #[arg(long, env = "PCSANDBOX_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+}
+
+#[derive(Args)]
+pub struct TokenArgs {
+    /// The sandbox, by id or name.
+    #[arg(long, default_value = "default")]
+    pub sandbox: String,
+    /// The user, by id or user principal name (or the alias before @ when it is unique); none
+    /// for an app-only token.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// With `mfa` in `amr`.
+    #[arg(long)]
+    pub mfa: bool,
+    /// The app (client id); the sandbox's first app when left out.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// The audience; Partner Center when left out.
+    #[arg(long)]
+    pub audience: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The sandbox, by id or name.
+    #[arg(long, default_value = "default")]
+    pub sandbox: String,
+    /// A request id (MS-RequestId); the newest refused request when left out.
+    #[arg(long)]
+    pub request: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Args)]
@@ -97,6 +152,16 @@ pub enum ScenarioCommand {
         name: String,
         #[arg(long, env = "PCSANDBOX_SCENARIOS")]
         scenarios: Option<PathBuf>,
+    },
+    /// Create a sandbox from a scenario on a running server and print its users and apps.
+    Apply {
+        /// A scenario of the server's catalog (`pcsandbox scenario list`).
+        name: String,
+        /// The new sandbox's name (generated when left out).
+        #[arg(long = "as")]
+        sandbox_name: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 

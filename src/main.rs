@@ -3,6 +3,7 @@
 
 mod banner;
 mod cli;
+mod client;
 mod serve;
 
 use clap::Parser;
@@ -67,6 +68,24 @@ async fn run() -> anyhow::Result<()> {
                 .get(&name)
                 .ok_or_else(|| anyhow::anyhow!("no scenario named '{name}'"))?;
             print!("{}", e.source);
+            Ok(())
+        }
+        Command::Scenario(ScenarioCommand::Apply {
+            name,
+            sandbox_name,
+            server,
+        }) => client::apply(&name, sandbox_name, &server).await,
+        Command::Token(args) => client::token(args).await,
+        Command::Explain(args) => client::explain(args).await,
+        Command::Openapi { which } => {
+            print!(
+                "{}",
+                if which == "sandbox" {
+                    api::openapi::SANDBOX
+                } else {
+                    api::openapi::PARTNER_CENTER
+                }
+            );
             Ok(())
         }
     }

@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bounds;
+mod cli;
 mod conformance;
 mod control;
 mod csp;
+mod explain;
 mod fidelity;
 mod identity;
 mod onboarding;

@@ -110,6 +110,55 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// What the journal keeps of a request that is not a `/v1` call (those the gate records).
+pub(crate) struct Journaled {
+    pub sandbox: domain::SandboxId,
+    pub surface: &'static str,
+    pub method: String,
+    pub path: String,
+    pub operation: String,
+    pub who: std::sync::Arc<store::journal::Who>,
+}
+
+/// What an answer tells the journal: its status and the refusal it carries (the `Note` an error
+/// response leaves in its extensions). Taken before any await: a response is not `Sync`.
+pub(crate) fn outcome(res: &axum::response::Response) -> (u16, Option<Box<store::journal::Note>>) {
+    (
+        res.status().as_u16(),
+        res.extensions().get::<store::journal::Note>().cloned().map(Box::new),
+    )
+}
+
+/// Records a request of the control plane or the token endpoint.
+pub(crate) async fn journal(
+    state: &AppState,
+    j: Journaled,
+    ids: Option<&context::RequestIds>,
+    (status, refusal): (u16, Option<Box<store::journal::Note>>),
+) {
+    let now = match state.core.sandbox_now_of(j.sandbox).await {
+        Ok(t) => t,
+        Err(_) => return,
+    };
+    state
+        .core
+        .journal_request(store::journal::Record {
+            sandbox_id: j.sandbox,
+            at_ms: now.timestamp_millis(),
+            request_id: ids.map(|i| i.request_id.clone()).unwrap_or_default(),
+            correlation_id: ids.map(|i| i.correlation_id.clone()).unwrap_or_default(),
+            method: j.method,
+            path: j.path,
+            operation: std::borrow::Cow::Owned(j.operation),
+            status,
+            source_ip: String::new(),
+            who: j.who,
+            surface: j.surface,
+            refusal,
+        })
+        .await;
+}
+
 /// The whole application: every surface, with the shared layers. Each surface catches its own
 /// panics and limits its own bodies, so both answer in that surface's error format.
 pub fn app(state: AppState) -> Router {

@@ -7,8 +7,8 @@ use axum::Router;
 
 use crate::AppState;
 
-const PARTNER_CENTER: &str = include_str!("../../../openapi/partner-center.yaml");
-const SANDBOX: &str = include_str!("../../../openapi/sandbox.yaml");
+pub const PARTNER_CENTER: &str = include_str!("../../../openapi/partner-center.yaml");
+pub const SANDBOX: &str = include_str!("../../../openapi/sandbox.yaml");
 
 fn yaml(text: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], text)

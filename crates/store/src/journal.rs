@@ -1,4 +1,6 @@
-//! The request journal of the Partner Center API: every authenticated `/v1` request.
+//! The request journal: every authenticated `/v1` request, every token request, and the
+//! control-plane requests that change a sandbox or are refused; a refusal with its rule, the
+//! field at fault and what stood behind it.
 //!
 //! Entries are kept in pages: one row per sandbox per batch the writer commits. A page stores
 //! what repeats once (the callers, the paths and operation names) and each request as a short
@@ -21,31 +23,63 @@ use crate::{Conn, Result};
 
 pub const APP_USER: &str = "app+user";
 pub const APP_ONLY: &str = "app-only";
+/// A control-plane request (no token).
+pub const SANDBOX_POWER: &str = "control-plane";
+
+/// Which surface a request reached.
+pub const PARTNER_CENTER: &str = "partner-center";
+pub const ENTRA: &str = "entra";
+pub const CONTROL_PLANE: &str = "control-plane";
+
+/// Why a request was refused: the rule (a refusal code, a Partner Center error code, an AADSTS
+/// code), the input field at fault, and what stood behind it in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(rename = "why")]
+    pub explanation: String,
+}
 
 /// Who made a request: everything the journal records of the caller, the same for every request
 /// one token makes (the gate builds it once per verified token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Who {
-    #[serde(rename = "tid")]
-    pub tenant_id: TenantId,
+    /// The caller's tenant (none for the control plane or an unknown one).
+    #[serde(rename = "tid", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<TenantId>,
     #[serde(rename = "uid", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
-    #[serde(rename = "app")]
-    pub app_id: AppId,
-    #[serde(rename = "appName")]
+    #[serde(rename = "app", default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<AppId>,
+    #[serde(rename = "appName", default)]
     pub app_name: String,
+    #[serde(default)]
     pub mfa: bool,
 }
 
 impl Who {
-    /// `app+user` or `app-only`.
+    /// Nobody: a control-plane request.
+    pub fn nobody() -> Who {
+        Who {
+            tenant_id: None,
+            user_id: None,
+            upn: None,
+            app_id: None,
+            app_name: String::new(),
+            mfa: false,
+        }
+    }
+
+    /// `app+user`, `app-only`, or `control-plane` without an app.
     pub fn caller(&self) -> &'static str {
-        if self.user_id.is_some() {
-            APP_USER
-        } else {
-            APP_ONLY
+        match (self.app_id, self.user_id) {
+            (None, _) => SANDBOX_POWER,
+            (Some(_), Some(_)) => APP_USER,
+            (Some(_), None) => APP_ONLY,
         }
     }
 }
@@ -60,10 +94,13 @@ pub struct Record {
     pub correlation_id: String,
     pub method: String,
     pub path: String,
-    pub operation: &'static str,
+    pub operation: std::borrow::Cow<'static, str>,
     pub status: u16,
     pub source_ip: String,
     pub who: Arc<Who>,
+    /// [`PARTNER_CENTER`], [`ENTRA`] or [`CONTROL_PLANE`].
+    pub surface: &'static str,
+    pub refusal: Option<Box<Note>>,
 }
 
 /// A journaled request as readers see it.
@@ -96,6 +133,14 @@ pub struct Entry {
     #[serde(rename = "appName")]
     pub app_name: String,
     pub mfa: bool,
+    #[serde(default = "default_surface")]
+    pub surface: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Note>,
+}
+
+fn default_surface() -> String {
+    PARTNER_CENTER.to_owned()
 }
 
 fn nil_sandbox() -> SandboxId {
@@ -112,11 +157,36 @@ struct Page {
     #[serde(rename = "s")]
     strings: Vec<String>,
     #[serde(rename = "r")]
-    rows: Vec<Row>,
+    rows: Vec<AnyRow>,
+    /// The refusals of the page's rows.
+    #[serde(rename = "n", default, skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<Note>,
 }
 
 /// `[at, requestId, correlationId, caller, method, path, operation, status, sourceIp]`.
 type Row = (i64, String, String, usize, usize, usize, usize, u16, usize);
+/// A row with the surface (a string) and the refusal (a note) of the request.
+type RowV2 = (
+    i64,
+    String,
+    String,
+    usize,
+    usize,
+    usize,
+    usize,
+    u16,
+    usize,
+    usize,
+    Option<usize>,
+);
+
+/// Pages written before surfaces and refusals have 9-element rows.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum AnyRow {
+    V2(RowV2),
+    V1(Row),
+}
 
 /// Each distinct string of a page once, by its first index.
 #[derive(Default)]
@@ -143,27 +213,35 @@ impl Page {
         let mut callers = Vec::new();
         let mut strings = Interner::default();
         let mut rows = Vec::with_capacity(records.len());
+        let mut notes = Vec::new();
         for r in records {
             let w = *who.entry(Arc::as_ptr(&r.who)).or_insert_with(|| {
                 callers.push((*r.who).clone());
                 callers.len() - 1
             });
-            rows.push((
+            let note = r.refusal.as_ref().map(|n| {
+                notes.push((**n).clone());
+                notes.len() - 1
+            });
+            rows.push(AnyRow::V2((
                 r.at_ms,
                 r.request_id.clone(),
                 r.correlation_id.clone(),
                 w,
                 strings.id(&r.method),
                 strings.id(&r.path),
-                strings.id(r.operation),
+                strings.id(&r.operation),
                 r.status,
                 strings.id(&r.source_ip),
-            ));
+                strings.id(r.surface),
+                note,
+            )));
         }
         Page {
             who: callers,
             strings: strings.list,
             rows,
+            notes,
         }
     }
 
@@ -171,7 +249,17 @@ impl Page {
         let s = |i: usize| self.strings.get(i).cloned().unwrap_or_default();
         self.rows
             .iter()
-            .filter_map(|(at, rid, cid, w, method, path, op, status, ip)| {
+            .filter_map(|row| {
+                let ((at, rid, cid, w, method, path, op, status, ip), surface, note) = match row {
+                    AnyRow::V2((at, rid, cid, w, m, p, op, st, ip, surface, note)) => (
+                        (at, rid, cid, w, m, p, op, st, ip),
+                        s(*surface),
+                        note.and_then(|n| self.notes.get(n).cloned()),
+                    ),
+                    AnyRow::V1((at, rid, cid, w, m, p, op, st, ip)) => {
+                        ((at, rid, cid, w, m, p, op, st, ip), PARTNER_CENTER.to_owned(), None)
+                    }
+                };
                 let who = self.who.get(*w)?;
                 Some(Entry {
                     sandbox_id: sandbox,
@@ -184,12 +272,14 @@ impl Page {
                     status: *status,
                     source_ip: s(*ip),
                     caller: who.caller().to_owned(),
-                    tenant_id: who.tenant_id.to_string(),
+                    tenant_id: who.tenant_id.map(|t| t.to_string()).unwrap_or_default(),
                     user_id: who.user_id.map(|u| u.to_string()),
                     upn: who.upn.clone(),
-                    app_id: who.app_id.to_string(),
+                    app_id: who.app_id.map(|a| a.to_string()).unwrap_or_default(),
                     app_name: who.app_name.clone(),
                     mfa: who.mfa,
+                    surface,
+                    refusal: note,
                 })
             })
             .collect()
@@ -342,7 +432,7 @@ pub async fn tenant_requests(
     limit: usize,
 ) -> Result<Vec<Entry>> {
     walk(c, sandbox, since_ms, limit, |e| {
-        e.tenant_id == tenant && e.caller == APP_USER
+        e.tenant_id == tenant && e.caller == APP_USER && e.surface == PARTNER_CENTER
     })
     .await
 }
@@ -350,4 +440,16 @@ pub async fn tenant_requests(
 /// The newest `limit` entries of a sandbox, newest first.
 pub async fn newest(c: &mut Conn, sandbox: SandboxId, limit: usize) -> Result<Vec<Entry>> {
     walk(c, sandbox, i64::MIN, limit, |_| true).await
+}
+
+/// The newest entry of a sandbox with this request id.
+pub async fn by_request_id(c: &mut Conn, sandbox: SandboxId, request_id: &str) -> Result<Option<Entry>> {
+    Ok(walk(c, sandbox, i64::MIN, 1, |e| e.request_id == request_id)
+        .await?
+        .pop())
+}
+
+/// The newest refused entries of a sandbox, newest first, at most `limit`.
+pub async fn refusals(c: &mut Conn, sandbox: SandboxId, limit: usize) -> Result<Vec<Entry>> {
+    walk(c, sandbox, i64::MIN, limit, |e| e.refusal.is_some()).await
 }

@@ -191,19 +191,21 @@ fn entry(sandbox: domain::SandboxId, who: &std::sync::Arc<journal::Who>, i: i64)
         correlation_id: String::new(),
         method: "GET".into(),
         path: "/v1/profiles/legalbusiness".into(),
-        operation: "Get /v{version}/profiles/legalbusiness",
+        operation: "Get /v{version}/profiles/legalbusiness".into(),
         status: 200,
         source_ip: "127.0.0.1".into(),
         who: who.clone(),
+        surface: journal::PARTNER_CENTER,
+        refusal: None,
     }
 }
 
 fn who(tenant: domain::TenantId) -> std::sync::Arc<journal::Who> {
     std::sync::Arc::new(journal::Who {
-        tenant_id: tenant,
+        tenant_id: Some(tenant),
         user_id: Some(domain::UserId(uuid::Uuid::nil())),
         upn: Some("u@x".into()),
-        app_id: domain::AppId(uuid::Uuid::nil()),
+        app_id: Some(domain::AppId(uuid::Uuid::nil())),
         app_name: "app".into(),
         mfa: true,
     })
@@ -232,4 +234,44 @@ async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prun
     assert_eq!(read[9_999].tenant_id, t1.to_string());
     assert_eq!(read[0].user_id.as_deref(), Some("00000000-0000-0000-0000-000000000000"));
     assert_eq!(journal::newest(&mut tx, sb, 1).await.unwrap()[0].request_id, "r99999");
+}
+
+/// Refusals travel with their entries; pages of the older 9-element rows still read.
+#[tokio::test]
+async fn refusals_are_kept_with_their_entries_and_old_pages_still_read() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let w = who(domain::TenantId(uuid::Uuid::new_v4()));
+    let mut refused = entry(sb, &w, 2);
+    refused.status = 401;
+    refused.surface = journal::ENTRA;
+    refused.refusal = Some(Box::new(journal::Note {
+        code: "AADSTS50076".into(),
+        field: Some("password".into()),
+        explanation: "the user has MFA registered".into(),
+    }));
+    let mut tx = store.begin().await.unwrap();
+    journal::append(&mut tx, &[entry(sb, &w, 1), refused]).await.unwrap();
+    let found = journal::by_request_id(&mut tx, sb, "r2").await.unwrap().unwrap();
+    assert_eq!(found.surface, "entra");
+    assert_eq!(found.refusal.as_ref().unwrap().code, "AADSTS50076");
+    let refusals = journal::refusals(&mut tx, sb, 10).await.unwrap();
+    assert_eq!(refusals.len(), 1);
+    assert!(journal::by_request_id(&mut tx, sb, "r1")
+        .await
+        .unwrap()
+        .unwrap()
+        .refusal
+        .is_none());
+    // An entry of the earlier format: rows of nine, a caller with its tenant and app.
+    let old = r#"{"w":[{"tid":"6e6aef4a-4ca9-40a8-b5bf-b53a1923c540","app":"60a00bf2-0644-4279-83b3-87ddf96f2509","appName":"a","mfa":true}],"s":["GET","/v1/x","Get x","1.2.3.4"],"r":[[5,"old","",0,0,1,2,200,3]]}"#;
+    sqlx::query("INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) VALUES (?, 1, 5, ?)")
+        .bind(sb.to_string())
+        .bind(old)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let e = journal::by_request_id(&mut tx, sb, "old").await.unwrap().unwrap();
+    assert_eq!((e.surface.as_str(), e.caller.as_str()), ("partner-center", "app-only"));
+    assert_eq!(e.tenant_id, "6e6aef4a-4ca9-40a8-b5bf-b53a1923c540");
 }

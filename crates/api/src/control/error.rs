@@ -58,7 +58,14 @@ impl IntoResponse for Problem {
             problem: &self,
         })
         .unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let note = store::journal::Note {
+            code: self.code.to_owned(),
+            field: self.field.clone(),
+            explanation: self.detail.clone(),
+        };
+        let mut res = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        res.extensions_mut().insert(note);
+        res
     }
 }
 

@@ -37,6 +37,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/sandbox/v1/sandboxes/{sid}/tokens", post(partner_center::mint_token))
         .route("/sandbox/v1/sandboxes/{sid}/requests", get(partner_center::requests))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/requests/{request_id}",
+            get(partner_center::request),
+        )
         .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
         .route("/sandbox/v1/sandboxes/{sid}/actions/{action}", post(onboarding::action))
         .route("/sandbox/v1/sandboxes/{sid}/mailbox", get(onboarding::mailbox))
@@ -56,6 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/sandbox/v1/scenarios", get(sandboxes::scenarios))
         .route("/sandbox/v1/scenarios/{name}", get(sandboxes::scenario))
+        .route_layer(middleware::from_fn_with_state(state.clone(), journal_control))
         .route("/sandbox/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
@@ -65,6 +70,48 @@ pub fn router(state: &AppState) -> Router<AppState> {
     } else {
         routes
     }
+}
+
+/// The journal keeps the control-plane requests that change a sandbox or are refused (reads that
+/// succeed are left out), with the refusal's code, field and words: what `pcsandbox explain`
+/// shows a tester.
+async fn journal_control(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let template = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    if !template.starts_with("/sandbox/v1/sandboxes/{sid}") {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let ids = req.extensions().get::<crate::context::RequestIds>().cloned();
+    let sid = path.split('/').nth(4).unwrap_or_default().to_owned();
+    // The action's name (or the route) is the operation.
+    let operation = match path.split('/').nth(5) {
+        Some("actions") => format!("action {}", path.split('/').nth(6).unwrap_or_default()),
+        _ => format!("{method} {}", template.trim_start_matches("/sandbox/v1")),
+    };
+    let res = next.run(req).await;
+    let outcome = crate::outcome(&res);
+    // Reads and minted tokens change nothing: only their refusals are kept.
+    let reads = method == axum::http::Method::GET || template.ends_with("/tokens");
+    if reads && outcome.0 < 400 {
+        return res;
+    }
+    if let Ok(sandbox) = s.core.find_sandbox(&sid).await {
+        let j = crate::Journaled {
+            sandbox,
+            surface: store::journal::CONTROL_PLANE,
+            method: method.to_string(),
+            path,
+            operation,
+            who: std::sync::Arc::new(store::journal::Who::nobody()),
+        };
+        crate::journal(&s, j, ids.as_ref(), outcome).await;
+    }
+    res
 }
 
 /// The sandbox a `{sid}` (id or name) names.

@@ -2,6 +2,7 @@
 //! request journal.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use chrono::{SecondsFormat, TimeZone, Utc};
 use domain::world::{MfaEnforcement, SignInLockout};
@@ -148,41 +149,68 @@ pub async fn mint_token(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JournalQuery {
     limit: Option<String>,
+    /// `true`: the refused requests only.
+    refused: Option<String>,
 }
 
-/// `GET /sandbox/v1/sandboxes/{sid}/requests[?limit=]`: the `/v1` request journal, newest first.
+/// `GET /sandbox/v1/sandboxes/{sid}/requests[?limit=&refused=true]`: the request journal (`/v1`,
+/// token requests, control-plane changes and refusals), newest first.
 pub async fn requests(
     State(s): State<AppState>,
     Path(sid): Path<String>,
     CpQuery(q): CpQuery<JournalQuery>,
 ) -> Result<Json<Value>> {
     let limit = super::sandboxes::limit(q.limit.as_deref(), 100, 10_000)?;
-    let entries = s.core.request_journal(sandbox_id(&s, &sid).await?, limit).await?;
-    let items: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            let at = Utc
-                .timestamp_millis_opt(e.at_ms)
-                .single()
-                .unwrap_or_default()
-                .to_rfc3339_opts(SecondsFormat::Millis, true);
-            json!({
-                "requestId": e.request_id,
-                "correlationId": e.correlation_id,
-                "at": at,
-                "method": e.method,
-                "path": e.path,
-                "operation": e.operation,
-                "status": e.status,
-                "sourceIp": e.source_ip,
-                "caller": e.caller,
-                "tenantId": e.tenant_id,
-                "userId": e.user_id,
-                "userPrincipalName": e.upn,
-                "clientId": e.app_id,
-                "mfa": e.mfa,
-            })
-        })
-        .collect();
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let entries = if q.refused.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("true")) {
+        s.core.refusals(sandbox, limit).await?
+    } else {
+        s.core.request_journal(sandbox, limit).await?
+    };
+    let items: Vec<Value> = entries.iter().map(entry_view).collect();
     Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /sandbox/v1/sandboxes/{sid}/requests/{requestId}`: one journaled request, with its refusal.
+pub async fn request(State(s): State<AppState>, Path((sid, rid)): Path<(String, String)>) -> Result<Json<Value>> {
+    let sandbox = sandbox_id(&s, &sid).await?;
+    match s.core.journaled_request(sandbox, &rid).await? {
+        Some(e) => Ok(Json(entry_view(&e))),
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("the journal of this sandbox has no request '{rid}' (it keeps the newest ones)"),
+        )
+        .with_field("requestId")),
+    }
+}
+
+/// A journal entry as the control plane shows it.
+pub fn entry_view(e: &store::journal::Entry) -> Value {
+    let at = Utc
+        .timestamp_millis_opt(e.at_ms)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut v = json!({
+        "requestId": e.request_id,
+        "correlationId": e.correlation_id,
+        "at": at,
+        "surface": e.surface,
+        "method": e.method,
+        "path": e.path,
+        "operation": e.operation,
+        "status": e.status,
+        "sourceIp": e.source_ip,
+        "caller": e.caller,
+        "tenantId": e.tenant_id,
+        "userId": e.user_id,
+        "userPrincipalName": e.upn,
+        "clientId": e.app_id,
+        "mfa": e.mfa,
+    });
+    if let Some(r) = &e.refusal {
+        v["refusal"] = json!({"code": r.code, "field": r.field, "explanation": r.explanation});
+    }
+    v
 }

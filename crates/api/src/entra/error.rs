@@ -48,7 +48,13 @@ impl IntoResponse for EntraResponse {
             body["suberror"] = json!(s);
         }
         let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let note = store::journal::Note {
+            code: format!("AADSTS{}", e.code),
+            field: None,
+            explanation: e.explanation.clone().unwrap_or_else(|| e.description.clone()),
+        };
         let mut res = (status, axum::Json(body)).into_response();
+        res.extensions_mut().insert(note);
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
         res.headers_mut()

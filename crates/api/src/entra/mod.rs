@@ -20,6 +20,7 @@ use pcsandbox_core::entra::{EntraError, TenantPath};
 use serde_json::{json, Value};
 
 use self::error::{correlation_id, EntraResponse};
+use crate::context::RequestIds;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -84,6 +85,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
                         "The request body could not be read.".into()
                     },
                     suberror: None,
+                    explanation: None,
                 };
                 EntraResponse {
                     error,
@@ -238,7 +240,14 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     Some((decode(id), decode(secret)))
 }
 
-async fn token(state: &AppState, headers: &HeaderMap, segment: &str, body: &[u8], version: u8) -> Response {
+async fn token(
+    state: &AppState,
+    headers: &HeaderMap,
+    segment: &str,
+    body: &[u8],
+    version: u8,
+    ids: Option<&RequestIds>,
+) -> Response {
     let path = match state.core.resolve_tenant(segment).await {
         Ok(p) => p,
         Err(e) => return err(state, headers, e),
@@ -249,18 +258,83 @@ async fn token(state: &AppState, headers: &HeaderMap, segment: &str, body: &[u8]
         endpoint_version: version,
         issuer_base: base_for(state, headers),
     };
-    match state.core.token(&path, &req).await {
+    let res = match state.core.token(&path, &req).await {
         Ok(out) => no_store(Json(Value::Object(out)).into_response()),
         Err(e) => err(state, headers, e),
-    }
+    };
+    journal_token(state, &path, &req, segment, version, ids, crate::outcome(&res)).await;
+    res
 }
 
-async fn token_v2(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, Form(body): Form) -> Response {
-    token(&s, &headers, &t, &body, 2).await
+/// Every token request goes to the journal of the sandbox it reached (by its tenant, or by its
+/// app for `common`), with Entra's refusal and its reason.
+async fn journal_token(
+    state: &AppState,
+    path: &TenantPath,
+    req: &TokenRequest,
+    segment: &str,
+    version: u8,
+    ids: Option<&RequestIds>,
+    outcome: (u16, Option<Box<store::journal::Note>>),
+) {
+    let client: Option<domain::AppId> = req
+        .get("client_id")
+        .map(str::to_owned)
+        .or_else(|| req.basic.as_ref().map(|b| b.0.clone()))
+        .and_then(|c| c.trim().parse().ok());
+    let app = match client {
+        Some(c) => state.core.app(c).await.ok().flatten(),
+        None => None,
+    };
+    let (sandbox, tenant) = match (path, &app) {
+        (TenantPath::Specific { sandbox, tenant }, _) => (*sandbox, Some(tenant.id)),
+        (TenantPath::Any(_), Some((sandbox, app))) => (*sandbox, Some(app.tenant_id)),
+        (TenantPath::Any(_), None) => return,
+    };
+    let who = store::journal::Who {
+        tenant_id: tenant,
+        user_id: None,
+        upn: req.get("username").map(|u| u.trim().to_lowercase()),
+        app_id: client.filter(|_| app.is_some()),
+        app_name: app.map(|(_, a)| a.display_name.clone()).unwrap_or_default(),
+        mfa: false,
+    };
+    let grant = req.get("grant_type").unwrap_or("(none)");
+    let suffix = if version == 2 { "/v2.0" } else { "" };
+    crate::journal(
+        state,
+        crate::Journaled {
+            sandbox,
+            surface: store::journal::ENTRA,
+            method: "POST".into(),
+            path: format!("/{segment}/oauth2{suffix}/token"),
+            operation: format!("token {grant}"),
+            who: std::sync::Arc::new(who),
+        },
+        ids,
+        outcome,
+    )
+    .await;
 }
 
-async fn token_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, Form(body): Form) -> Response {
-    token(&s, &headers, &t, &body, 1).await
+async fn token_v2(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ids: Option<axum::Extension<RequestIds>>,
+    Path(t): Path<String>,
+    Form(body): Form,
+) -> Response {
+    token(&s, &headers, &t, &body, 2, ids.as_deref()).await
+}
+
+async fn token_v1(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ids: Option<axum::Extension<RequestIds>>,
+    Path(t): Path<String>,
+    Form(body): Form,
+) -> Response {
+    token(&s, &headers, &t, &body, 1, ids.as_deref()).await
 }
 
 async fn devicecode(state: &AppState, headers: &HeaderMap, segment: &str, body: &[u8], version: u8) -> Response {

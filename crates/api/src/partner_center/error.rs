@@ -228,10 +228,17 @@ impl IntoResponse for PcError {
                 "source": source,
             }),
         };
+        // The journal keeps the refusal: the code, the field at fault, and what stood behind it.
+        let note = store::journal::Note {
+            code: self.code.to_string(),
+            field: self.data.first().and_then(Value::as_str).map(str::to_owned),
+            explanation: explanation.clone().unwrap_or_else(|| description.clone()),
+        };
         if let Some(e) = explanation {
             body["pcsandbox"] = json!({ "explanation": e });
         }
         let mut res = (self.status, super::json_response(&body)).into_response();
+        res.extensions_mut().insert(note);
         if self.mfa_reason {
             res.extensions_mut()
                 .insert(hyper::ext::ReasonPhrase::from_static(MFA_REASON));

@@ -227,12 +227,20 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             next.run(req).await
         }
     };
-    journal(&state, &principal, op, facts, res.status().as_u16()).await;
+    let note = res.extensions().get::<store::journal::Note>().cloned().map(Box::new);
+    journal(&state, &principal, op, facts, res.status().as_u16(), note).await;
     res
 }
 
 /// Records an answered request: the caller is shared with every other request of its token.
-async fn journal(state: &AppState, who: &Principal, op: Operation, req: RequestFacts, status: u16) {
+async fn journal(
+    state: &AppState,
+    who: &Principal,
+    op: Operation,
+    req: RequestFacts,
+    status: u16,
+    refusal: Option<Box<store::journal::Note>>,
+) {
     let ids = req.ids.unwrap_or(RequestIds {
         request_id: String::new(),
         correlation_id: String::new(),
@@ -246,10 +254,12 @@ async fn journal(state: &AppState, who: &Principal, op: Operation, req: RequestF
             correlation_id: ids.correlation_id,
             method: req.method,
             path: req.path,
-            operation: op.name(),
+            operation: std::borrow::Cow::Borrowed(op.name()),
             status,
             source_ip: req.source_ip,
             who: who.journal.clone(),
+            surface: store::journal::PARTNER_CENTER,
+            refusal,
         })
         .await;
 }

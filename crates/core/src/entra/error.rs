@@ -9,6 +9,9 @@ pub struct EntraError {
     pub code: u32,
     pub description: String,
     pub suberror: Option<&'static str>,
+    /// Why, in the sandbox's terms (which user, which state): the journal keeps it; the wire
+    /// answer is Entra's.
+    pub explanation: Option<String>,
 }
 
 fn e(status: u16, error: &'static str, code: u32, description: impl Into<String>) -> EntraError {
@@ -18,10 +21,17 @@ fn e(status: u16, error: &'static str, code: u32, description: impl Into<String>
         code,
         description: description.into(),
         suberror: None,
+        explanation: None,
     }
 }
 
 impl EntraError {
+    /// The same error, with what stood behind it.
+    pub fn because(mut self, why: impl Into<String>) -> Self {
+        self.explanation = Some(why.into());
+        self
+    }
+
     pub fn missing(param: &str) -> Self {
         e(
             400,

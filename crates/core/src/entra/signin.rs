@@ -604,6 +604,7 @@ impl Core {
                 "The code you entered has expired or is not valid. Get a new code from the application and try again."
                     .into(),
             suberror: None,
+            explanation: None,
         };
         let row = row.ok_or_else(invalid)?;
         let now = self

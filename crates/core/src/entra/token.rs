@@ -32,7 +32,7 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
-    fn get(&self, k: &str) -> Option<&str> {
+    pub fn get(&self, k: &str) -> Option<&str> {
         self.form.get(k).map(String::as_str).filter(|v| !v.is_empty())
     }
     fn need(&self, k: &str) -> Result<&str, EntraError> {
@@ -87,7 +87,10 @@ impl Core {
             (None, Some(_)) => return Err(EntraError::public_client_with_secret()),
             (Some(_), None) => return Err(EntraError::secret_required()),
             (Some(hash), Some(s)) if !secrets::verify(hash, &s) => {
-                return Err(EntraError::bad_client_secret(&client_id))
+                return Err(EntraError::bad_client_secret(&client_id).because(format!(
+                    "The secret is not the one app {client_id} ({}) was created with.",
+                    app.display_name
+                )))
             }
             _ => {}
         }
@@ -171,27 +174,49 @@ impl Core {
         let now = w.now.timestamp();
         let user = store::world::user_by_upn(w.c(), c.sandbox, &username)
             .await?
-            .ok_or_else(|| EntraError::user_not_found(&path.label()))?;
+            .ok_or_else(|| {
+                EntraError::user_not_found(&path.label()).because(format!("The sandbox has no user {username}."))
+            })?;
         if let TenantPath::Specific { tenant, .. } = path {
             if tenant.id != user.tenant_id {
-                return Err(EntraError::user_not_found(&path.label()));
+                return Err(EntraError::user_not_found(&path.label()).because(format!(
+                    "{username} is a user of another tenant than {} of the authority.",
+                    tenant.domain
+                )));
             }
         }
         let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
         let mut guard = store::world::guard(w.c(), user.id).await?;
-        if lockout && guard.locked(now).is_some() {
-            return Err(EntraError::account_locked());
+        let locked = |until: i64| {
+            EntraError::account_locked().because(format!(
+                "{username} is locked until {} (sandbox clock) after {} wrong passwords or codes; smart lockout is on for this sandbox (signInLockout).",
+                chrono::DateTime::from_timestamp(until, 0).map(|t| t.to_rfc3339()).unwrap_or_default(),
+                guard.failed_passwords
+            ))
+        };
+        if lockout {
+            if let Some(until) = guard.locked(now) {
+                return Err(locked(until));
+            }
         }
         if !secrets::verify(&user.password_hash, password) {
             if lockout {
-                let locked = guard.failed(Factor::Password, now).is_some();
+                let until = guard.failed(Factor::Password, now);
                 store::world::set_guard(w.c(), user.id, &guard).await?;
                 w.commit().await?;
-                if locked {
-                    return Err(EntraError::account_locked());
+                if let Some(until) = until {
+                    return Err(EntraError::account_locked().because(format!(
+                        "That wrong password was one too many: {username} is locked until {} (sandbox clock).",
+                        chrono::DateTime::from_timestamp(until, 0)
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default()
+                    )));
                 }
             }
-            return Err(EntraError::bad_password());
+            return Err(EntraError::bad_password().because(format!(
+                "The password is not the one {username} was created with (failed passwords in a row: {}).",
+                guard.failed_passwords
+            )));
         }
         if guard.failed_passwords > 0 {
             guard.passed(Factor::Password);
@@ -201,11 +226,19 @@ impl Core {
         match user.mfa {
             MfaState::Registered => {
                 w.commit().await?;
-                return Err(EntraError::mfa_required(requested.resource.audience));
+                return Err(EntraError::mfa_required(requested.resource.audience).because(format!(
+                    "{username} has MFA registered, and the password grant (ROPC) has no second factor: \
+                     sign in with the authorization code or device code flow and the TOTP step."
+                )));
             }
             MfaState::RequiredUnregistered => {
                 w.commit().await?;
-                return Err(EntraError::mfa_registration_required(requested.resource.audience));
+                return Err(
+                    EntraError::mfa_registration_required(requested.resource.audience).because(format!(
+                        "{username} must register MFA (required-unregistered) before any token: sign in \
+                     interactively once to register an authenticator."
+                    )),
+                );
             }
             MfaState::Unregistered => {}
         }

@@ -181,10 +181,10 @@ impl Core {
             .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")));
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
         let journal = Arc::new(store::journal::Who {
-            tenant_id: tid,
+            tenant_id: Some(tid),
             user_id: user.as_ref().map(|u| u.id),
             upn: user.as_ref().map(|u| u.upn.clone()),
-            app_id,
+            app_id: Some(app_id),
             app_name: app.display_name.clone(),
             mfa,
         });

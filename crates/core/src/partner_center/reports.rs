@@ -81,7 +81,21 @@ impl Core {
         Ok(store::journal::newest(&mut c, sandbox, limit).await?)
     }
 
-    /// Records one answered `/v1` request.
+    /// The newest refused requests of a sandbox, newest first.
+    pub async fn refusals(&self, sandbox: SandboxId, limit: usize) -> Result<Vec<Entry>> {
+        self.journal.flush().await;
+        let mut c = self.store.conn().await?;
+        Ok(store::journal::refusals(&mut c, sandbox, limit).await?)
+    }
+
+    /// One journaled request by its request id.
+    pub async fn journaled_request(&self, sandbox: SandboxId, request_id: &str) -> Result<Option<Entry>> {
+        self.journal.flush().await;
+        let mut c = self.store.conn().await?;
+        Ok(store::journal::by_request_id(&mut c, sandbox, request_id.trim()).await?)
+    }
+
+    /// Records one answered request.
     pub async fn journal_request(&self, record: store::journal::Record) {
         self.journal.record(record).await;
     }

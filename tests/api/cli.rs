@@ -1,0 +1,116 @@
+//! The CLI's client commands against a running server: the binary, as a tester runs it.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::support::server;
+
+fn pcsandbox(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
+        .args(args)
+        .env_remove("PCSANDBOX_ADMIN_KEY")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn token_explain_apply_and_openapi_from_the_command_line() {
+    let s = server().await;
+    let sb = s.create_sandbox(json!({"name": "cli"})).await.unwrap();
+    let url = s.uri().to_owned();
+    let run = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || pcsandbox(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+            .await
+            .unwrap()
+    };
+    let a = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+
+    // Two tenants have an `admin`: the whole name is needed, and the message lists them.
+    let (ok, _, err) = run(a(&["token", "--server", &url, "--sandbox", "cli", "--user", "admin"])).await;
+    assert!(!ok && err.contains("admin@contosojp.onmicrosoft.com"), "{err}");
+    // A token for a user by alias, with MFA: it reads the legal profile.
+    let (ok, token, err) = run(a(&[
+        "token",
+        "--server",
+        &url,
+        "--sandbox",
+        "cli",
+        "--user",
+        "agent",
+        "--mfa",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let res = s
+        .client()
+        .get(s.url("/v1/profiles/legalbusiness"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Without MFA the call is refused; explain says which rule and why.
+    let (ok, plain, _) = run(a(&[
+        "token",
+        "--server",
+        &url,
+        "--sandbox",
+        "cli",
+        "--user",
+        "admin@contosojp.onmicrosoft.com",
+    ]))
+    .await;
+    assert!(ok);
+    let res = s
+        .client()
+        .get(s.url("/v1/profiles/legalbusiness"))
+        .bearer_auth(plain.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (ok, text, err) = run(a(&["explain", "--server", &url, "--sandbox", "cli"])).await;
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("rule       900421") && text.contains("partner-center"),
+        "{text}"
+    );
+
+    // An unknown user names itself; an unreachable server says so.
+    let (ok, _, err) = run(a(&["token", "--server", &url, "--sandbox", "cli", "--user", "nobody"])).await;
+    assert!(!ok && err.contains("no user 'nobody'"), "{err}");
+    let (ok, _, err) = run(a(&["explain", "--server", "http://127.0.0.1:9", "--sandbox", "cli"])).await;
+    assert!(!ok && err.contains("could not reach"), "{err}");
+
+    // scenario apply prints the new sandbox's credentials.
+    let (ok, text, err) = run(a(&[
+        "scenario",
+        "apply",
+        "onboarding",
+        "--server",
+        &url,
+        "--as",
+        "cli-onboarding",
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    assert!(
+        text.starts_with("sandbox cli-onboarding ") && text.contains("password"),
+        "{text}"
+    );
+
+    let (ok, yaml, _) = run(a(&["openapi"])).await;
+    assert!(ok && yaml.starts_with("openapi: 3.0.3") && yaml.contains("/v1/customers"));
+    let (ok, yaml, _) = run(a(&["openapi", "sandbox"])).await;
+    assert!(ok && yaml.contains("/sandbox/v1/sandboxes"));
+    drop(sb);
+}
