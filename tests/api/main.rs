@@ -8,6 +8,7 @@ mod conformance;
 mod control;
 mod csp;
 mod explain;
+mod faults;
 mod fidelity;
 mod identity;
 mod onboarding;

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod control;
 pub mod entra;
+pub mod faults;
 pub mod health;
 mod idle;
 

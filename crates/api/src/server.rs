@@ -285,6 +285,12 @@ async fn accept_loop(
                     r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                     r
                 });
+                // A response marked by a "drop" fault becomes an error: hyper closes the
+                // connection without answering.
+                let with_peer = tower::ServiceExt::map_result(with_peer, |r: Result<axum::response::Response, std::convert::Infallible>| match r {
+                    Ok(res) => crate::faults::to_result(res),
+                    Err(never) => match never {},
+                });
                 let service = TowerToHyperService::new(with_peer);
                 let watcher = graceful.watcher();
                 let tls = tls.clone();

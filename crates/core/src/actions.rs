@@ -222,6 +222,12 @@ struct CustomerBody {
     customer_id: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserBody {
+    user: Option<String>,
+}
+
 /// Where an enrollment's partner ID comes from.
 #[derive(Debug, Clone)]
 pub enum PartnerIdSource {
@@ -252,6 +258,8 @@ pub enum Action {
     InviteReseller(UserRef, ResellerRef),
     RespondRelationshipRequest(Response, bool),
     SignCustomerAgreement(String),
+    /// An admin revokes a user's sign-in sessions: its refresh tokens stop working.
+    RevokeSessions(UserRef),
 }
 
 /// What an action left: a partner, a relationship request (and whether it was created now), or
@@ -261,6 +269,11 @@ pub enum ActionOutcome {
     Partner(Box<PartnerState>),
     Request(Box<RelationshipState>, bool),
     Customer(Box<CustomerState>),
+    Revoked {
+        user: domain::UserId,
+        refresh_tokens: u64,
+        now: DateTime<Utc>,
+    },
 }
 
 impl ActionOutcome {
@@ -269,6 +282,7 @@ impl ActionOutcome {
             ActionOutcome::Partner(p) => p.now,
             ActionOutcome::Request(r, _) => r.now,
             ActionOutcome::Customer(c) => c.now,
+            ActionOutcome::Revoked { now, .. } => *now,
         }
     }
 }
@@ -478,6 +492,10 @@ impl Action {
                 let b: CustomerBody = from_value(body)?;
                 Action::SignCustomerAgreement(need_text(b.customer_id, "customerId")?)
             }
+            "revoke-sessions" => {
+                let b: UserBody = from_value(body)?;
+                Action::RevokeSessions(UserRef::parse(&need_text(b.user, "user")?))
+            }
             other => {
                 return Err(CoreError::NotFound {
                     what: "action",
@@ -616,6 +634,32 @@ impl Core {
                     field: Some("customerId".into()),
                 })?;
                 ActionOutcome::Customer(Box::new(self.sign_customer_agreement(sandbox, id).await?))
+            }
+            Action::RevokeSessions(who) => {
+                let mut w = self.write(sandbox).await?;
+                let user = match &who {
+                    UserRef::Id(id) => store::world::user(w.c(), *id)
+                        .await?
+                        .filter(|(s, _)| *s == sandbox)
+                        .map(|(_, u)| u),
+                    UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
+                }
+                .ok_or_else(|| CoreError::NotFound {
+                    what: "user",
+                    id: match &who {
+                        UserRef::Id(id) => id.to_string(),
+                        UserRef::Upn(u) => u.clone(),
+                    },
+                    field: Some("user".into()),
+                })?;
+                let n = store::oauth::revoke_refresh_tokens(w.c(), sandbox, user.id).await?;
+                let now = w.now;
+                w.commit().await?;
+                ActionOutcome::Revoked {
+                    user: user.id,
+                    refresh_tokens: n,
+                    now,
+                }
             }
         })
     }

@@ -115,3 +115,30 @@ async fn save(store: &store::Store, key: &SigningKey) -> store::Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+impl crate::Core {
+    /// A signing-key rollover for one sandbox: a new key signs its tokens from now on, and tokens
+    /// signed before are refused (its JWKS lists the new key only). Returns the new and the
+    /// previous key ids.
+    pub async fn rollover_keys(&self, sandbox: domain::SandboxId) -> crate::error::Result<(String, String)> {
+        let previous = self.keyset_for(sandbox).await?.active().kid.clone();
+        let key = tokio::task::spawn_blocking(SigningKey::generate)
+            .await
+            .map_err(|e| crate::error::CoreError::Store(store::StoreError::Corrupt(e.to_string())))?
+            .map_err(|e| crate::error::CoreError::Store(store::StoreError::Corrupt(e.to_string())))?;
+        let mut w = self.write(sandbox).await?;
+        let now = w.now.to_rfc3339();
+        store::keys::set_sandbox_key(
+            w.c(),
+            sandbox,
+            &store::StoredKey {
+                kid: key.kid.clone(),
+                private_pem: key.pem().to_owned(),
+            },
+            &now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok((key.kid, previous))
+    }
+}

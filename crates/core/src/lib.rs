@@ -11,6 +11,7 @@ pub mod csp;
 pub mod directory;
 pub mod entra;
 pub mod error;
+pub mod faults;
 pub mod keys;
 pub mod lookup;
 pub mod onboarding;
@@ -79,6 +80,8 @@ pub struct Core {
     pub pc_tokens: Arc<partner_center::TokenCache>,
     /// The `/v1` request journal's writer.
     pub journal: partner_center::Journal,
+    /// Faults injected by tests, per sandbox.
+    pub faults: Arc<faults::Faults>,
     pub settings: Arc<CoreSettings>,
 }
 
@@ -90,6 +93,7 @@ impl Core {
             pc_tokens: Arc::new(partner_center::TokenCache::new()),
             lookups: Arc::new(lookup::Lookups::default()),
             caches: Arc::new(cache::Generations::default()),
+            faults: Arc::new(faults::Faults::default()),
             store,
             random: Arc::new(identity::OsRandom),
             clock: Arc::new(SystemClock),

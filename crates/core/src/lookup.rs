@@ -21,6 +21,8 @@ pub struct Lookups {
     tenants: ReadCache<TenantId, (SandboxId, Arc<Tenant>)>,
     apps: ReadCache<AppId, (SandboxId, Arc<App>)>,
     partners: ReadCache<TenantId, PartnerEntry>,
+    /// A sandbox's own key set after a rollover (`None`: the server's).
+    keys: ReadCache<SandboxId, Option<Arc<identity::KeySet>>>,
 }
 
 impl Default for Lookups {
@@ -30,11 +32,45 @@ impl Default for Lookups {
             tenants: ReadCache::new(MAX_ENTRIES),
             apps: ReadCache::new(MAX_ENTRIES),
             partners: ReadCache::new(MAX_ENTRIES),
+            keys: ReadCache::new(MAX_ENTRIES),
         }
     }
 }
 
 impl Core {
+    /// The keys that sign and verify a sandbox's tokens: its own after a rollover, else the
+    /// server's.
+    pub async fn keyset_for(&self, sandbox: SandboxId) -> Result<Arc<identity::KeySet>> {
+        let own = match self.lookups.keys.get(&sandbox) {
+            Some(hit) => hit,
+            None => {
+                let stamp = self.caches.stamp(sandbox);
+                let stored = {
+                    let mut c = self.store.conn().await?;
+                    store::keys::sandbox_key(&mut c, sandbox).await?
+                };
+                let own = match stored {
+                    None => None,
+                    Some(k) => {
+                        let key = identity::SigningKey::from_pem(&k.private_pem).map_err(|e| {
+                            crate::error::CoreError::Store(store::StoreError::Corrupt(format!(
+                                "sandbox key {}: {e}",
+                                k.kid
+                            )))
+                        })?;
+                        identity::KeySet::new(vec![key]).map(Arc::new)
+                    }
+                };
+                self.lookups.keys.put(sandbox, stamp, own.clone());
+                own
+            }
+        };
+        match own {
+            Some(k) => Ok(k),
+            None => Ok(self.keys.get().await),
+        }
+    }
+
     /// A sandbox by id, as last committed.
     pub async fn sandbox(&self, id: SandboxId) -> Result<Option<Arc<Sandbox>>> {
         if let Some(hit) = self.lookups.sandboxes.get(&id) {

@@ -263,6 +263,7 @@ impl Core {
         }
         tx.commit().await.map_err(store::StoreError::from)?;
         self.caches.forget(id);
+        self.faults.clear(id);
         Ok(())
     }
 
@@ -271,6 +272,7 @@ impl Core {
     pub async fn reset_sandbox(&self, id: SandboxId) -> Result<SandboxState> {
         // Requests answered before the reset must not be journaled after it.
         self.journal.flush().await;
+        self.faults.clear(id);
         let mut w = self.write(id).await?;
         let snapshot = store::sandboxes::snapshot(w.c(), id).await?;
         store::world::clear_world(w.c(), id).await?;

@@ -11,6 +11,7 @@ pub mod error_codes;
 pub mod etag;
 pub mod fault;
 pub mod ids;
+pub mod injection;
 pub mod input;
 pub mod limits;
 pub mod lockout;

@@ -554,7 +554,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
 }
 
 /// The actions a step may take (the control plane's; `core::actions` reads their bodies).
-pub const ACTIONS: [&str; 11] = [
+pub const ACTIONS: [&str; 12] = [
     "register-partner",
     "confirm-email",
     "update-legal-profile",
@@ -566,6 +566,7 @@ pub const ACTIONS: [&str; 11] = [
     "invite-reseller",
     "respond-relationship-request",
     "sign-customer-agreement",
+    "revoke-sessions",
 ];
 
 #[cfg(test)]

@@ -171,3 +171,16 @@ pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
         .await?;
     rows::count(&r, "n")
 }
+
+/// Revokes a user's refresh tokens in a sandbox (an admin's "revoke sessions"); how many.
+pub async fn revoke_refresh_tokens(c: &mut Conn, sandbox: SandboxId, user: domain::UserId) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE oauth_grants SET status = 'revoked' WHERE kind = 'refresh' AND sandbox_id = ? AND status = 'pending' \
+         AND json_extract(data, '$.user_id') = ?",
+    )
+    .bind(sandbox.to_string())
+    .bind(user.to_string())
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected())
+}

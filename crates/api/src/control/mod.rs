@@ -3,6 +3,7 @@
 
 mod error;
 mod extract;
+mod faults;
 mod onboarding;
 mod partner_center;
 mod sandboxes;
@@ -42,6 +43,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(partner_center::request),
         )
         .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
+        .route("/sandbox/v1/sandboxes/{sid}/keys/rollover", post(faults::rollover))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/faults/{fault_id}",
+            axum::routing::delete(faults::remove),
+        )
         .route("/sandbox/v1/sandboxes/{sid}/actions/{action}", post(onboarding::action))
         .route("/sandbox/v1/sandboxes/{sid}/mailbox", get(onboarding::mailbox))
         .route(

@@ -72,6 +72,17 @@ pub async fn action(
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             (status, request_answer(&action, &st)).into_response()
         }
+        ActionOutcome::Revoked {
+            user,
+            refresh_tokens,
+            now,
+        } => Json(json!({
+            "action": action,
+            "now": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "userId": user.to_string(),
+            "refreshTokensRevoked": refresh_tokens,
+        }))
+        .into_response(),
         ActionOutcome::Customer(st) => Json(json!({
             "action": action,
             "now": st.now.to_rfc3339_opts(SecondsFormat::Secs, true),

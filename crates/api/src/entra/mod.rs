@@ -187,8 +187,17 @@ async fn discovery_v1(State(s): State<AppState>, headers: HeaderMap, Path(t): Pa
     discovery(&s, &headers, &t, false).await
 }
 
-async fn jwks(State(s): State<AppState>) -> Response {
-    Json(s.core.keys.get().await.jwks()).into_response()
+/// The keys of the tenant's sandbox (its own after a rollover), or the server's for `common`.
+async fn jwks(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>) -> Response {
+    let keys = match s.core.resolve_tenant(&t).await {
+        Ok(TenantPath::Specific { sandbox, .. }) => match s.core.keyset_for(sandbox).await {
+            Ok(k) => k,
+            Err(e) => return err(&s, &headers, e.into()),
+        },
+        Ok(TenantPath::Any(_)) => s.core.keys.get().await,
+        Err(e) => return err(&s, &headers, e),
+    };
+    Json(keys.jwks()).into_response()
 }
 
 /// What MSAL asks before trusting an authority host it does not know.
@@ -258,12 +267,57 @@ async fn token(
         endpoint_version: version,
         issuer_base: base_for(state, headers),
     };
-    let res = match state.core.token(&path, &req).await {
-        Ok(out) => no_store(Json(Value::Object(out)).into_response()),
-        Err(e) => err(state, headers, e),
+    let res = match token_fault(state, &path, &req, segment, version).await {
+        Some(Ok(dropped)) => return dropped,
+        Some(Err(e)) => {
+            let retry = e.1;
+            crate::faults::with_retry_after(err(state, headers, e.0), retry)
+        }
+        None => match state.core.token(&path, &req).await {
+            Ok(out) => no_store(Json(Value::Object(out)).into_response()),
+            Err(e) => err(state, headers, e),
+        },
     };
     journal_token(state, &path, &req, segment, version, ids, crate::outcome(&res)).await;
     res
+}
+
+/// A fault injected on the sandbox of the request: `Ok` a dropped connection, `Err` an Entra error
+/// (an AADSTS refusal or an error status) with its `Retry-After`. Latency is waited here.
+async fn token_fault(
+    state: &AppState,
+    path: &TenantPath,
+    req: &TokenRequest,
+    segment: &str,
+    version: u8,
+) -> Option<Result<Response, (EntraError, Option<u32>)>> {
+    let client = req
+        .get("client_id")
+        .map(str::to_owned)
+        .or_else(|| req.basic.as_ref().map(|b| b.0.clone()))
+        .unwrap_or_default();
+    let sandbox = match path {
+        TenantPath::Specific { sandbox, .. } => *sandbox,
+        TenantPath::Any(_) => state.core.app(client.trim().parse().ok()?).await.ok()??.0,
+    };
+    let suffix = if version == 2 { "/v2.0" } else { "" };
+    let f = state.core.strike(
+        sandbox,
+        "POST",
+        &format!("/{segment}/oauth2{suffix}/token"),
+        req.get("grant_type"),
+    )?;
+    if let Some(ms) = f.latency_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    if f.drop {
+        return Some(Ok(crate::faults::dropped()));
+    }
+    match (f.aadsts, f.status) {
+        (Some(code), _) => Some(Err((EntraError::injected(code, client.trim()), f.retry_after))),
+        (None, Some(status)) => Some(Err((EntraError::transient(status), f.retry_after))),
+        (None, None) => None,
+    }
 }
 
 /// Every token request goes to the journal of the sandbox it reached (by its tenant, or by its

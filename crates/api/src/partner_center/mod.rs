@@ -220,9 +220,30 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default(),
     };
-    let res = match access::authorize(op, &principal.kind(), principal.policy) {
-        Err(denial) => PcError::from(denial).into_response(),
-        Ok(()) => {
+    // A fault the test injected strikes before the access rules, as a front door's would.
+    let fault = state.core.strike(principal.sandbox, method.as_str(), &facts.path, None);
+    if let Some(f) = &fault {
+        if let Some(ms) = f.latency_ms {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+    let res = match (fault, access::authorize(op, &principal.kind(), principal.policy)) {
+        (Some(f), _) if f.drop => crate::faults::dropped(),
+        (Some(f), _) if f.status.is_some() => crate::faults::with_retry_after(
+            PcError::new(
+                StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                u32::from(f.status.unwrap_or(503)),
+                StatusCode::from_u16(f.status.unwrap_or(503))
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Service Unavailable"),
+            )
+            .explained(format!("Fault {} injected on this sandbox (POST .../faults).", f.id))
+            .into_response(),
+            f.retry_after,
+        ),
+        (_, Err(denial)) => PcError::from(denial).into_response(),
+        (_, Ok(())) => {
             req.extensions_mut().insert(principal.clone());
             next.run(req).await
         }

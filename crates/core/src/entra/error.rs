@@ -26,6 +26,49 @@ fn e(status: u16, error: &'static str, code: u32, description: impl Into<String>
 }
 
 impl EntraError {
+    /// One of the refusals a fault can make the token endpoint answer, in Entra's words.
+    pub fn injected(code: u32, client: &str) -> Self {
+        let mut x = match code {
+            65001 => {
+                let mut x = e(400, "invalid_grant", 65001, format!("The user or administrator has not consented to use the application with ID '{client}'. Send an interactive authorization request for this user and resource."));
+                x.suberror = Some("consent_required");
+                x
+            }
+            50076 => Self::mfa_required("the resource"),
+            50079 => Self::mfa_registration_required("the resource"),
+            50173 => e(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password."),
+            700082 => e(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90 days."),
+            _ => e(429, "temporarily_unavailable", 90055, "The request was throttled. Retry after the time in the Retry-After header."),
+        };
+        x.explanation = Some(format!(
+            "A fault injected on this sandbox answered AADSTS{code} (POST .../faults)."
+        ));
+        x
+    }
+
+    /// An error status a fault makes the token endpoint answer: 429 throttled, else a transient error.
+    pub fn transient(status: u16) -> Self {
+        let mut x = if status == 429 {
+            e(
+                429,
+                "temporarily_unavailable",
+                90055,
+                "The request was throttled. Retry after the time in the Retry-After header.",
+            )
+        } else {
+            e(
+                status,
+                "temporarily_unavailable",
+                90033,
+                "A transient error has occurred. Please try again.",
+            )
+        };
+        x.explanation = Some(format!(
+            "A fault injected on this sandbox answered {status} (POST .../faults)."
+        ));
+        x
+    }
+
     /// The same error, with what stood behind it.
     pub fn because(mut self, why: impl Into<String>) -> Self {
         self.explanation = Some(why.into());

@@ -153,7 +153,7 @@ impl Core {
             uti: &uti,
         });
         let mut out = self
-            .token_response(&claims, &requested, req.endpoint_version, now)
+            .token_response(c.sandbox, &claims, &requested, req.endpoint_version, now)
             .await?;
         out.remove("scope");
         Ok(out)
@@ -300,6 +300,11 @@ impl Core {
         if row.status == "redeemed" {
             return Err(EntraError::refresh_token_redeemed());
         }
+        if row.status == "revoked" {
+            return Err(EntraError::injected(50173, &c.app.client_id.to_string()).because(
+                "The user's sessions were revoked (the revoke-sessions action) after this refresh token was issued.",
+            ));
+        }
         if w.now.timestamp() >= row.expires_at {
             return Err(EntraError::grant_expired());
         }
@@ -390,7 +395,7 @@ impl Core {
             uti: &uti,
         });
         let mut out = self
-            .token_response(&claims, requested, req.endpoint_version, now)
+            .token_response(c.sandbox, &claims, requested, req.endpoint_version, now)
             .await?;
         if requested.openid {
             let id = claims::id_token(
@@ -402,7 +407,7 @@ impl Core {
                 now,
                 ACCESS_TOKEN_SECS,
             );
-            out.insert("id_token".into(), json!(self.sign(&id).await?));
+            out.insert("id_token".into(), json!(self.sign(c.sandbox, &id).await?));
         }
         out.insert("client_info".into(), json!(claims::client_info(user.id, tenant)));
         if requested.offline {
@@ -428,8 +433,9 @@ impl Core {
         Ok(out)
     }
 
-    pub(crate) async fn sign(&self, claims: &Map<String, Value>) -> Result<String, EntraError> {
-        self.keys.get().await.active().sign(claims).map_err(|e| {
+    /// Signs with the sandbox's active key (its own after a rollover, else the server's).
+    pub(crate) async fn sign(&self, sandbox: SandboxId, claims: &Map<String, Value>) -> Result<String, EntraError> {
+        self.keyset_for(sandbox).await?.active().sign(claims).map_err(|e| {
             tracing::error!(error = %e, "signing failed");
             EntraError::server_error()
         })
@@ -438,6 +444,7 @@ impl Core {
     /// The common fields of a token response (v1 adds its string-typed extras).
     async fn token_response(
         &self,
+        sandbox: SandboxId,
         claims: &Map<String, Value>,
         requested: &Requested,
         endpoint_version: u8,
@@ -456,7 +463,7 @@ impl Core {
             out.insert("expires_in".into(), json!(ACCESS_TOKEN_SECS));
             out.insert("ext_expires_in".into(), json!(ACCESS_TOKEN_SECS));
         }
-        out.insert("access_token".into(), json!(self.sign(claims).await?));
+        out.insert("access_token".into(), json!(self.sign(sandbox, claims).await?));
         Ok(out)
     }
 }

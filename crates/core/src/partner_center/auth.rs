@@ -138,7 +138,7 @@ impl Core {
             .await?
             .ok_or_else(|| invalid("the token's sandbox no longer exists"))?;
         let now = self.sandbox_now(&sandbox).timestamp();
-        let keys = self.keys.get().await;
+        let keys = self.keyset_for(sandbox_id).await?;
         let claims = identity::verify(
             &keys,
             token,

@@ -124,7 +124,7 @@ impl Core {
             lifetime_secs: lifetime,
             uti: &uti,
         });
-        let keys = self.keys.get().await;
+        let keys = self.keyset_for(sandbox).await?;
         let token = keys.active().sign(&claims).map_err(|e| {
             tracing::error!(error = %e, "signing failed");
             CoreError::Store(store::StoreError::Corrupt("signing failed".into()))
