@@ -10,6 +10,7 @@ mod csp;
 mod explain;
 mod faults;
 mod fidelity;
+mod headless;
 mod identity;
 mod onboarding;
 mod openapi;

@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -618,3 +619,56 @@ def test_partner_center_python_sdk_reads_the_legal_business_profile(pcs, mfa_tok
                                     base_url=pcs.sandbox["partnerCenterUrl"].rstrip("/"))
     refused = raw.getvversionprofileslegalbusinessvetting_versionvetting_version.value("1", raw=True)
     assert refused.response.status_code == 401
+
+
+# --------------------------------------------------------------------------
+# Headless sign-in and faults: what a test does without a browser
+# --------------------------------------------------------------------------
+
+
+def control(pcs, rest):
+    return "{}/sandbox/v1/sandboxes/{}{}".format(pcs.http_url, pcs.sandbox["id"], rest)
+
+
+def test_msal_device_flow_completed_headlessly_with_mfa(pcs):
+    app = public_app(pcs)
+    flow = app.initiate_device_flow(scopes=[PC_SCOPE])
+    assert "user_code" in flow, flow
+    done = requests.post(control(pcs, "/sign-ins"), timeout=10, json={
+        "userCode": flow["user_code"], "user": pcs.users["secure"]["userPrincipalName"], "mfa": True})
+    assert done.status_code == 200, done.text
+    # The sign-in is complete already: MSAL's first poll gets the token.
+    result = app.acquire_token_by_device_flow(flow)
+    assert "access_token" in result, result
+    assert verify_pc_token(pcs, result["access_token"])["amr"] == ["pwd", "mfa"]
+
+
+def test_msal_auth_code_flow_completed_headlessly(pcs):
+    app = public_app(pcs)
+    flow = app.initiate_auth_code_flow(scopes=[PC_SCOPE], redirect_uri=REDIRECT_URI)
+    done = requests.post(control(pcs, "/sign-ins"), timeout=10, json={
+        "authorizeUrl": flow["auth_uri"], "user": pcs.users["plain"]["userPrincipalName"]})
+    assert done.status_code == 200, done.text
+    auth_response = dict(parse_qsl(urlparse(done.json()["redirectUri"]).query))
+    result = app.acquire_token_by_auth_code_flow(flow, auth_response)
+    assert "access_token" in result, result
+    assert verify_pc_token(pcs, result["access_token"])["amr"] == ["pwd"]
+
+
+def test_msal_honours_retry_after_of_a_throttled_token_endpoint(pcs):
+    fault = requests.post(control(pcs, "/faults"), timeout=10, json={
+        "path": "/*/oauth2/v2.0/token", "grantType": "client_credentials",
+        "status": 429, "retryAfter": 1, "times": 1}).json()
+    app = confidential_app(pcs, pcs.conf_app["clientSecret"])
+    first = app.acquire_token_for_client(scopes=[PC_SCOPE])
+    assert first.get("error_codes") == [90055], first
+    # Within Retry-After MSAL answers from its own throttle: the server sees no second request.
+    again = app.acquire_token_for_client(scopes=[PC_SCOPE])
+    assert "access_token" not in again
+    hits = lambda: next(f["hits"] for f in requests.get(control(pcs, "/faults"), timeout=10).json()["items"]
+                        if f["id"] == fault["id"])
+    assert hits() == 1
+    time.sleep(1.2)
+    after = app.acquire_token_for_client(scopes=[PC_SCOPE])
+    assert "access_token" in after, after
+    requests.delete(control(pcs, "/faults"), timeout=10)

@@ -230,3 +230,15 @@ def test_relationship_request_links_and_domain_checks(world):
     assert check.prefix("sdkfree" + uuid.uuid4().hex[:8], V) is True
     new_customer(world, world.token(), "sdktaken")
     assert check.prefix("sdktaken", V) is False
+
+
+def test_the_sdk_retries_a_service_unavailable_answer(world):
+    fault = requests.post(world.cp("/faults"), timeout=10, json={
+        "method": "GET", "path": "/v1/profiles/legalbusiness", "status": 503, "retryAfter": 1, "times": 2}).json()
+    sdk = world.sdk(world.token())
+    legal = sdk.getvversionprofileslegalbusinessvetting_versionvetting_version.value(V)
+    assert legal.company_name == "Contoso Japan 株式会社", "the third try got through"
+    faults = requests.get(world.cp("/faults"), timeout=10).json()["items"]
+    assert next(f for f in faults if f["id"] == fault["id"])["hits"] == 2
+    refused = requests.get(world.cp("/requests?refused=true"), timeout=10).json()["items"]
+    assert [r["refusal"]["code"] for r in refused[:2]] == ["503", "503"]

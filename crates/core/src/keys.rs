@@ -75,30 +75,38 @@ pub async fn load(store: &store::Store, given_pem: Option<&str>) -> Result<Arc<K
     let (store, pending) = (store.clone(), keys.clone());
     tokio::spawn(async move {
         loop {
-            match make(&store).await {
-                Ok(key) => {
-                    if let Some(set) = KeySet::new(vec![key]) {
-                        pending.set(set);
-                    }
-                    return;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "could not create the token signing key; retrying");
+            let key = match tokio::task::spawn_blocking(SigningKey::generate).await {
+                Ok(Ok(key)) => key,
+                other => {
+                    tracing::error!(error = ?other.err(), "could not create the token signing key; retrying");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
                 }
+            };
+            // The key is used at once; storing it waits for the writer connection, which a
+            // token request waiting for this very key may hold (it signs inside its write).
+            let stored = store::StoredKey {
+                kid: key.kid.clone(),
+                private_pem: key.pem().to_owned(),
+            };
+            if let Some(set) = KeySet::new(vec![key]) {
+                pending.set(set);
             }
+            while let Err(e) = save_stored(&store, &stored).await {
+                tracing::warn!(error = %e, "could not store the token signing key yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            return;
         }
     });
     Ok(keys)
 }
 
-async fn make(store: &store::Store) -> Result<SigningKey, String> {
-    let key = tokio::task::spawn_blocking(SigningKey::generate)
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    save(store, &key).await.map_err(|e| e.to_string())?;
-    Ok(key)
+async fn save_stored(store: &store::Store, key: &store::StoredKey) -> store::Result<()> {
+    let mut tx = store.begin().await?;
+    store::keys::insert(&mut tx, key, &chrono::Utc::now().to_rfc3339()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn save(store: &store::Store, key: &SigningKey) -> store::Result<()> {

@@ -48,3 +48,50 @@ pub async fn rollover(State(s): State<AppState>, Path(sid): Path<String>) -> Res
     let (kid, previous) = s.core.rollover_keys(sandbox).await?;
     Ok(Json(json!({"kid": kid, "previousKid": previous})))
 }
+
+/// `POST .../sign-ins`: a device-code or authorization-code sign-in completed as a user of the
+/// sandbox (with the TOTP step when `mfa`), without a browser.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignInBody {
+    user: Option<String>,
+    #[serde(default)]
+    mfa: bool,
+    user_code: Option<String>,
+    authorize_url: Option<String>,
+}
+
+pub async fn sign_in(
+    State(s): State<AppState>,
+    Path(sid): Path<String>,
+    CpJson(b): CpJson<SignInBody>,
+) -> Result<Json<Value>> {
+    use pcsandbox_core::entra::signin::{HeadlessEnd, HeadlessStart};
+    let sandbox = sandbox_id(&s, &sid).await?;
+    let user = b
+        .user
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| super::Problem::invalid("user", "user is required: a user id or principal name"))?;
+    let start = match (b.user_code, b.authorize_url) {
+        (Some(c), None) => HeadlessStart::DeviceCode(c),
+        (None, Some(u)) => HeadlessStart::Authorize(u),
+        _ => {
+            return Err(super::Problem::invalid(
+                "userCode",
+                "give userCode (a device code sign-in) or authorizeUrl (an authorization code sign-in)",
+            ))
+        }
+    };
+    let end = s
+        .core
+        .headless_sign_in(sandbox, start, &pcsandbox_core::UserRef::parse(&user), b.mfa)
+        .await?;
+    Ok(Json(match end {
+        HeadlessEnd::DeviceApproved { app } => json!({"completed": "device_code", "app": app}),
+        HeadlessEnd::Redirect(url) => json!({"completed": "authorization_code", "redirectUri": url}),
+        HeadlessEnd::FormPost { action, fields } => json!({
+            "completed": "authorization_code",
+            "formPost": {"action": action, "fields": fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<serde_json::Map<String, Value>>()},
+        }),
+    }))
+}

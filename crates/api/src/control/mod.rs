@@ -44,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/sandbox/v1/sandboxes/{sid}/reset", post(sandboxes::reset))
         .route("/sandbox/v1/sandboxes/{sid}/keys/rollover", post(faults::rollover))
+        .route("/sandbox/v1/sandboxes/{sid}/sign-ins", post(faults::sign_in))
         .route(
             "/sandbox/v1/sandboxes/{sid}/faults",
             get(faults::list).post(faults::add).delete(faults::clear),

@@ -642,6 +642,153 @@ impl Core {
     }
 }
 
+/// Where a headless sign-in starts: a device code's user code, or the authorize URL a client
+/// would open in a browser.
+#[derive(Debug, Clone)]
+pub enum HeadlessStart {
+    DeviceCode(String),
+    Authorize(String),
+}
+
+/// How a headless sign-in ended: the device code is approved (the client's polling gets its
+/// token), or the browser would now go to this redirect (the code is in it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeadlessEnd {
+    DeviceApproved {
+        app: String,
+    },
+    Redirect(String),
+    FormPost {
+        action: String,
+        fields: Vec<(String, String)>,
+    },
+}
+
+fn headless_refusal(field: &str, e: &EntraError) -> crate::CoreError {
+    domain::FieldError::new(field, format!("AADSTS{}: {}", e.code, e.description)).into()
+}
+
+impl Core {
+    /// Completes a device-code or authorization-code sign-in as `user` would on the sign-in
+    /// page (a sandbox power: no password is typed), with the TOTP step (`mfa`) when the user has
+    /// MFA registered, without it when the user has none, so that a test gets a real client's
+    /// token without a browser. A user that must register MFA first cannot be signed in so.
+    pub async fn headless_sign_in(
+        &self,
+        sandbox: SandboxId,
+        start: HeadlessStart,
+        user: &crate::UserRef,
+        mfa: bool,
+    ) -> crate::error::Result<HeadlessEnd> {
+        let (field, step) = match start {
+            HeadlessStart::DeviceCode(code) => ("userCode", self.device_login(&code).await),
+            HeadlessStart::Authorize(url) => ("authorizeUrl", self.authorize_url(&url).await),
+        };
+        let flow_id = match step {
+            Ok(Step::Password { flow, .. }) => flow,
+            Ok(_) => return Err(domain::FieldError::new(field, "this sign-in cannot be completed").into()),
+            Err(e) => return Err(headless_refusal(field, &e)),
+        };
+        let (mut w, mut flow, hash) = self
+            .open_flow(&flow_id)
+            .await
+            .map_err(|e| headless_refusal(field, &e))?;
+        if w.id() != sandbox {
+            return Err(domain::FieldError::new(field, "that sign-in belongs to another sandbox").into());
+        }
+        let found = match user {
+            crate::UserRef::Id(id) => store::world::user(w.c(), *id)
+                .await?
+                .filter(|(s, _)| *s == sandbox)
+                .map(|(_, u)| u),
+            crate::UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
+        };
+        let Some(u) = found else {
+            return Err(crate::CoreError::NotFound {
+                what: "user",
+                id: format!("{user:?}"),
+                field: Some("user".into()),
+            });
+        };
+        if flow.tenant.is_some_and(|t| t != u.tenant_id) {
+            return Err(domain::FieldError::new(
+                "user",
+                format!(
+                    "{} is not a user of the tenant the client signs in to",
+                    u.user_principal_name
+                ),
+            )
+            .into());
+        }
+        match (u.mfa, mfa) {
+            (MfaState::Registered, true) | (MfaState::Unregistered, false) => {}
+            (MfaState::Registered, false) => {
+                return Err(domain::FieldError::new(
+                    "mfa",
+                    format!(
+                        "{} has MFA registered: the sign-in takes the TOTP step (mfa: true)",
+                        u.user_principal_name
+                    ),
+                )
+                .into())
+            }
+            (MfaState::Unregistered, true) => {
+                return Err(domain::FieldError::new(
+                    "mfa",
+                    format!(
+                        "{} has no authenticator registered: no second factor to take",
+                        u.user_principal_name
+                    ),
+                )
+                .into())
+            }
+            (MfaState::RequiredUnregistered, _) => {
+                return Err(domain::FieldError::new(
+                    "user",
+                    format!("{} must register MFA first, on the sign-in page", u.user_principal_name),
+                )
+                .into())
+            }
+        }
+        flow.user = Some(u.id);
+        let end = self
+            .finish(&mut w, &hash, flow, mfa)
+            .await
+            .map_err(|e| headless_refusal(field, &e))?;
+        w.commit().await?;
+        match end {
+            Step::DeviceApproved { app } => Ok(HeadlessEnd::DeviceApproved { app }),
+            Step::Redirect(u) => Ok(HeadlessEnd::Redirect(u)),
+            Step::FormPost { action, fields } => Ok(HeadlessEnd::FormPost { action, fields }),
+            _ => Err(domain::FieldError::new(field, "this sign-in cannot be completed").into()),
+        }
+    }
+
+    /// An authorize URL as a client builds it: `https://host/{tenant}/oauth2[/v2.0]/authorize?...`.
+    async fn authorize_url(&self, url: &str) -> Result<Step, EntraError> {
+        let bad = || EntraError::missing("authorizeUrl");
+        let (path, query) = url.trim().split_once('?').ok_or_else(bad)?;
+        let path = path
+            .split_once("://")
+            .map_or(path, |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p));
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let (tenant, version) = match segments.as_slice() {
+            [t, "oauth2", "v2.0", "authorize"] => (*t, 2),
+            [t, "oauth2", "authorize"] => (*t, 1),
+            _ => return Err(bad()),
+        };
+        let q: HashMap<String, String> = serde_urlencoded::from_str(query).map_err(|_| bad())?;
+        let tenant_path = self.resolve_tenant(tenant).await?;
+        match self.authorize(&tenant_path, &q, version).await {
+            Ok(step) => Ok(step),
+            Err(AuthorizeError::Show(e)) => Err(e),
+            Err(AuthorizeError::Redirect(u)) => Err(EntraError::missing(&format!(
+                "a valid request (the client would be sent to {u})"
+            ))),
+        }
+    }
+}
+
 /// Writes a flow back with a status (`pending` to go on, `done`, `failed`).
 async fn end_flow(w: &mut Write<'_>, hash: &str, flow: &Flow, status: &str) -> Result<(), EntraError> {
     let data = serde_json::to_string(flow).map_err(|_| EntraError::server_error())?;
