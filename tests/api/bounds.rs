@@ -202,12 +202,28 @@ async fn a_sandbox_of_ten_thousand_users_is_created_in_one_go() {
 async fn bodies_past_each_surface_limit_get_413_in_that_surface_format() {
     let s = server().await;
     let big = "x".repeat(2 * 1024 * 1024);
-    // Control plane: a problem.
+    // An import may be big, up to 64 MiB, and no more.
+    let huge = "x".repeat(65 * 1024 * 1024);
     let res = s
         .client()
         .post(s.url("/sandbox/v1/sandboxes"))
         .header("content-type", "application/json")
-        .body(format!("{{\"name\":\"{big}\"}}"))
+        .body(format!("{{\"import\":{{\"x\":\"{huge}\"}}}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    drop(huge);
+    // Control plane: a problem (1 MiB for everything but POST /sandboxes, which takes an import).
+    let sb = s.create_sandbox(json!({"scenario": "empty"})).await.unwrap();
+    let res = s
+        .client()
+        .post(s.url(&format!(
+            "/sandbox/v1/sandboxes/{}/registry",
+            sb["id"].as_str().unwrap()
+        )))
+        .header("content-type", "application/json")
+        .body(format!("{{\"companyName\":\"{big}\"}}"))
         .send()
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 //! one [`uow::Write`].
 
 pub mod actions;
+pub mod bundle;
 pub mod cache;
 pub mod clock;
 pub mod csp;

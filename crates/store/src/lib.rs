@@ -10,6 +10,7 @@
 //! when the store closes. Readers of a WAL file see committed snapshots and never block the
 //! writer, which an in-memory shared-cache database cannot promise.
 
+pub mod bundle;
 pub mod csp;
 pub mod journal;
 pub mod keys;

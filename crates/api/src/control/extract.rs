@@ -113,7 +113,11 @@ pub fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "TooLarge",
-        format!("the body is larger than {} KiB", MAX_BODY / 1024),
+        format!(
+            "the body is larger than this endpoint takes ({} KiB; {} MiB for POST /sandbox/v1/sandboxes)",
+            MAX_BODY / 1024,
+            super::IMPORT_MAX_BODY / 1024 / 1024
+        ),
     )
 }
 

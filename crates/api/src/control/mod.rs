@@ -25,7 +25,14 @@ use crate::AppState;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
-        .route("/sandbox/v1/sandboxes", get(sandboxes::list).post(sandboxes::create))
+        .route(
+            "/sandbox/v1/sandboxes",
+            get(sandboxes::list)
+                .post(sandboxes::create)
+                // An import carries a sandbox's journal and mailbox: room for a big one.
+                .layer(DefaultBodyLimit::max(IMPORT_MAX_BODY)),
+        )
+        .route("/sandbox/v1/sandboxes/{sid}/export", get(sandboxes::export))
         .route(
             "/sandbox/v1/sandboxes/{sid}",
             get(sandboxes::get)
@@ -124,6 +131,9 @@ async fn journal_control(State(s): State<AppState>, req: Request, next: Next) ->
     }
     res
 }
+
+/// The largest sandbox an import takes.
+pub const IMPORT_MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// The sandbox a `{sid}` (id or name) names.
 pub(crate) async fn sandbox_id(s: &AppState, sid: &str) -> Result<SandboxId, Problem> {

@@ -24,9 +24,34 @@ pub struct CreateSandbox {
     name: Option<String>,
     /// A scenario name, or an inline scenario object.
     scenario: Option<Value>,
+    /// A bundle of `GET .../export`, restored as a new sandbox.
+    import: Option<Value>,
 }
 
-pub async fn create(State(s): State<AppState>, CpJson(body): CpJson<CreateSandbox>) -> Result<impl IntoResponse> {
+pub async fn create(
+    State(s): State<AppState>,
+    CpJson(body): CpJson<CreateSandbox>,
+) -> Result<axum::response::Response> {
+    if let Some(bundle) = body.import {
+        if body.scenario.is_some() {
+            return Err(Problem::invalid(
+                "import",
+                "a sandbox comes from a scenario or from an import, not both",
+            ));
+        }
+        let name = body
+            .name
+            .as_deref()
+            .map(SandboxName::parse)
+            .transpose()
+            .map_err(pcsandbox_core::CoreError::from)?;
+        let imported = s.core.import_sandbox(name, bundle).await?;
+        let mut out = serde_json::to_value(views::sandbox(&imported.state, &s.urls)).unwrap_or_default();
+        if !imported.id_map.is_empty() {
+            out["idMap"] = json!(imported.id_map);
+        }
+        return Ok((StatusCode::CREATED, Json(out)).into_response());
+    }
     let source = match body.scenario {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(ScenarioSource::Named(name)),
@@ -49,7 +74,16 @@ pub async fn create(State(s): State<AppState>, CpJson(body): CpJson<CreateSandbo
         .transpose()
         .map_err(pcsandbox_core::CoreError::from)?;
     let state = s.core.create_sandbox(name, source).await?;
-    Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))))
+    Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))).into_response())
+}
+
+/// `GET /sandbox/v1/sandboxes/{sid}/export`: the sandbox as one bundle (see `core::bundle`).
+pub async fn export(
+    State(s): State<AppState>,
+    axum::extract::Path(sid): axum::extract::Path<String>,
+) -> Result<Json<Value>> {
+    let id = sandbox_id(&s, &sid).await?;
+    Ok(Json(s.core.export_sandbox(id).await?))
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,309 @@
+//! Export and import: a sandbox as one JSON bundle (its settings and clock, its world, partners,
+//! registry, mailbox, relationship requests, customers, journal, scenario steps and faults) that
+//! another server restores as a new sandbox answering the same.
+//!
+//! Secrets are not carried: user passwords, client secrets and a sandbox's own signing key are
+//! left out, and an import generates new passwords and client secrets (shown once, in its answer,
+//! as at creation) and new TOTP secrets for users with MFA registered. Email-link tokens are
+//! replaced too (in the partners, the mailbox and the links table alike). The ids are kept, unless
+//! one is in use on the importing server (the same server, typically): then every id is replaced
+//! by a new one, consistently, and the answer's `idMap` says which became which.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use domain::injection::FaultSpec;
+use domain::world::{Sandbox, World};
+use domain::{FieldError, MfaState, SandboxId};
+use identity::secrets;
+use serde_json::{json, Map, Value};
+
+use crate::directory::Secrets;
+use crate::error::{CoreError, Result};
+use crate::sandboxes::{SandboxName, SandboxState};
+use crate::Core;
+
+pub const FORMAT: &str = "pcsandbox-bundle";
+pub const VERSION: u32 = 1;
+
+/// A sandbox restored from a bundle.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub state: SandboxState,
+    /// Old id -> new id, when the ids had to change.
+    pub id_map: BTreeMap<String, String>,
+}
+
+fn bad(field: &str, msg: impl Into<String>) -> CoreError {
+    FieldError::new(format!("import.{field}"), msg).into()
+}
+
+fn table<'a>(bundle: &'a Value, name: &str) -> impl Iterator<Item = &'a Map<String, Value>> {
+    bundle["tables"][name]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+impl Core {
+    /// `GET .../export`.
+    pub async fn export_sandbox(&self, id: SandboxId) -> Result<Value> {
+        self.journal.flush().await;
+        let now = self.sandbox_now_of(id).await?;
+        let mut r = self.store.read().await?;
+        let mut row = store::bundle::export_sandbox_row(&mut r, id).await?;
+        // The snapshot (what a reset goes back to) as a world without secrets.
+        let snapshot: World = row
+            .remove("snapshot")
+            .and_then(|s| s.as_str().and_then(|t| serde_json::from_str(t).ok()))
+            .unwrap_or_default();
+        let mut tables = Map::new();
+        for t in store::bundle::TABLES {
+            let mut rows = store::bundle::export_table(&mut r, t, id).await?;
+            for row in &mut rows {
+                redact(t, row);
+            }
+            tables.insert(
+                t.to_owned(),
+                Value::Array(rows.into_iter().map(Value::Object).collect()),
+            );
+        }
+        let faults: Vec<Value> = self
+            .list_faults(id)
+            .into_iter()
+            .filter(|f| !f.spent())
+            .map(|f| {
+                json!({"method": f.method, "path": f.path, "status": f.status, "retryAfter": f.retry_after,
+                       "latencyMs": f.latency_ms, "drop": f.drop, "aadsts": f.aadsts, "grantType": f.grant_type,
+                       "times": f.remaining, "probability": f.probability})
+            })
+            .collect();
+        Ok(json!({
+            "format": FORMAT,
+            "version": VERSION,
+            "schema": store::bundle::SCHEMA,
+            "secrets": "left out: user passwords, client secrets and signing keys; an import makes new ones",
+            "exportedAt": Utc::now().to_rfc3339(),
+            "baseUrl": self.settings.base_url,
+            "now": now.to_rfc3339(),
+            "sandbox": Value::Object(row),
+            "snapshot": redacted_world(&snapshot),
+            "tables": Value::Object(tables),
+            "faults": faults,
+        }))
+    }
+
+    /// `POST /sandbox/v1/sandboxes {"import": bundle}`.
+    pub async fn import_sandbox(&self, name: Option<SandboxName>, bundle: Value) -> Result<Imported> {
+        if bundle["format"] != FORMAT || bundle["version"] != VERSION {
+            return Err(bad("format", format!("not a {FORMAT} of version {VERSION}")));
+        }
+        if bundle["schema"] != store::bundle::SCHEMA {
+            return Err(bad(
+                "schema",
+                format!(
+                    "the bundle was made with schema {}; this server has schema {}: export it again from a server of this version",
+                    bundle["schema"],
+                    store::bundle::SCHEMA
+                ),
+            ));
+        }
+        // Ids: kept unless one is taken here.
+        let mut ids: Vec<String> = Vec::new();
+        for (t, col) in [
+            ("tenants", "id"),
+            ("users", "id"),
+            ("apps", "client_id"),
+            ("customers", "id"),
+            ("relationship_requests", "id"),
+            ("mailbox", "id"),
+        ] {
+            ids.extend(table(&bundle, t).filter_map(|r| r[col].as_str().map(str::to_owned)));
+        }
+        let taken = {
+            let mut c = self.store.conn().await?;
+            store::bundle::taken_ids(&mut c, &ids).await?
+        };
+        let mut replace: Vec<(String, String)> = Vec::new();
+        let mut id_map = BTreeMap::new();
+        if taken {
+            for old in &ids {
+                let new = self.random.uuid().to_string();
+                id_map.insert(old.clone(), new.clone());
+                replace.push((old.clone(), new));
+            }
+        }
+        for r in table(&bundle, "verification_links") {
+            if let Some(t) = r["token"].as_str() {
+                use base64::Engine;
+                let new = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.random.bytes(24));
+                replace.push((t.to_owned(), new));
+            }
+        }
+        // Links in mails and pages point at this server now.
+        if let Some(old) = bundle["baseUrl"]
+            .as_str()
+            .filter(|b| !b.is_empty() && *b != self.settings.base_url)
+        {
+            replace.push((
+                format!("{}/", old.trim_end_matches('/')),
+                format!("{}/", self.settings.base_url.trim_end_matches('/')),
+            ));
+        }
+        let mut text = serde_json::to_string(&bundle).map_err(|e| bad("", e.to_string()))?;
+        for (old, new) in &replace {
+            text = text.replace(old.as_str(), new);
+        }
+        let bundle: Value = serde_json::from_str(&text).map_err(|e| bad("", e.to_string()))?;
+
+        // New secrets, shown once.
+        let mut shown = Secrets::new();
+        let mut tables: Vec<(&str, Vec<Map<String, Value>>)> = Vec::new();
+        let mut user_secrets: HashMap<String, (String, Option<String>)> = HashMap::new();
+        let mut app_secrets: HashMap<String, Option<String>> = HashMap::new();
+        for t in store::bundle::TABLES {
+            let mut rows: Vec<Map<String, Value>> = table(&bundle, t).cloned().collect();
+            for row in &mut rows {
+                match t {
+                    "users" => {
+                        let id = row["id"].as_str().unwrap_or_default().to_owned();
+                        let password = secrets::generate_password(self.random.as_ref());
+                        let hash = secrets::hash(self.random.as_ref(), &password);
+                        let totp = (row["mfa_state"].as_str() == Some(MfaState::Registered.as_str()))
+                            .then(|| secrets::generate_totp_secret(self.random.as_ref()));
+                        row.insert("password_hash".into(), json!(hash));
+                        row.insert("totp_secret".into(), json!(totp));
+                        row.insert("totp_last_step".into(), Value::Null);
+                        shown.insert(id.clone(), password);
+                        user_secrets.insert(id, (hash, totp));
+                    }
+                    "apps" => {
+                        let id = row["client_id"].as_str().unwrap_or_default().to_owned();
+                        let confidential = row.get("public_client").and_then(Value::as_i64) == Some(0);
+                        let hash = if confidential {
+                            let secret = secrets::generate_client_secret(self.random.as_ref());
+                            shown.insert(id.clone(), secret.clone());
+                            Some(secrets::hash(self.random.as_ref(), &secret))
+                        } else {
+                            None
+                        };
+                        row.insert("secret_hash".into(), json!(hash));
+                        app_secrets.insert(id, hash);
+                    }
+                    _ => {}
+                }
+            }
+            tables.push((t, rows));
+        }
+        let mut snapshot: World = serde_json::from_value(bundle["snapshot"].clone()).unwrap_or_default();
+        for u in &mut snapshot.users {
+            if let Some((hash, totp)) = user_secrets.get(&u.id.to_string()) {
+                u.password_hash = hash.clone();
+                u.totp_secret = totp.clone();
+            }
+        }
+        for a in &mut snapshot.apps {
+            if let Some(hash) = app_secrets.get(&a.client_id.to_string()) {
+                a.secret_hash = hash.clone();
+            }
+        }
+
+        // The sandbox: the bundle's settings, its clock where it was.
+        let sb = &bundle["sandbox"];
+        let id = SandboxId(self.random.uuid());
+        let name = match name {
+            Some(n) => n.as_str().to_owned(),
+            None => format!("sbx-{}", &id.0.simple().to_string()[..12]),
+        };
+        let real = self.clock.now();
+        let was: DateTime<Utc> = bundle["now"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| bad("now", "the bundle has no sandbox time"))?;
+        let parse = |k: &str| sb[k].as_str().unwrap_or_default().to_owned();
+        let sandbox = Sandbox {
+            id,
+            name: name.clone(),
+            scenario_name: sb["scenario_name"].as_str().map(str::to_owned),
+            clock_offset_ms: (was - real).num_milliseconds(),
+            created_at: real,
+            mfa_enforcement: domain::world::MfaEnforcement::parse(&parse("mfa_enforcement")).unwrap_or_default(),
+            review_business_days: sb["review_business_days"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(2),
+            sign_in_lockout: domain::world::SignInLockout::parse(&parse("sign_in_lockout")).unwrap_or_default(),
+        };
+        let steps: Vec<Map<String, Value>> = sb["steps"]
+            .as_str()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let mut tx = self.store.begin().await?;
+        store::sandboxes::insert(&mut tx, &sandbox, &snapshot, &Secrets::new())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict(_) => {
+                    CoreError::conflict("name", format!("a sandbox named '{name}' already exists"))
+                }
+                other => other.into(),
+            })?;
+        if !steps.is_empty() {
+            store::sandboxes::set_steps(&mut tx, id, &steps).await?;
+        }
+        for (t, rows) in &tables {
+            store::bundle::import_table(&mut tx, t, id, rows)
+                .await
+                .map_err(|e| bad(&format!("tables.{t}"), e.to_string()))?;
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
+        for (i, f) in bundle["faults"].as_array().into_iter().flatten().enumerate() {
+            let spec: FaultSpec =
+                crate::actions::from_value(&strip_nulls(f)).map_err(|e| e.within(&format!("import.faults[{i}]")))?;
+            self.add_fault(id, spec)?;
+        }
+        let mut state = self.sandbox_state(id).await?;
+        state.secrets = shown;
+        Ok(Imported { state, id_map })
+    }
+}
+
+/// A bundle row without its secrets.
+fn redact(table: &str, row: &mut Map<String, Value>) {
+    match table {
+        "users" => {
+            row.insert("password_hash".into(), json!(""));
+            row.insert("totp_secret".into(), Value::Null);
+            row.insert("totp_last_step".into(), Value::Null);
+        }
+        "apps" => {
+            row.insert("secret_hash".into(), Value::Null);
+        }
+        _ => {}
+    }
+}
+
+fn redacted_world(w: &World) -> Value {
+    let mut w = w.clone();
+    for u in &mut w.users {
+        u.password_hash = String::new();
+        u.totp_secret = None;
+    }
+    for a in &mut w.apps {
+        a.secret_hash = None;
+    }
+    serde_json::to_value(&w).unwrap_or(Value::Null)
+}
+
+fn strip_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null() && *v != &Value::Bool(false))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,161 @@
+//! A sandbox's rows, table by table, as JSON objects (column -> value): what an export bundle
+//! carries and an import writes back. The rows are the database's own, so a bundle is tied to
+//! the schema it was made with ([`SCHEMA`]).
+
+use serde_json::{Map, Number, Value};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Column, Row, TypeInfo, ValueRef};
+
+use crate::{corrupt, map_write_err, Conn, Result};
+
+/// The schema a bundle's rows follow: the number of migrations.
+pub const SCHEMA: u32 = 7;
+
+/// The tables of a sandbox in the order an import writes them (references first). Sign-in
+/// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.
+pub const TABLES: [&str; 14] = [
+    "tenants",
+    "tenant_domains",
+    "users",
+    "apps",
+    "partners",
+    "partner_ids",
+    "organization_profiles",
+    "registry",
+    "mailbox",
+    "verification_links",
+    "relationship_requests",
+    "customers",
+    "customer_agreements",
+    "api_journal_pages",
+];
+
+/// Columns an import lets the database choose.
+fn generated(table: &str, column: &str) -> bool {
+    table == "api_journal_pages" && column == "seq"
+}
+
+fn value_of(r: &SqliteRow, i: usize) -> Result<Value> {
+    let raw = r.try_get_raw(i)?;
+    if raw.is_null() {
+        return Ok(Value::Null);
+    }
+    let kind = raw.type_info().name().to_ascii_uppercase();
+    Ok(match kind.as_str() {
+        "INTEGER" | "INT" | "BIGINT" | "BOOLEAN" => Value::Number(r.try_get::<i64, _>(i)?.into()),
+        "REAL" | "FLOAT" | "DOUBLE" => Number::from_f64(r.try_get::<f64, _>(i)?)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        "TEXT" => Value::String(r.try_get::<String, _>(i)?),
+        other => return Err(corrupt(format!("column of type {other} in a sandbox table"))),
+    })
+}
+
+/// One table's rows of a sandbox, in insertion order.
+pub async fn export_table(c: &mut Conn, table: &str, sandbox: domain::SandboxId) -> Result<Vec<Map<String, Value>>> {
+    if !TABLES.contains(&table) {
+        return Err(corrupt(format!("no sandbox table {table}")));
+    }
+    // `table` is one of TABLES (checked above), never a client's text.
+    let sql = format!("SELECT * FROM {table} WHERE sandbox_id = ? ORDER BY rowid");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(sandbox.to_string())
+        .fetch_all(&mut *c)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut m = Map::new();
+        for (i, col) in r.columns().iter().enumerate() {
+            if col.name() == "sandbox_id" || generated(table, col.name()) {
+                continue;
+            }
+            m.insert(col.name().to_owned(), value_of(r, i)?);
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// The column names a table has (an import takes only those, named by the schema itself).
+async fn columns(c: &mut Conn, table: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT name FROM pragma_table_info(?)")
+        .bind(table)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get::<String, _>("name")?)).collect()
+}
+
+/// Writes rows into a table for a sandbox. Every row names only columns of the table; a row
+/// that breaks a constraint (a taken id, a dangling reference) fails the import.
+pub async fn import_table(
+    c: &mut Conn,
+    table: &str,
+    sandbox: domain::SandboxId,
+    rows: &[Map<String, Value>],
+) -> Result<()> {
+    if !TABLES.contains(&table) {
+        return Err(corrupt(format!("no sandbox table {table}")));
+    }
+    let known = columns(c, table).await?;
+    for row in rows {
+        let mut names = vec!["sandbox_id".to_owned()];
+        for k in row.keys() {
+            if !known.iter().any(|c| c == k) || k == "sandbox_id" || generated(table, k) {
+                return Err(corrupt(format!("{table} has no column {k}")));
+            }
+            names.push(k.clone());
+        }
+        let marks = vec!["?"; names.len()].join(", ");
+        // The table is one of TABLES and every column one the schema names (checked above).
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sandbox.to_string());
+        for v in row.values() {
+            q = match v {
+                Value::Null => q.bind(None::<String>),
+                Value::Bool(b) => q.bind(i64::from(*b)),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => q.bind(i),
+                    None => q.bind(n.as_f64().unwrap_or_default()),
+                },
+                Value::String(s) => q.bind(s.clone()),
+                other => q.bind(other.to_string()),
+            };
+        }
+        q.execute(&mut *c).await.map_err(map_write_err)?;
+    }
+    Ok(())
+}
+
+/// The sandbox's own row, for the bundle (secrets left out).
+pub async fn export_sandbox_row(c: &mut Conn, sandbox: domain::SandboxId) -> Result<Map<String, Value>> {
+    let row = sqlx::query("SELECT * FROM sandboxes WHERE id = ?")
+        .bind(sandbox.to_string())
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| corrupt(format!("no sandbox {sandbox}")))?;
+    let mut m = Map::new();
+    for (i, col) in row.columns().iter().enumerate() {
+        if col.name() == "stated_secrets" {
+            continue;
+        }
+        m.insert(col.name().to_owned(), value_of(&row, i)?);
+    }
+    Ok(m)
+}
+
+/// Which of these ids exist in the server already (any sandbox).
+pub async fn taken_ids(c: &mut Conn, ids: &[String]) -> Result<bool> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM tenants WHERE id IN (SELECT value FROM json_each(?1))) \
+         + (SELECT COUNT(*) FROM users WHERE id IN (SELECT value FROM json_each(?1))) \
+         + (SELECT COUNT(*) FROM apps WHERE client_id IN (SELECT value FROM json_each(?1))) \
+         + (SELECT COUNT(*) FROM customers WHERE id IN (SELECT value FROM json_each(?1))) \
+         + (SELECT COUNT(*) FROM relationship_requests WHERE id IN (SELECT value FROM json_each(?1))) \
+         + (SELECT COUNT(*) FROM mailbox WHERE id IN (SELECT value FROM json_each(?1)))",
+    )
+    .bind(list)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
