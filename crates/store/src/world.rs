@@ -202,6 +202,18 @@ pub async fn tenants_by_domain(c: &mut Conn, domain: &str) -> Result<Vec<(Sandbo
         .collect()
 }
 
+/// The tenant of a sandbox that has this domain.
+pub async fn tenant_by_domain(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<Option<Tenant>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{TENANT_SELECT} WHERE t.id IN (SELECT tenant_id FROM tenant_domains WHERE sandbox_id = ? AND domain = ?)"
+    )))
+    .bind(sandbox.to_string())
+    .bind(domain)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(tenant_from_row).transpose()
+}
+
 /// Is this domain already a domain of some tenant of the sandbox?
 pub async fn domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_domains WHERE sandbox_id = ? AND domain = ?")
