@@ -168,6 +168,21 @@ impl AddressField {
         };
         Text::new(ja, en)
     }
+
+    /// The field's value in an address, as written there.
+    pub fn value(self, a: &Address) -> String {
+        match self {
+            Self::Country => a.country.trim().to_owned(),
+            Self::State => a.state.as_deref().unwrap_or_default().trim().to_owned(),
+            Self::City => a.city.trim().to_owned(),
+            Self::AddressLine => format!(
+                "{}{}",
+                a.address_line1.trim(),
+                a.address_line2.as_deref().unwrap_or_default().trim()
+            ),
+            Self::PostalCode => a.postal_code.trim().to_owned(),
+        }
+    }
 }
 
 /// The address fields that differ from the registry's record.
@@ -205,8 +220,9 @@ pub enum Lookup {
     Match,
     /// No company of that name, and none at that address.
     NotFound,
-    /// A company of that name is registered at another address.
-    AddressDiffers(Vec<AddressField>),
+    /// A company of that name is registered at another address: the fields that differ, and the
+    /// registry's value of each.
+    AddressDiffers(Vec<AddressField>, Vec<String>),
     /// The company registered at that address has another name.
     NameDiffers {
         registered_name: String,
@@ -218,11 +234,14 @@ pub fn lookup(name: &str, address: &Address, registry: &[RegistryEntry]) -> Look
     let same_name = registry
         .iter()
         .filter(|e| normalize_name(&e.company_name) == wanted)
-        .map(|e| address_differences(address, &e.address))
-        .min_by_key(Vec::len);
+        .map(|e| (address_differences(address, &e.address), &e.address))
+        .min_by_key(|(d, _)| d.len());
     match same_name {
-        Some(d) if d.is_empty() => Lookup::Match,
-        Some(d) => Lookup::AddressDiffers(d),
+        Some((d, _)) if d.is_empty() => Lookup::Match,
+        Some((d, registered)) => {
+            let values = d.iter().map(|f| f.value(registered)).collect();
+            Lookup::AddressDiffers(d, values)
+        }
         None => match registry
             .iter()
             .find(|e| address_differences(address, &e.address).is_empty())
@@ -319,7 +338,7 @@ mod tests {
                 &addr("東京都", "品川区", "港南 2-16-3", "108-0075"),
                 &registry
             ),
-            Lookup::AddressDiffers(vec![AddressField::City])
+            Lookup::AddressDiffers(vec![AddressField::City], vec!["港区".into()])
         );
         assert_eq!(
             lookup("Contoso 株式会社", &here, &registry),

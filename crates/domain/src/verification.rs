@@ -130,6 +130,10 @@ pub enum Reason {
     },
     AddressDiffers {
         fields: Vec<AddressField>,
+        /// The registry's value of each differing field, in the order of `fields` (empty in
+        /// records written before it was kept).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        registered: Vec<String>,
     },
     DocumentTooOld {
         issued_on: NaiveDate,
@@ -192,12 +196,20 @@ impl Reason {
                 format!("会社名が公的登録情報 ({registered_name}) と一致しません。"),
                 format!("The company name differs from the public registry ({registered_name})."),
             ),
-            Self::AddressDiffers { fields } => {
+            Self::AddressDiffers { fields, registered } => {
                 let ja: Vec<String> = fields.iter().map(|f| f.label().ja).collect();
                 let en: Vec<String> = fields.iter().map(|f| f.label().en).collect();
+                if registered.len() != fields.len() {
+                    return Text::new(
+                        format!("住所が公的登録情報と一致しません ({})。", ja.join("、")),
+                        format!("The address differs from the public registry ({}).", en.join(", ")),
+                    );
+                }
+                let ja: Vec<String> = ja.iter().zip(registered).map(|(l, v)| format!("{l}は「{v}」")).collect();
+                let en: Vec<String> = en.iter().zip(registered).map(|(l, v)| format!("{l} \"{v}\"")).collect();
                 Text::new(
-                    format!("住所が公的登録情報と一致しません ({})。", ja.join("、")),
-                    format!("The address differs from the public registry ({}).", en.join(", ")),
+                    format!("住所が公的登録情報と一致しません ({}で登録されています)。", ja.join("、")),
+                    format!("The address differs from the public registry, which has {}.", en.join(", ")),
                 )
             }
             Self::DocumentTooOld { issued_on } => Text::new(
@@ -380,7 +392,7 @@ pub fn company_rule(profile: &LegalBusinessProfile, registry: &[RegistryEntry]) 
     match registry::lookup(&profile.company_name, &profile.address, registry) {
         Lookup::Match => Ok(()),
         Lookup::NotFound => Err(Reason::NotInRegistry),
-        Lookup::AddressDiffers(fields) => Err(Reason::AddressDiffers { fields }),
+        Lookup::AddressDiffers(fields, registered) => Err(Reason::AddressDiffers { fields, registered }),
         Lookup::NameDiffers { registered_name } => Err(Reason::NameDiffers { registered_name }),
     }
 }
@@ -403,6 +415,23 @@ pub struct Verification {
     /// When it last became authorized or rejected.
     #[serde(default)]
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// When a document was issued: a date, or a time before the sandbox's today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuedOn {
+    Date(NaiveDate),
+    Before(chrono::Duration),
+}
+
+impl IssuedOn {
+    /// The date, for a sandbox whose date is `today`.
+    pub fn on(self, today: NaiveDate) -> NaiveDate {
+        match self {
+            IssuedOn::Date(d) => d,
+            IssuedOn::Before(ago) => today.checked_sub_signed(ago).unwrap_or(NaiveDate::MIN),
+        }
+    }
 }
 
 /// The answer to following an email-ownership link.

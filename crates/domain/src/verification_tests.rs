@@ -229,10 +229,17 @@ fn the_company_check_names_what_differs_from_the_registry() {
     assert_eq!(
         v.company.reason,
         Some(Reason::AddressDiffers {
-            fields: vec![AddressField::City]
+            fields: vec![AddressField::City],
+            registered: vec!["千代田区".into()],
         })
     );
-    assert!(v.company.reason.as_ref().unwrap().text().ja.contains("市区町村"));
+    let text = v.company.reason.as_ref().unwrap().text();
+    assert!(
+        text.ja.contains("市区町村は「千代田区」で登録されています"),
+        "{}",
+        text.ja
+    );
+    assert!(text.en.contains("which has city \"千代田区\""), "{}", text.en);
     let v = start_with(&profile("hanako@fabrikam.co.jp"), &[], None, monday(), "t1");
     assert_eq!(v.company.reason, Some(Reason::NotInRegistry));
     assert_eq!(v.sub_status(), VettingSubStatus::BusinessVerification);
