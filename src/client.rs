@@ -61,7 +61,7 @@ pub async fn token(a: TokenArgs) -> anyhow::Result<()> {
     };
     let mut body = json!({"clientId": client, "mfa": a.mfa});
     if let Some(u) = a.user {
-        body["userId"] = json!(find_user(&sb, &u)?);
+        body["userId"] = json!(api::control::find_user(&sb, &u).map_err(anyhow::Error::msg)?);
     }
     if let Some(aud) = a.audience {
         body["audience"] = json!(aud);
@@ -71,40 +71,6 @@ pub async fn token(a: TokenArgs) -> anyhow::Result<()> {
         .await?;
     println!("{}", t["access_token"].as_str().unwrap_or_default());
     Ok(())
-}
-
-/// A user of the sandbox by id, UPN, or the alias before `@` when only one user has it.
-fn find_user(sb: &Value, wanted: &str) -> anyhow::Result<String> {
-    let wanted = wanted.trim().to_lowercase();
-    let users: Vec<&Value> = sb["tenants"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|t| t["users"].as_array().into_iter().flatten())
-        .collect();
-    let field = |u: &Value, k: &str| u[k].as_str().unwrap_or_default().to_lowercase();
-    if let Some(u) = users
-        .iter()
-        .find(|u| field(u, "id") == wanted || field(u, "userPrincipalName") == wanted)
-    {
-        return Ok(field(u, "id"));
-    }
-    let by_alias: Vec<&&Value> = users
-        .iter()
-        .filter(|u| field(u, "userPrincipalName").split('@').next() == Some(wanted.as_str()))
-        .collect();
-    match by_alias.as_slice() {
-        [u] => Ok(field(u, "id")),
-        [] => bail!("the sandbox has no user '{wanted}'"),
-        many => bail!(
-            "'{wanted}' is the alias of {} users; give the whole user principal name: {}",
-            many.len(),
-            many.iter()
-                .map(|u| field(u, "userPrincipalName"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 fn urlencode(s: &str) -> String {

@@ -4,10 +4,12 @@
 
 mod bounds;
 mod bundle;
+mod catalog;
 mod cli;
 mod conformance;
 mod control;
 mod csp;
+mod examples;
 mod explain;
 mod faults;
 mod fidelity;

@@ -27,14 +27,7 @@ pub use settings::Settings;
 
 /// The HTTP status of a refused action, the same on every surface.
 pub(crate) fn refusal_status(kind: domain::message::RefusalKind) -> axum::http::StatusCode {
-    use axum::http::StatusCode;
-    use domain::message::RefusalKind;
-    match kind {
-        RefusalKind::Invalid => StatusCode::BAD_REQUEST,
-        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
-        RefusalKind::NotFound => StatusCode::NOT_FOUND,
-        RefusalKind::Conflict => StatusCode::CONFLICT,
-    }
+    axum::http::StatusCode::from_u16(kind.status()).unwrap_or(axum::http::StatusCode::BAD_REQUEST)
 }
 
 /// Pages a person sees (sign-in, portal) are never shown inside another site's frame:

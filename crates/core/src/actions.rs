@@ -14,7 +14,7 @@ use domain::csp::{PartnerAgreementType, RequestDecision, RequestState};
 use domain::input::{AddressInput, ContactInput};
 use domain::message::{Refusal, RefusalKind};
 use domain::partner_id::PartnerIdKind;
-use domain::verification::{Check, DocumentKind, LinkOutcome};
+use domain::verification::{Check, DocumentKind, IssuedOn, LinkOutcome};
 use domain::{FieldError, SandboxId, TenantId};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -315,17 +315,23 @@ fn document_kind(raw: Option<String>) -> Result<DocumentKind> {
     })
 }
 
-fn date(field: &str, raw: Option<String>) -> Result<Option<NaiveDate>> {
+/// A document's issue date: `YYYY-MM-DD`, or a duration before the sandbox's today (`-P30D`), so
+/// that a scenario's document stays as old as it says while the real calendar moves on.
+fn issued_on(field: &str, raw: Option<String>) -> Result<Option<IssuedOn>> {
     let Some(raw) = given(raw) else {
         return Ok(None);
     };
-    NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map(Some).map_err(|_| {
+    let parsed = match raw.strip_prefix('-') {
+        Some(ago) => domain::clock::parse_duration(field, ago).ok().map(IssuedOn::Before),
+        None => NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok().map(IssuedOn::Date),
+    };
+    parsed.map(Some).ok_or_else(|| {
         refused(
             Refusal::new(
                 RefusalKind::Invalid,
                 "InvalidDate",
-                "日付は YYYY-MM-DD の形式で入力してください。",
-                "Enter the date as YYYY-MM-DD.",
+                "日付は YYYY-MM-DD の形式か、今日より前の期間 (-P30D など) で入力してください。",
+                "Enter the date as YYYY-MM-DD, or as a duration before today such as -P30D.",
             )
             .on(field),
         )
@@ -408,7 +414,7 @@ impl Action {
                     actor: actor(b.as_user)?,
                     check: check(b.check)?,
                     kind: document_kind(b.kind)?,
-                    issued_on: date("issuedOn", b.issued_on)?,
+                    issued_on: issued_on("issuedOn", b.issued_on)?,
                 })
             }
             "decide-verification" => {
@@ -516,11 +522,7 @@ impl Core {
                 .await?
                 .filter(|(s, _)| *s == sandbox)
                 .map(|(_, t)| t.id),
-            TenantRef::Domain(d) => store::world::tenants_by_domain(&mut c, d)
-                .await?
-                .into_iter()
-                .find(|(s, _)| *s == sandbox)
-                .map(|(_, t)| t.id),
+            TenantRef::Domain(d) => store::world::tenant_by_domain(&mut c, sandbox, d).await?.map(|t| t.id),
         };
         found.ok_or_else(|| CoreError::NotFound {
             what: "tenant",

@@ -61,6 +61,9 @@ pub struct RelationshipState {
     pub now: DateTime<Utc>,
 }
 
+/// The most relationship requests the control plane lists for a sandbox.
+pub const MAX_LISTED_REQUESTS: u32 = 1000;
+
 /// The portal's page of a relationship request.
 pub fn relationship_request_url(base: &str, id: &str) -> String {
     format!(
@@ -339,6 +342,33 @@ impl Core {
             reseller,
             now,
         })
+    }
+
+    /// The sandbox's relationship requests, newest first (at most [`MAX_LISTED_REQUESTS`]),
+    /// read in one snapshot.
+    pub async fn relationship_requests(&self, sandbox: SandboxId) -> Result<Vec<RelationshipState>> {
+        let mut r = self.store.read().await?;
+        let sb = store::sandboxes::get_one(&mut r, sandbox)
+            .await?
+            .ok_or_else(|| CoreError::not_found("sandbox", sandbox))?;
+        let now = self.sandbox_now(&sb);
+        let mut out = Vec::new();
+        for request in store::csp::requests_in(&mut r, sandbox, MAX_LISTED_REQUESTS).await? {
+            let (Some((provider, _)), Some((reseller, _))) = (
+                store::profiles::partner(&mut r, request.provider_tenant_id).await?,
+                store::profiles::partner(&mut r, request.reseller_tenant_id).await?,
+            ) else {
+                continue;
+            };
+            out.push(RelationshipState {
+                url: relationship_request_url(&self.settings.base_url, &request.id),
+                request,
+                provider,
+                reseller,
+                now,
+            });
+        }
+        Ok(out)
     }
 
     /// A relationship request as its page shows it, read in one snapshot; `None` when there is

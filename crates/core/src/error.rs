@@ -48,6 +48,31 @@ impl CoreError {
         }
     }
 
+    /// The input field at fault, where there is one.
+    pub fn field(&self) -> Option<&str> {
+        let f = match self {
+            CoreError::Refused(r) => r.field.as_deref(),
+            CoreError::Invalid(f) => Some(f.field.as_str()),
+            CoreError::NotFound { field, .. } => field.as_deref(),
+            CoreError::Conflict { field, .. } => Some(field.as_str()),
+            CoreError::Fault(f) => f.data.first().map(String::as_str),
+            CoreError::Store(_) => None,
+        };
+        f.filter(|f| !f.is_empty())
+    }
+
+    /// The HTTP status the control plane answers this error with.
+    pub fn status(&self) -> u16 {
+        match self {
+            CoreError::Refused(r) => r.kind.status(),
+            CoreError::Fault(f) => f.status,
+            CoreError::Invalid(_) => 400,
+            CoreError::NotFound { .. } => 404,
+            CoreError::Conflict { .. } => 409,
+            CoreError::Store(_) => 500,
+        }
+    }
+
     /// The same error seen from one level up: its field under `prefix` (`scenario.steps[2]`).
     pub fn within(self, prefix: &str) -> Self {
         let under = |f: Option<String>| match f.filter(|f| !f.is_empty()) {

@@ -6,7 +6,7 @@
 //! Pending work falls due on the sandbox clock: every write settles it first ([`crate::uow`]),
 //! and reads settle it when a partner's next deadline has passed.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::access::LEGAL_EDITORS;
 use domain::message::{Refusal, RefusalKind};
 use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
@@ -14,7 +14,7 @@ use domain::profile::{Address, Contact, LegalBusinessProfile};
 use domain::program::{Program, ProgramRecord, ProgramStatus};
 use domain::registry::RegistryEntry;
 use domain::scenario::RegistrySpec;
-use domain::verification::{Check, CheckState, DocumentKind, LinkOutcome, Subject, Verification};
+use domain::verification::{Check, CheckState, DocumentKind, IssuedOn, LinkOutcome, Subject, Verification};
 use domain::vetting::VettingStatus;
 use domain::world::{Partner, Tenant, World};
 use domain::{limits, Role, SandboxId, TenantId};
@@ -53,7 +53,7 @@ pub struct Upload {
     pub actor: UserRef,
     pub check: Check,
     pub kind: DocumentKind,
-    pub issued_on: Option<NaiveDate>,
+    pub issued_on: Option<IssuedOn>,
 }
 
 /// What a forced decision makes of a check.
@@ -326,7 +326,10 @@ impl Core {
         let (_, tenant) = w.actor(&u.actor, LEGAL_EDITORS).await?;
         let days = w.sandbox.review_business_days;
         let state = w
-            .change_verification(tenant.id, |v, now| v.upload(u.check, u.kind, u.issued_on, now, days))
+            .change_verification(tenant.id, |v, now| {
+                let issued_on = u.issued_on.map(|d| d.on(now.date_naive()));
+                v.upload(u.check, u.kind, issued_on, now, days)
+            })
             .await?;
         w.commit().await?;
         Ok(state)

@@ -94,7 +94,13 @@ impl Core {
                 })?;
                 Ok((Some(name), entry.spec.clone()))
             }
-            ScenarioSource::Inline(spec) => Ok((None, *spec)),
+            ScenarioSource::Inline(spec) => {
+                let spec = self
+                    .catalog
+                    .resolve(*spec)
+                    .map_err(|e| CoreError::from(e.within("scenario")))?;
+                Ok((None, spec))
+            }
         }
     }
 
@@ -161,14 +167,14 @@ impl Core {
     /// stops them, named by its index.
     async fn run_steps(&self, id: SandboxId, steps: &[Step]) -> Result<()> {
         for (i, step) in steps.iter().enumerate() {
-            self.run_step(id, step)
+            self.run_step(id, i, step)
                 .await
                 .map_err(|e| e.within(&format!("steps[{i}]")))?;
         }
         Ok(())
     }
 
-    async fn run_step(&self, id: SandboxId, step: &Step) -> Result<()> {
+    async fn run_step(&self, id: SandboxId, index: usize, step: &Step) -> Result<()> {
         match step {
             Step::Advance(d) => self.advance_clock(id, Advance::By(*d)).await.map(drop),
             Step::BusinessDays(n) => self.advance_clock(id, Advance::BusinessDays(*n)).await.map(drop),
@@ -181,6 +187,7 @@ impl Core {
                     Ok(action) => self.run_action(id, action).await.map(drop),
                     Err(e) => Err(e),
                 };
+                self.journal_step(id, index, name, &result).await;
                 match (result, expect_refusal) {
                     (Ok(()), None) => Ok(()),
                     (Err(e), None) => Err(e),
@@ -293,6 +300,40 @@ impl Core {
             .collect::<std::result::Result<Vec<_>, _>>()?;
         self.run_steps(id, &planned).await.map_err(|e| e.within("scenario"))?;
         self.sandbox_state(id).await
+    }
+
+    /// A scenario's action step goes into the journal like a control-plane request, with its
+    /// refusal (an expected one too: `pcsandbox explain` shows what the scenario was refused).
+    async fn journal_step(&self, id: SandboxId, index: usize, action: &str, result: &Result<()>) {
+        let Ok(now) = self.sandbox_now_of(id).await else {
+            return;
+        };
+        let (status, refusal) = match result {
+            Ok(()) => (200, None),
+            Err(e) => (
+                e.status(),
+                Some(Box::new(store::journal::Note {
+                    code: e.code(),
+                    field: e.field().map(str::to_owned),
+                    explanation: e.to_string(),
+                })),
+            ),
+        };
+        self.journal_request(store::journal::Record {
+            sandbox_id: id,
+            at_ms: now.timestamp_millis(),
+            request_id: self.random.uuid().to_string(),
+            correlation_id: String::new(),
+            method: "STEP".into(),
+            path: format!("scenario.steps[{index}]"),
+            operation: std::borrow::Cow::Owned(format!("action {action}")),
+            status,
+            source_ip: String::new(),
+            who: std::sync::Arc::new(store::journal::Who::nobody()),
+            surface: store::journal::SCENARIO,
+            refusal,
+        })
+        .await;
     }
 
     /// Makes sure a sandbox of this name exists (creating it from the scenario if not).

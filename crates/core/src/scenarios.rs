@@ -8,12 +8,81 @@ use domain::scenario::{self, ScenarioSpec};
 
 /// The built-in scenarios, embedded so that the binary (and the Docker image) is self-contained.
 const BUILTIN: &[(&str, &str)] = &[
+    (
+        "company-rejected-address",
+        include_str!("../../../scenarios/company-rejected-address.yaml"),
+    ),
+    (
+        "company-rejected-name",
+        include_str!("../../../scenarios/company-rejected-name.yaml"),
+    ),
+    (
+        "company-stale-certificate",
+        include_str!("../../../scenarios/company-stale-certificate.yaml"),
+    ),
     ("default", include_str!("../../../scenarios/default.yaml")),
+    (
+        "duplicate-company-name",
+        include_str!("../../../scenarios/duplicate-company-name.yaml"),
+    ),
+    (
+        "email-link-expired",
+        include_str!("../../../scenarios/email-link-expired.yaml"),
+    ),
+    ("email-pending", include_str!("../../../scenarios/email-pending.yaml")),
+    (
+        "email-rejected-webmail",
+        include_str!("../../../scenarios/email-rejected-webmail.yaml"),
+    ),
+    (
+        "employment-in-review",
+        include_str!("../../../scenarios/employment-in-review.yaml"),
+    ),
+    (
+        "employment-rejected",
+        include_str!("../../../scenarios/employment-rejected.yaml"),
+    ),
     ("empty", include_str!("../../../scenarios/empty.yaml")),
-    ("onboarding", include_str!("../../../scenarios/onboarding.yaml")),
+    (
+        "global-id-for-csp",
+        include_str!("../../../scenarios/global-id-for-csp.yaml"),
+    ),
     (
         "indirect-reseller",
         include_str!("../../../scenarios/indirect-reseller.yaml"),
+    ),
+    (
+        "location-id-other-country",
+        include_str!("../../../scenarios/location-id-other-country.yaml"),
+    ),
+    (
+        "mfa-registration-required",
+        include_str!("../../../scenarios/mfa-registration-required.yaml"),
+    ),
+    (
+        "mpa-not-accepted",
+        include_str!("../../../scenarios/mpa-not-accepted.yaml"),
+    ),
+    ("onboarding", include_str!("../../../scenarios/onboarding.yaml")),
+    (
+        "partner-verified",
+        include_str!("../../../scenarios/partner-verified.yaml"),
+    ),
+    (
+        "provider-request-pending",
+        include_str!("../../../scenarios/provider-request-pending.yaml"),
+    ),
+    (
+        "provider-request-postponed",
+        include_str!("../../../scenarios/provider-request-postponed.yaml"),
+    ),
+    (
+        "reseller-active",
+        include_str!("../../../scenarios/reseller-active.yaml"),
+    ),
+    (
+        "reviews-pending",
+        include_str!("../../../scenarios/reviews-pending.yaml"),
     ),
 ];
 
@@ -31,11 +100,20 @@ pub struct Catalog {
     entries: BTreeMap<String, ScenarioEntry>,
 }
 
-/// Parses and validates a scenario's YAML (or JSON, which is YAML too).
+/// Reads a scenario's YAML (or JSON, which is YAML too), without resolving its `extends`.
+fn read(name: &str, text: &str) -> Result<ScenarioSpec, String> {
+    serde_saphyr::from_str(text).map_err(|e| format!("scenario '{name}': {e}"))
+}
+
+/// Parses and validates a scenario that extends nothing but the built-in catalog.
 pub fn parse(name: &str, text: &str) -> Result<ScenarioSpec, String> {
-    let spec: ScenarioSpec = serde_saphyr::from_str(text).map_err(|e| format!("scenario '{name}': {e}"))?;
-    scenario::plan(&spec).map_err(|e| format!("scenario '{name}': {e}"))?;
-    Ok(spec)
+    let mut c = Catalog::builtin()?;
+    c.insert(name, text)?;
+    c.resolve_all()?;
+    c.entries
+        .remove(name)
+        .map(|e| e.spec)
+        .ok_or_else(|| format!("scenario '{name}' was not kept"))
 }
 
 impl Catalog {
@@ -44,12 +122,16 @@ impl Catalog {
         for (name, text) in BUILTIN {
             c.insert(name, text)?;
         }
+        c.resolve_all()?;
         Ok(c)
     }
 
     /// The built-in scenarios plus every `*.yaml`/`*.yml` file of `dir`, named by file stem.
     pub fn with_dir(dir: &Path) -> Result<Self, String> {
-        let mut c = Self::builtin()?;
+        let mut c = Catalog::default();
+        for (name, text) in BUILTIN {
+            c.insert(name, text)?;
+        }
         let entries = std::fs::read_dir(dir).map_err(|e| format!("--scenarios {}: {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
@@ -62,11 +144,12 @@ impl Catalog {
                 c.insert(stem, &text)?;
             }
         }
+        c.resolve_all()?;
         Ok(c)
     }
 
     fn insert(&mut self, name: &str, text: &str) -> Result<(), String> {
-        let spec = parse(name, text)?;
+        let spec = read(name, text)?;
         let description = spec.description.clone().unwrap_or_default();
         self.entries.insert(
             name.to_owned(),
@@ -78,6 +161,28 @@ impl Catalog {
             },
         );
         Ok(())
+    }
+
+    /// Resolves every entry's `extends` against the raw entries, then checks each one.
+    fn resolve_all(&mut self) -> Result<(), String> {
+        let raw: BTreeMap<String, ScenarioSpec> =
+            self.entries.iter().map(|(n, e)| (n.clone(), e.spec.clone())).collect();
+        for (name, entry) in self.entries.iter_mut() {
+            let spec = ScenarioSpec {
+                name: Some(name.clone()),
+                ..entry.spec.clone()
+            };
+            let spec = scenario::resolve_extends(spec, &|n: &str| raw.get(n).cloned())
+                .map_err(|e| format!("scenario '{name}': {e}"))?;
+            scenario::plan(&spec).map_err(|e| format!("scenario '{name}': {e}"))?;
+            entry.spec = spec;
+        }
+        Ok(())
+    }
+
+    /// An inline scenario with its `extends` resolved against this catalog.
+    pub fn resolve(&self, spec: ScenarioSpec) -> Result<ScenarioSpec, domain::FieldError> {
+        scenario::resolve_extends(spec, &|n: &str| self.entries.get(n).map(|e| e.spec.clone()))
     }
 
     pub fn get(&self, name: &str) -> Option<&ScenarioEntry> {
@@ -98,6 +203,19 @@ mod tests {
         let c = Catalog::builtin().unwrap();
         assert!(c.get("default").is_some());
         assert!(c.get("empty").unwrap().spec.tenants.is_empty());
+    }
+
+    #[test]
+    fn every_scenario_file_is_built_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".yaml").map(str::to_owned))
+            .collect();
+        files.sort();
+        let built: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        assert_eq!(files, built);
     }
 
     #[test]

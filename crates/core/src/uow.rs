@@ -30,7 +30,7 @@ impl UserRef {
         }
     }
 
-    fn shown(&self) -> String {
+    pub fn shown(&self) -> String {
         match self {
             UserRef::Id(id) => id.to_string(),
             UserRef::Upn(u) => u.clone(),

@@ -34,6 +34,18 @@ pub enum RefusalKind {
     Conflict,
 }
 
+impl RefusalKind {
+    /// The HTTP status a refusal of this kind answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            RefusalKind::Invalid => 400,
+            RefusalKind::Forbidden => 403,
+            RefusalKind::NotFound => 404,
+            RefusalKind::Conflict => 409,
+        }
+    }
+}
+
 /// An action the portal refuses, with the portal's message; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", text.en)]

@@ -20,6 +20,10 @@ pub struct ScenarioSpec {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A catalog scenario this one builds on: its tenants, apps, registry and steps come first,
+    /// then this one's; this one's settings win where it has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
     #[serde(default)]
     pub tenants: Vec<TenantSpec>,
     #[serde(default)]
@@ -42,6 +46,93 @@ pub struct ScenarioSpec {
 
 /// The most steps a scenario may take.
 pub const MAX_STEPS: usize = 500;
+
+/// How many scenarios an `extends` chain may hold.
+pub const MAX_EXTENDS: usize = 8;
+
+impl ScenarioSpec {
+    /// This scenario on top of `base` (which has its own `extends` resolved already).
+    pub fn on_top_of(self, base: ScenarioSpec) -> ScenarioSpec {
+        fn join<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
+            a.extend(b);
+            a
+        }
+        ScenarioSpec {
+            name: self.name.or(base.name),
+            description: self.description.or(base.description),
+            extends: None,
+            tenants: merge_tenants(base.tenants, self.tenants),
+            apps: join(base.apps, self.apps),
+            mfa_enforcement: self.mfa_enforcement.or(base.mfa_enforcement),
+            registry: join(base.registry, self.registry),
+            review_business_days: self.review_business_days.or(base.review_business_days),
+            steps: join(base.steps, self.steps),
+        }
+    }
+}
+
+/// The base's tenants, then the scenario's; a scenario's tenant of the same domain (or, without
+/// one, the same display name) as a base tenant adds to it: its users and verified domains are
+/// added, its country and partner replace the base's where it has them.
+fn merge_tenants(mut base: Vec<TenantSpec>, tenants: Vec<TenantSpec>) -> Vec<TenantSpec> {
+    let same = |a: &TenantSpec, b: &TenantSpec| match (&a.domain, &b.domain) {
+        (Some(x), Some(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+        _ => a.display_name.trim() == b.display_name.trim(),
+    };
+    for t in tenants {
+        match base.iter_mut().find(|b| same(b, &t)) {
+            Some(b) => {
+                b.users.extend(t.users);
+                for d in t.verified_domains {
+                    if !b.verified_domains.iter().any(|x| x.eq_ignore_ascii_case(&d)) {
+                        b.verified_domains.push(d);
+                    }
+                }
+                b.country = t.country.or(b.country.take());
+                b.partner = t.partner.or(b.partner.take());
+                b.mfa_technical_exception |= t.mfa_technical_exception;
+            }
+            None => base.push(t),
+        }
+    }
+    base
+}
+
+/// Resolves a scenario's `extends` chain with `lookup` (a catalog's raw scenarios).
+pub fn resolve_extends(
+    spec: ScenarioSpec,
+    lookup: &dyn Fn(&str) -> Option<ScenarioSpec>,
+) -> Result<ScenarioSpec, FieldError> {
+    let mut chain = vec![spec];
+    while let Some(base) = chain.last().and_then(|s| s.extends.clone()) {
+        if chain.len() >= MAX_EXTENDS {
+            return Err(FieldError::new(
+                "extends",
+                format!("a scenario extends at most {} others in a chain", MAX_EXTENDS - 1),
+            ));
+        }
+        if chain.iter().any(|s| s.name.as_deref() == Some(base.as_str())) {
+            return Err(FieldError::new("extends", format!("scenario '{base}' extends itself")));
+        }
+        let found = lookup(&base)
+            .ok_or_else(|| FieldError::new("extends", format!("there is no scenario '{base}' in the catalog")))?;
+        chain.push(ScenarioSpec {
+            name: Some(base),
+            ..found
+        });
+    }
+    // The base of the chain first, each scenario on top of the one it extends.
+    let mut resolved: Option<ScenarioSpec> = None;
+    while let Some(s) = chain.pop() {
+        resolved = Some(match resolved {
+            None => s,
+            Some(base) => s.on_top_of(base),
+        });
+    }
+    let mut spec = resolved.unwrap_or_default();
+    spec.extends = None;
+    Ok(spec)
+}
 
 /// One step of a scenario, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -464,6 +555,12 @@ pub fn plan_app(spec: &AppSpec, tenant_index: usize) -> Result<AppPlan, FieldErr
 /// Validates a whole scenario: field paths in errors start at the scenario's root.
 pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
     use crate::limits::{self, within};
+    if let Some(base) = &spec.extends {
+        return Err(FieldError::new(
+            "extends",
+            format!("scenario '{base}' is to be resolved against the catalog first"),
+        ));
+    }
     within("tenants", "tenants", spec.tenants.len(), limits::MAX_TENANTS)?;
     within("apps", "apps", spec.apps.len(), limits::MAX_APPS)?;
     within(
@@ -572,6 +669,57 @@ pub const ACTIONS: [&str; 12] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extends_puts_the_base_first_and_keeps_the_scenarios_own_settings() {
+        let base = spec(serde_json::json!({
+            "name": "base", "reviewBusinessDays": 2, "tenants": [{"displayName": "A"}],
+            "steps": [{"businessDays": 1}]
+        }));
+        let lookup = move |n: &str| (n == "base").then(|| base.clone());
+        let child = spec(serde_json::json!({
+            "name": "child", "extends": "base", "reviewBusinessDays": 5,
+            "tenants": [{"displayName": "B"}], "steps": [{"advance": "P1D"}]
+        }));
+        let r = resolve_extends(child, &lookup).unwrap();
+        assert_eq!(r.name.as_deref(), Some("child"));
+        assert_eq!(r.review_business_days, Some(5));
+        let names: Vec<_> = r.tenants.iter().map(|t| t.display_name.as_str()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert!(r.steps[0].contains_key("businessDays") && r.steps[1].contains_key("advance"));
+        assert!(plan(&r).is_ok());
+        let e = resolve_extends(spec(serde_json::json!({"extends": "nope"})), &lookup).unwrap_err();
+        assert!(e.message.contains("nope"), "{e:?}");
+        assert!(plan(&spec(serde_json::json!({"extends": "base"}))).is_err());
+    }
+
+    #[test]
+    fn a_tenant_of_the_base_gets_the_scenarios_users() {
+        let base = spec(serde_json::json!({"tenants": [
+            {"displayName": "A", "domain": "a.onmicrosoft.com", "users": [{"userPrincipalName": "admin"}]}
+        ]}));
+        let child = spec(serde_json::json!({"tenants": [
+            {"displayName": "A again", "domain": "A.onmicrosoft.com", "verifiedDomains": ["a.co.jp"],
+             "users": [{"userPrincipalName": "newcomer", "mfa": "required-unregistered"}]}
+        ]}));
+        let r = child.on_top_of(base);
+        assert_eq!(r.tenants.len(), 1);
+        assert_eq!(r.tenants[0].users.len(), 2);
+        assert_eq!(r.tenants[0].verified_domains, ["a.co.jp"]);
+        assert_eq!(r.tenants[0].display_name, "A");
+        assert!(plan(&r).is_ok());
+    }
+
+    #[test]
+    fn an_extends_cycle_is_refused() {
+        let lookup = |n: &str| {
+            Some(spec(serde_json::json!({
+                "name": n, "extends": if n == "a" { "b" } else { "a" }
+            })))
+        };
+        let e = resolve_extends(spec(serde_json::json!({"name": "a", "extends": "b"})), &lookup).unwrap_err();
+        assert!(e.message.contains("extends itself"), "{e:?}");
+    }
 
     fn spec(json: serde_json::Value) -> ScenarioSpec {
         serde_json::from_value(json).unwrap()

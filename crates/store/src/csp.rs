@@ -47,6 +47,16 @@ pub async fn request(c: &mut Conn, id: &str) -> Result<Option<(SandboxId, Relati
         .transpose()
 }
 
+/// The sandbox's requests, newest first, at most `limit`.
+pub async fn requests_in(c: &mut Conn, sandbox: SandboxId, limit: u32) -> Result<Vec<RelationshipRequest>> {
+    let rows = sqlx::query("SELECT data FROM relationship_requests WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
+        .bind(sandbox.to_string())
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| rows::json(r, "data")).collect()
+}
+
 /// Every request between a provider and a reseller, oldest first.
 pub async fn requests_between(
     c: &mut Conn,

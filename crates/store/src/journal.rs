@@ -30,6 +30,8 @@ pub const SANDBOX_POWER: &str = "control-plane";
 pub const PARTNER_CENTER: &str = "partner-center";
 pub const ENTRA: &str = "entra";
 pub const CONTROL_PLANE: &str = "control-plane";
+/// A step of the sandbox's scenario, taken at creation or reset.
+pub const SCENARIO: &str = "scenario";
 
 /// Why a request was refused: the rule (a refusal code, a Partner Center error code, an AADSTS
 /// code), the input field at fault, and what stood behind it in words.
@@ -98,7 +100,7 @@ pub struct Record {
     pub status: u16,
     pub source_ip: String,
     pub who: Arc<Who>,
-    /// [`PARTNER_CENTER`], [`ENTRA`] or [`CONTROL_PLANE`].
+    /// [`PARTNER_CENTER`], [`ENTRA`], [`CONTROL_PLANE`] or [`SCENARIO`].
     pub surface: &'static str,
     pub refusal: Option<Box<Note>>,
 }

@@ -8,6 +8,7 @@ mod onboarding;
 mod partner_center;
 mod sandboxes;
 mod views;
+pub use views::find_user;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
@@ -62,6 +63,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/sandbox/v1/sandboxes/{sid}/actions/{action}", post(onboarding::action))
         .route("/sandbox/v1/sandboxes/{sid}/mailbox", get(onboarding::mailbox))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/relationship-requests",
+            get(onboarding::relationship_requests),
+        )
         .route(
             "/sandbox/v1/sandboxes/{sid}/registry",
             get(onboarding::registry).post(onboarding::add_registry),

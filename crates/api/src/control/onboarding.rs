@@ -126,6 +126,14 @@ pub async fn mailbox(
     Ok(Json(out))
 }
 
+/// `GET /sandbox/v1/sandboxes/{sid}/relationship-requests`: the indirect providers' requests,
+/// newest first, with their state.
+pub async fn relationship_requests(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<Value>> {
+    let states = s.core.relationship_requests(sandbox_id(&s, &sid).await?).await?;
+    let items: Vec<_> = states.iter().map(views::relationship_request).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
 /// `POST /sandbox/v1/sandboxes/{sid}/registry`: a company in the mock public registry.
 pub async fn add_registry(
     State(s): State<AppState>,

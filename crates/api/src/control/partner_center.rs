@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{SecondsFormat, TimeZone, Utc};
 use domain::world::{MfaEnforcement, SignInLockout};
-use domain::{AppId, TenantId, UserId};
+use domain::{AppId, TenantId};
 use pcsandbox_core::partner_center::policy::{MintRequest, SandboxPatch};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -121,11 +121,7 @@ pub async fn mint_token(
             .trim()
             .parse::<AppId>()
             .map_err(|_| not_found("app", &body.client_id, "clientId"))?,
-        user_id: body
-            .user_id
-            .as_deref()
-            .map(|u| u.trim().parse::<UserId>().map_err(|_| not_found("user", u, "userId")))
-            .transpose()?,
+        user_id: body.user_id.as_deref().map(pcsandbox_core::uow::UserRef::parse),
         mfa: body.mfa,
         resource: body
             .audience

@@ -415,3 +415,38 @@ pub fn relationship_request(s: &pcsandbox_core::csp::RelationshipState) -> Relat
             .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
     }
 }
+
+/// A user of a sandbox's JSON (as created or read) by id, UPN, or the alias before `@` when
+/// only one user has it: its id. The CLI and the testkit name users this way.
+pub fn find_user(sb: &serde_json::Value, wanted: &str) -> Result<String, String> {
+    let wanted = wanted.trim().to_lowercase();
+    let users: Vec<&serde_json::Value> = sb["tenants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["users"].as_array().into_iter().flatten())
+        .collect();
+    let field = |u: &serde_json::Value, k: &str| u[k].as_str().unwrap_or_default().to_lowercase();
+    if let Some(u) = users
+        .iter()
+        .find(|u| field(u, "id") == wanted || field(u, "userPrincipalName") == wanted)
+    {
+        return Ok(field(u, "id"));
+    }
+    let by_alias: Vec<&&serde_json::Value> = users
+        .iter()
+        .filter(|u| field(u, "userPrincipalName").split('@').next() == Some(wanted.as_str()))
+        .collect();
+    match by_alias.as_slice() {
+        [u] => Ok(field(u, "id")),
+        [] => Err(format!("the sandbox has no user '{wanted}'")),
+        many => Err(format!(
+            "'{wanted}' is the alias of {} users; give the whole user principal name: {}",
+            many.len(),
+            many.iter()
+                .map(|u| field(u, "userPrincipalName"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

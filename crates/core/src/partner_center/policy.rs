@@ -2,7 +2,7 @@
 //! review time, sign-in lockout), a tenant's MFA exception, and tokens minted directly.
 
 use domain::world::{MfaEnforcement, SignInLockout};
-use domain::{AppId, FieldError, SandboxId, TenantId, UserId};
+use domain::{AppId, FieldError, SandboxId, TenantId};
 use identity::claims::{self, AccessTokenSpec, Resource, UserClaims};
 use serde_json::{json, Map, Value};
 
@@ -22,7 +22,8 @@ pub struct SandboxPatch {
 #[derive(Debug, Clone)]
 pub struct MintRequest {
     pub client_id: AppId,
-    pub user_id: Option<UserId>,
+    /// The user by id or user principal name; none for an app-only token.
+    pub user_id: Option<crate::uow::UserRef>,
     /// Put `mfa` in `amr` (user tokens only).
     pub mfa: bool,
     /// Partner Center unless given.
@@ -92,12 +93,18 @@ impl Core {
         }
         let user = match req.user_id {
             None => None,
-            Some(uid) => {
+            Some(who) => {
                 let mut c = self.store.conn().await?;
-                let found = store::world::user(&mut c, uid).await?.filter(|(s, _)| *s == sandbox);
-                Some(found.map(|(_, u)| u).ok_or_else(|| CoreError::NotFound {
+                let found = match &who {
+                    crate::uow::UserRef::Id(uid) => store::world::user(&mut c, *uid)
+                        .await?
+                        .filter(|(s, _)| *s == sandbox)
+                        .map(|(_, u)| u),
+                    crate::uow::UserRef::Upn(upn) => store::world::user_by_upn(&mut c, sandbox, upn).await?,
+                };
+                Some(found.ok_or_else(|| CoreError::NotFound {
                     what: "user",
-                    id: uid.to_string(),
+                    id: who.shown(),
                     field: Some("userId".into()),
                 })?)
             }
