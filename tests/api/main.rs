@@ -18,5 +18,6 @@ mod identity;
 mod onboarding;
 mod openapi;
 mod partner_center;
+mod portal;
 mod security;
 mod support;

@@ -286,6 +286,10 @@ async fn sign_in_and_portal_pages_refuse_to_be_framed() {
         format!("{}/devicelogin", w.s.https_uri()),
         format!("{}/dashboard/verification/email/unknown-token", w.s.uri()),
         format!("{}/commerce/indirectresellers/relationshiprequest/unknown", w.s.uri()),
+        format!("{}/", w.s.uri()),
+        format!("{}/dashboard/account/legal", w.s.uri()),
+        format!("{}/dashboard/signin?login_hint=x%40y.example", w.s.uri()),
+        format!("{}/console", w.s.uri()),
     ];
     for url in pages {
         let res = w.s.client().get(&url).send().await.unwrap();

@@ -89,6 +89,9 @@ pub struct Shared {
     pub settings: Settings,
     /// The local CA's PEM, when the server generated its certificate.
     pub ca_pem: Option<Arc<str>>,
+    /// Signs the portal's and the console's cookies (made at start-up: sessions end with the
+    /// process).
+    pub portal_key: portal::session::CookieKey,
 }
 
 impl AppState {
@@ -161,7 +164,7 @@ pub fn app(state: AppState) -> Router {
         .merge(control::router(&state))
         .merge(entra::router())
         .merge(partner_center::router(&state))
-        .merge(portal::router())
+        .merge(portal::router(&state))
         .merge(openapi::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -137,6 +137,7 @@ impl Server {
             CoreSettings {
                 base_url: urls.http.clone(),
                 journal_limit: settings.journal_limit,
+                portal_redirect_uris: crate::portal::portal_redirect_uris(&urls),
             },
         );
         let ca_pem = tls.as_ref().and_then(|t| t.ca_pem.as_deref()).map(Arc::from);
@@ -156,6 +157,7 @@ impl Server {
             urls,
             settings,
             ca_pem,
+            portal_key: crate::portal::session::CookieKey::new(&identity::random::OsRandom),
         });
         Ok(Self {
             http: http_listener,

@@ -52,6 +52,9 @@ pub struct CoreSettings {
     pub base_url: String,
     /// Journaled `/v1` requests kept per sandbox.
     pub journal_limit: usize,
+    /// Where the portal's sign-in may send its code: `{origin}/dashboard/signin-oidc` for each
+    /// origin the server answers on (see [`entra::PORTAL_CLIENT_ID`]).
+    pub portal_redirect_uris: Vec<String>,
 }
 
 impl Default for CoreSettings {
@@ -59,6 +62,7 @@ impl Default for CoreSettings {
         CoreSettings {
             base_url: "http://127.0.0.1:8080".into(),
             journal_limit: domain::limits::DEFAULT_JOURNAL,
+            portal_redirect_uris: Vec::new(),
         }
     }
 }

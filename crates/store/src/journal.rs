@@ -30,6 +30,8 @@ pub const SANDBOX_POWER: &str = "control-plane";
 pub const PARTNER_CENTER: &str = "partner-center";
 pub const ENTRA: &str = "entra";
 pub const CONTROL_PLANE: &str = "control-plane";
+/// A page of the Partner Center portal, requested by a signed-in user.
+pub const PORTAL: &str = "portal";
 /// A step of the sandbox's scenario, taken at creation or reset.
 pub const SCENARIO: &str = "scenario";
 
@@ -424,7 +426,7 @@ async fn walk(
     Ok(out)
 }
 
-/// The newest App+User requests of one tenant at or after `since_ms`, newest first, at most
+/// The newest App+User requests of one tenant (API calls and portal pages) at or after `since_ms`, newest first, at most
 /// `limit` (the MFA reports read at most what the real API returns).
 pub async fn tenant_requests(
     c: &mut Conn,
@@ -434,7 +436,7 @@ pub async fn tenant_requests(
     limit: usize,
 ) -> Result<Vec<Entry>> {
     walk(c, sandbox, since_ms, limit, |e| {
-        e.tenant_id == tenant && e.caller == APP_USER && e.surface == PARTNER_CENTER
+        e.tenant_id == tenant && e.caller == APP_USER && (e.surface == PARTNER_CENTER || e.surface == PORTAL)
     })
     .await
 }

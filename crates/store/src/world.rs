@@ -167,6 +167,18 @@ pub async fn user_by_upn(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// The sandboxes that have a user with this principal name, at most `limit` (the portal's
+/// sign-in asks which one when there are several).
+pub async fn sandboxes_with_upn(c: &mut Conn, upn: &str, limit: u32) -> Result<Vec<SandboxId>> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT sandbox_id FROM users WHERE user_principal_name = ? ORDER BY sandbox_id LIMIT ?")
+            .bind(upn)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?;
+    Ok(rows.iter().filter_map(|r| r.parse().ok()).collect())
+}
+
 /// A user by id (globally unique), with its sandbox.
 pub async fn user(c: &mut Conn, id: UserId) -> Result<Option<(SandboxId, User)>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -476,18 +488,20 @@ pub async fn use_totp_step(c: &mut Conn, user: UserId, step: i64) -> Result<bool
     Ok(done.rows_affected() == 1)
 }
 
-/// Registers an authenticator for a user who must register one, and records the step of the
+/// Registers an authenticator for a user without one (who must register one, or is asked for a
+/// second factor by a step-up), and records the step of the
 /// code that proved it. Only such a user's secret is ever written: a registered user's secret
 /// stays theirs.
 pub async fn register_totp(c: &mut Conn, user: UserId, secret: &str, step: i64) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ? AND mfa_state = ?",
+        "UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ? AND mfa_state IN (?, ?)",
     )
     .bind(secret)
     .bind(MfaState::Registered.as_str())
     .bind(step)
     .bind(user.to_string())
     .bind(MfaState::RequiredUnregistered.as_str())
+    .bind(MfaState::Unregistered.as_str())
     .execute(&mut *c)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -6,8 +6,8 @@ mod extract;
 mod faults;
 mod onboarding;
 mod partner_center;
-mod sandboxes;
-mod views;
+pub(crate) mod sandboxes;
+pub(crate) mod views;
 pub use views::find_user;
 
 use axum::extract::{DefaultBodyLimit, Request, State};

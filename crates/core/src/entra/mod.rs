@@ -25,6 +25,14 @@ pub const DEVICE_CODE_SECS: i64 = 900;
 pub const DEVICE_POLL_SECS: i64 = 5;
 pub const SIGN_IN_SECS: i64 = 1800;
 
+/// The portal's own client: a first-party public client that every sandbox knows, as every
+/// Entra tenant knows Microsoft's first-party apps. It signs users in to the portal pages with
+/// the authorization code flow and PKCE; it redirects only to the server's own
+/// `/dashboard/signin-oidc`. (Partner Center's real portal uses its own first-party id; tokens
+/// of this one are for the portal session only.)
+pub const PORTAL_CLIENT_ID: AppId = AppId(uuid::Uuid::from_u128(0x4990cffe_04e8_4e8b_808a_1175604b879f));
+pub const PORTAL_APP_NAME: &str = "Microsoft Partner Center";
+
 /// The `{tenant}` segment of an identity URL, resolved.
 #[derive(Debug, Clone)]
 pub enum TenantPath {
@@ -95,6 +103,23 @@ impl Core {
     ) -> Result<(SandboxId, Arc<App>), EntraError> {
         let unknown = || EntraError::unknown_client(client_id, &path.label());
         let id: AppId = client_id.trim().parse().map_err(|_| unknown())?;
+        if id == PORTAL_CLIENT_ID {
+            // Known in every tenant, but only by name: the sandbox comes from the tenant.
+            let TenantPath::Specific { sandbox, tenant } = path else {
+                return Err(unknown());
+            };
+            return Ok((
+                *sandbox,
+                Arc::new(App {
+                    client_id: PORTAL_CLIENT_ID,
+                    tenant_id: tenant.id,
+                    display_name: PORTAL_APP_NAME.to_owned(),
+                    redirect_uris: self.settings.portal_redirect_uris.clone(),
+                    public_client: true,
+                    secret_hash: None,
+                }),
+            ));
+        }
         let (sandbox, app) = self.app(id).await?.ok_or_else(unknown)?;
         if let TenantPath::Specific { sandbox: s, .. } = path {
             if *s != sandbox {

@@ -42,6 +42,10 @@ struct Flow {
     /// Wrong codes entered in this flow.
     #[serde(default)]
     code_failures: u32,
+    /// The client asked for a second factor (`amr_values=mfa`, a step-up): a user without an
+    /// authenticator registers one instead of signing in with the password alone.
+    #[serde(default)]
+    require_mfa: bool,
 }
 
 /// What the sign-in page shows next, or where the browser goes.
@@ -212,6 +216,7 @@ impl Core {
             user: None,
             pending_secret: None,
             code_failures: 0,
+            require_mfa: get("amr_values").is_some_and(|v| v.split([' ', ',']).any(|a| a == "mfa")),
         };
         let username = get("login_hint").unwrap_or_default().to_owned();
         let id = self.save_new_flow(sandbox, &flow).await.map_err(AuthorizeError::Show)?;
@@ -321,7 +326,7 @@ impl Core {
         flow.user = Some(user.id);
         let app = flow.app_name.clone();
         let step = match user.mfa {
-            MfaState::Unregistered => self.finish(&mut w, &hash, flow, false).await?,
+            MfaState::Unregistered if !flow.require_mfa => self.finish(&mut w, &hash, flow, false).await?,
             MfaState::Registered => {
                 flow.pending_secret = None;
                 end_flow(&mut w, &hash, &flow, "pending").await?;
@@ -332,7 +337,7 @@ impl Core {
                     error: None,
                 }
             }
-            MfaState::RequiredUnregistered => {
+            MfaState::RequiredUnregistered | MfaState::Unregistered => {
                 let secret = secrets::generate_totp_secret(self.random.as_ref());
                 flow.pending_secret = Some(secret.clone());
                 end_flow(&mut w, &hash, &flow, "pending").await?;
@@ -364,6 +369,7 @@ impl Core {
         // carry one over to a user who has an authenticator.
         let registering = match user.mfa {
             MfaState::RequiredUnregistered => flow.pending_secret.clone(),
+            MfaState::Unregistered if flow.require_mfa => flow.pending_secret.clone(),
             _ => None,
         };
         let Some(secret) = registering.clone().or(user.totp_secret.clone()) else {
@@ -631,6 +637,7 @@ impl Core {
             user: None,
             pending_secret: None,
             code_failures: 0,
+            require_mfa: false,
         };
         let id = self.save_new_flow(row.sandbox_id, &flow).await?;
         Ok(Step::Password {

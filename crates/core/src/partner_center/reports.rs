@@ -39,6 +39,30 @@ impl Core {
         self.requests_since(who, since).await
     }
 
+    /// One tenant's App+User requests (API calls and portal pages) in the report window: what
+    /// the portal's security-requirements page counts.
+    pub async fn tenant_partner_requests(
+        &self,
+        sandbox: SandboxId,
+        tenant: domain::TenantId,
+    ) -> Result<Vec<PartnerRequest>> {
+        let now = self.sandbox_now_of(sandbox).await?;
+        let since = now - Duration::days(REPORT_WINDOW_DAYS);
+        self.journal.flush().await;
+        let mut c = self.store.conn().await?;
+        Ok(store::journal::tenant_requests(
+            &mut c,
+            sandbox,
+            &tenant.to_string(),
+            since.timestamp_millis(),
+            MAX_PARTNER_REQUESTS,
+        )
+        .await?
+        .into_iter()
+        .filter_map(partner_request)
+        .collect())
+    }
+
     async fn requests_since(&self, who: &Principal, since: DateTime<Utc>) -> Result<Vec<PartnerRequest>> {
         self.journal.flush().await;
         let mut c = self.store.conn().await?;

@@ -1,0 +1,694 @@
+//! The sandbox console (`/console`): the tester's view of the whole emulator, on one local page
+//! per sandbox (the Firebase emulator UI is the model). Sandboxes (create from a scenario,
+//! reset, delete), each one's tenants and users (passwords hidden until asked for, the TOTP code
+//! of the moment on the sandbox clock), partners with their three checks, the mailbox with its
+//! links, the request journal with each refusal's reason, the clock, and links that sign in to
+//! the portal as any user. Behind the admin key when one is set (a signed cookie after
+//! `/console/login`); every form carries a CSRF token.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use pcsandbox_core::clock::Advance;
+use pcsandbox_core::onboarding::MailQuery;
+use pcsandbox_core::sandboxes::{SandboxName, SandboxState, ScenarioSource};
+use pcsandbox_core::CoreError;
+use subtle::ConstantTimeEq;
+
+use super::render;
+use super::session::{self, ConsoleSession, CONSOLE_COOKIE};
+use super::signin::sign_in_url;
+use crate::control::views::{self, SandboxView};
+use crate::AppState;
+
+/// A console session lasts this long (real time).
+const CONSOLE_SECS: i64 = 12 * 3600;
+/// Sandboxes listed on the console's first page.
+const LISTED: usize = 200;
+/// Mails and journal entries a page shows.
+const SHOWN: usize = 200;
+
+pub fn router(_state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/sandboxes", post(create))
+        .route("/console/sandboxes/{sid}", get(sandbox))
+        .route("/console/sandboxes/{sid}/reset", post(reset))
+        .route("/console/sandboxes/{sid}/delete", post(delete))
+        .route("/console/sandboxes/{sid}/clock", post(advance))
+        .route("/console/sandboxes/{sid}/mailbox", get(mailbox))
+        .route("/console/sandboxes/{sid}/journal", get(journal))
+}
+
+/// The console's session of this request: the cookie's, or (without an admin key) a new one
+/// that the response sets. `Err` sends the browser to the login page.
+struct Console {
+    session: ConsoleSession,
+    /// A new session's cookie, to set on the response.
+    set: Option<String>,
+    csrf: String,
+}
+
+impl Console {
+    fn finish(&self, mut res: Response) -> Response {
+        if let Some(c) = &self.set {
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session::set_cookie(CONSOLE_COOKIE, c, "/console", false, Some(CONSOLE_SECS)),
+            );
+        }
+        res
+    }
+}
+
+// The error is the answer itself (a redirect), built once per request.
+#[allow(clippy::result_large_err)]
+fn open(s: &AppState, headers: &HeaderMap) -> Result<Console, Response> {
+    let now = s.core.clock.now().timestamp();
+    if let Some(sess) = session::cookie(headers, CONSOLE_COOKIE)
+        .and_then(|c| s.portal_key.open::<ConsoleSession>(CONSOLE_COOKIE, c, now))
+    {
+        let csrf = s.portal_key.csrf(&sess.nonce);
+        return Ok(Console {
+            session: sess,
+            set: None,
+            csrf,
+        });
+    }
+    if s.settings.admin_key.is_some() {
+        return Err(Redirect::to("/console/login").into_response());
+    }
+    let sess = new_session(s, now);
+    let csrf = s.portal_key.csrf(&sess.nonce);
+    Ok(Console {
+        set: Some(s.portal_key.seal(CONSOLE_COOKIE, &sess)),
+        session: sess,
+        csrf,
+    })
+}
+
+fn new_session(s: &AppState, now: i64) -> ConsoleSession {
+    ConsoleSession {
+        expires: now + CONSOLE_SECS,
+        nonce: URL_SAFE_NO_PAD.encode(s.core.random.bytes(16)),
+    }
+}
+
+/// A console form: the session and its CSRF token, or the refusal.
+#[allow(clippy::result_large_err)]
+fn form_console(s: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Console, Response> {
+    let c = open(s, headers)?;
+    if c.set.is_some()
+        || !s
+            .portal_key
+            .csrf_ok(&c.session.nonce, form.get("csrf").map(String::as_str))
+    {
+        return Err(super::pages::csrf_refused(super::Lang::En));
+    }
+    Ok(c)
+}
+
+fn problem(e: &CoreError) -> (StatusCode, String) {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let text = match e {
+        CoreError::Refused(r) => format!("{} ({})", r.text.en, r.code),
+        CoreError::Store(_) => "internal error; see the server log".to_owned(),
+        other => other.to_string(),
+    };
+    (status, text)
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    error: Option<String>,
+}
+
+async fn login_page() -> Response {
+    render(StatusCode::OK, &LoginPage { error: None })
+}
+
+/// `POST /console/login`: the admin key, compared in constant time.
+async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let Some(want) = s.settings.admin_key.as_deref() else {
+        return Redirect::to("/console").into_response();
+    };
+    let got = form.get("key").map(String::as_str).unwrap_or_default();
+    if want.trim().is_empty() || !bool::from(got.trim().as_bytes().ct_eq(want.as_bytes())) {
+        return render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                error: Some("That is not the admin key (PCSANDBOX_ADMIN_KEY).".into()),
+            },
+        );
+    }
+    let sess = new_session(&s, s.core.clock.now().timestamp());
+    let mut res = Redirect::to("/console").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            CONSOLE_COOKIE,
+            &s.portal_key.seal(CONSOLE_COOKIE, &sess),
+            "/console",
+            false,
+            Some(CONSOLE_SECS),
+        ),
+    );
+    res
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    if let Err(r) = form_console(&s, &headers, &form) {
+        return r;
+    }
+    let mut res = Redirect::to("/console").into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, session::clear_cookie(CONSOLE_COOKIE, "/console"));
+    res
+}
+
+struct SandboxRow {
+    name: String,
+    id: String,
+    scenario: String,
+    tenants: usize,
+    users: usize,
+    now: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct HomePage {
+    csrf: String,
+    keyed: bool,
+    rows: Vec<SandboxRow>,
+    scenarios: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn home_page(s: &AppState, c: &Console, error: Option<String>, status: StatusCode) -> Response {
+    let page = match s.core.list_sandboxes(None, LISTED).await {
+        Ok(p) => p,
+        Err(e) => return c.finish(render_error(&e)),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|st| SandboxRow {
+            name: st.sandbox.name.clone(),
+            id: st.sandbox.id.to_string(),
+            scenario: st.sandbox.scenario_name.clone().unwrap_or_default(),
+            tenants: st.world.tenants.len(),
+            users: st.world.users.len(),
+            now: st.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+        .collect();
+    let mut scenarios: Vec<(String, String)> = s
+        .core
+        .catalog
+        .list()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.description.lines().next().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    scenarios.sort();
+    let html = HomePage {
+        csrf: c.csrf.clone(),
+        keyed: s.settings.admin_key.is_some(),
+        rows,
+        scenarios,
+        error,
+    };
+    c.finish(render(status, &html))
+}
+
+fn render_error(e: &CoreError) -> Response {
+    let (status, text) = problem(e);
+    render(status, &LoginPage { error: Some(text) })
+}
+
+async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    match open(&s, &headers) {
+        Ok(c) => home_page(&s, &c, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+/// `POST /console/sandboxes`: a new sandbox from a scenario of the catalog. Its page is shown
+/// at once, with the passwords generated for it (they are shown only in this answer).
+async fn create(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    let c = match form_console(&s, &headers, &form) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let name = match form.get("name").map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        Some(n) => match SandboxName::parse(n) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let (status, text) = problem(&CoreError::from(e));
+                return home_page(&s, &c, Some(text), status).await;
+            }
+        },
+        None => None,
+    };
+    let scenario = form
+        .get("scenario")
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .map(ScenarioSource::Named);
+    match s.core.create_sandbox(name, scenario).await {
+        Ok(st) => {
+            sandbox_page(
+                &s,
+                &c,
+                st,
+                Some("Sandbox created. Generated passwords are shown on this page only.".into()),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, text) = problem(&e);
+            home_page(&s, &c, Some(text), status).await
+        }
+    }
+}
+
+struct UserRow {
+    upn: String,
+    display_name: String,
+    roles: String,
+    mfa: String,
+    password: Option<String>,
+    totp: Option<String>,
+    totp_secret: Option<String>,
+    sign_in: String,
+}
+
+struct CheckRowC {
+    name: String,
+    state: &'static str,
+    label: String,
+    reason: Option<String>,
+}
+
+struct PartnerRow {
+    company: String,
+    status: &'static str,
+    label: String,
+    checks: Vec<CheckRowC>,
+    ids: Vec<(String, &'static str, &'static str)>,
+    programs: Vec<String>,
+}
+
+struct TenantRow {
+    display_name: String,
+    domain: String,
+    id: String,
+    country: String,
+    users: Vec<UserRow>,
+    partner: Option<PartnerRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/sandbox.html")]
+struct SandboxPage {
+    csrf: String,
+    v: SandboxView,
+    now: String,
+    tenants: Vec<TenantRow>,
+    requests: Vec<(String, String, String, &'static str, String)>,
+    notice: Option<String>,
+    error: bool,
+}
+
+async fn sandbox_page(
+    s: &AppState,
+    c: &Console,
+    st: SandboxState,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let requests = s
+        .core
+        .relationship_requests(st.sandbox.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            (
+                r.request.id.clone(),
+                r.provider.legal_business_profile.company_name.clone(),
+                r.reseller.legal_business_profile.company_name.clone(),
+                r.request.state.as_str(),
+                r.url.clone(),
+            )
+        })
+        .collect();
+    let v = views::sandbox(&st, &s.urls);
+    let now_s = st.now.timestamp();
+    let tenants = v
+        .tenants
+        .iter()
+        .map(|t| TenantRow {
+            display_name: t.display_name.clone(),
+            domain: t.domain.clone(),
+            id: t.id.clone(),
+            country: t.country.clone(),
+            users: t
+                .users
+                .iter()
+                .map(|u| UserRow {
+                    upn: u.user_principal_name.clone(),
+                    display_name: u.display_name.clone(),
+                    roles: u
+                        .roles
+                        .iter()
+                        .map(|r| {
+                            serde_json::to_value(r)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    mfa: serde_json::to_value(u.mfa.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    password: u.password.clone(),
+                    totp: u
+                        .mfa
+                        .totp_secret
+                        .as_deref()
+                        .and_then(|sec| identity::totp::code_at(sec, now_s).ok()),
+                    totp_secret: u.mfa.totp_secret.clone(),
+                    sign_in: sign_in_url(Some(&v.name), Some(&u.user_principal_name), "/dashboard/home", false),
+                })
+                .collect(),
+            partner: t.partner.as_ref().map(|p| PartnerRow {
+                company: p.company_name.clone(),
+                status: p.verification.status,
+                label: p.verification.label.en.clone(),
+                checks: [
+                    &p.verification.checks.email_ownership,
+                    &p.verification.checks.employment,
+                    &p.verification.checks.company,
+                ]
+                .into_iter()
+                .map(|ch| CheckRowC {
+                    name: format!("{} ({})", ch.name.en, ch.name.ja),
+                    state: ch.state,
+                    label: format!("{} ({})", ch.label.en, ch.label.ja),
+                    reason: ch.reason.as_ref().map(|r| format!("{}: {}", r.code, r.text.en)),
+                })
+                .collect(),
+                ids: p
+                    .partner_ids
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.partner_id.to_string(),
+                            match r.kind {
+                                domain::partner_id::PartnerIdKind::PartnerGlobal => "PartnerGlobal",
+                                domain::partner_id::PartnerIdKind::PartnerLocation => "PartnerLocation",
+                            },
+                            match r.status {
+                                domain::partner_id::PartnerIdStatus::Active => "active",
+                                domain::partner_id::PartnerIdStatus::Inactive => "inactive",
+                            },
+                        )
+                    })
+                    .collect(),
+                programs: p.programs.iter().map(|g| g.status_line.en.clone()).collect(),
+            }),
+        })
+        .collect();
+    let page = SandboxPage {
+        csrf: c.csrf.clone(),
+        now: st.now.format("%Y-%m-%d %H:%M:%S UTC (%A)").to_string(),
+        tenants,
+        requests,
+        error: notice.as_deref().is_some_and(|_| status.is_client_error()),
+        notice,
+        v,
+    };
+    c.finish(render(status, &page))
+}
+
+async fn load(s: &AppState, sid: &str) -> Result<SandboxState, CoreError> {
+    let id = s.core.find_sandbox(sid).await?;
+    s.core.sandbox_state(id).await
+}
+
+async fn sandbox(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
+    let c = match open(&s, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match load(&s, &sid).await {
+        Ok(st) => sandbox_page(&s, &c, st, None, StatusCode::OK).await,
+        Err(e) => c.finish(render_error(&e)),
+    }
+}
+
+async fn reset(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(sid): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let c = match form_console(&s, &headers, &form) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = match s.core.find_sandbox(&sid).await {
+        Ok(id) => s.core.reset_sandbox(id).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(st) => {
+            sandbox_page(
+                &s,
+                &c,
+                st,
+                Some("Sandbox reset to its scenario.".into()),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => c.finish(render_error(&e)),
+    }
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(sid): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let c = match form_console(&s, &headers, &form) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = match s.core.find_sandbox(&sid).await {
+        Ok(id) => s.core.delete_sandbox(id).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => c.finish(Redirect::to("/console").into_response()),
+        Err(e) => c.finish(render_error(&e)),
+    }
+}
+
+/// `POST .../clock`: advance N business days (or hours).
+async fn advance(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(sid): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let c = match form_console(&s, &headers, &form) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let n: Option<u32> = form.get("amount").and_then(|v| v.trim().parse().ok());
+    let unit = form.get("unit").map(String::as_str).unwrap_or("businessDays");
+    let Some(n) = n.filter(|n| *n > 0) else {
+        return match load(&s, &sid).await {
+            Ok(st) => {
+                sandbox_page(
+                    &s,
+                    &c,
+                    st,
+                    Some("Enter a whole number greater than 0.".into()),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+            Err(e) => c.finish(render_error(&e)),
+        };
+    };
+    let adv = match unit {
+        "hours" if n <= 24 * 3650 => Advance::By(chrono::Duration::hours(i64::from(n))),
+        "days" if n <= 3650 => Advance::By(chrono::Duration::days(i64::from(n))),
+        _ => Advance::BusinessDays(n),
+    };
+    let result = match s.core.find_sandbox(&sid).await {
+        Ok(id) => s.core.advance_clock(id, adv).await.map(|_| id),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => match s.core.sandbox_state(id).await {
+            Ok(st) => {
+                sandbox_page(
+                    &s,
+                    &c,
+                    st,
+                    Some(format!("The clock moved forward {n} {unit}.")),
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(e) => c.finish(render_error(&e)),
+        },
+        Err(e) => {
+            let (status, text) = problem(&e);
+            match load(&s, &sid).await {
+                Ok(st) => sandbox_page(&s, &c, st, Some(text), status).await,
+                Err(e) => c.finish(render_error(&e)),
+            }
+        }
+    }
+}
+
+struct MailRow {
+    to: String,
+    subject: String,
+    body: String,
+    links: Vec<String>,
+    sent_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/mailbox.html")]
+struct MailboxPage {
+    name: String,
+    mails: Vec<MailRow>,
+}
+
+async fn mailbox(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
+    let c = match open(&s, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let id = s.core.find_sandbox(&sid).await?;
+        let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
+        let (mails, _) = s
+            .core
+            .mailbox(
+                id,
+                &MailQuery {
+                    to: None,
+                    before: None,
+                    limit: SHOWN,
+                },
+            )
+            .await?;
+        Ok::<_, CoreError>((name, mails))
+    }
+    .await;
+    match result {
+        Ok((name, mails)) => c.finish(render(
+            StatusCode::OK,
+            &MailboxPage {
+                name,
+                mails: mails
+                    .into_iter()
+                    .map(|m| MailRow {
+                        to: m.to,
+                        subject: m.subject,
+                        body: m.body,
+                        links: m.links,
+                        sent_at: m.sent_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    })
+                    .collect(),
+            },
+        )),
+        Err(e) => c.finish(render_error(&e)),
+    }
+}
+
+struct JournalRow {
+    at: String,
+    surface: String,
+    method: String,
+    path: String,
+    status: u16,
+    who: String,
+    mfa: bool,
+    refusal: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/journal.html")]
+struct JournalPage {
+    name: String,
+    rows: Vec<JournalRow>,
+}
+
+async fn journal(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>, uri: Uri) -> Response {
+    let c = match open(&s, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let refused_only = uri.query().is_some_and(|q| q.contains("refused=1"));
+    let result = async {
+        let id = s.core.find_sandbox(&sid).await?;
+        let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
+        let entries = if refused_only {
+            s.core.refusals(id, SHOWN).await?
+        } else {
+            s.core.request_journal(id, SHOWN).await?
+        };
+        Ok::<_, CoreError>((name, entries))
+    }
+    .await;
+    match result {
+        Ok((name, entries)) => c.finish(render(
+            StatusCode::OK,
+            &JournalPage {
+                name,
+                rows: entries
+                    .into_iter()
+                    .map(|e| JournalRow {
+                        at: chrono::DateTime::from_timestamp_millis(e.at_ms)
+                            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                            .unwrap_or_default(),
+                        surface: e.surface,
+                        method: e.method,
+                        path: e.path,
+                        status: e.status,
+                        who: e.upn.unwrap_or_else(|| e.app_name.clone()),
+                        mfa: e.mfa,
+                        refusal: e.refusal.map(|n| format!("{}: {}", n.code, n.explanation)),
+                    })
+                    .collect(),
+            },
+        )),
+        Err(e) => c.finish(render_error(&e)),
+    }
+}

@@ -1,0 +1,135 @@
+"""One pcsandbox server and one Chromium for the browser tests.
+
+The server is the binary named by PCSANDBOX_BIN (run.sh builds it), on an in-memory database and
+free ports; Chromium is the system's (PCSANDBOX_CHROMIUM), driven by Playwright. Each test makes
+its own sandbox on the control plane and takes screenshots into tests/browser/screenshots.
+"""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+READY_PREFIX = "pcsandbox ready "
+HERE = Path(__file__).parent
+SHOTS = HERE / "screenshots"
+
+
+class Server:
+    def __init__(self, binary, log_path):
+        self._log = open(log_path, "w")
+        self.log_path = log_path
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--ephemeral", "--bind", "127.0.0.1:0", "--https-bind", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._lines = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def ready(self, timeout=60):
+        while True:
+            line = self._lines.get(timeout=timeout)
+            if line is None:
+                raise RuntimeError("pcsandbox exited: " + Path(self.log_path).read_text()[-3000:])
+            if line.startswith(READY_PREFIX):
+                return line[len(READY_PREFIX):].split()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+
+class Pcs:
+    """The running server: its plain HTTP base URL and a control-plane client."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def url(self, path):
+        return self.base + path
+
+    def control(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.url("/sandbox/v1" + path), data=data, method=method,
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req) as res:
+                raw = res.read()
+                return res.status, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def create(self, name, scenario):
+        status, sb = self.control("POST", "/sandboxes", {"name": name, "scenario": scenario})
+        assert status == 201, sb
+        return sb
+
+
+def user_of(sb, upn):
+    for t in sb["tenants"]:
+        for u in t["users"]:
+            if u["userPrincipalName"] == upn:
+                return u
+    raise KeyError(upn)
+
+
+@pytest.fixture(scope="session")
+def pcs(tmp_path_factory):
+    binary = os.environ.get("PCSANDBOX_BIN")
+    if not binary:
+        pytest.fail("PCSANDBOX_BIN is not set; run ./run.sh")
+    server = Server(binary, str(tmp_path_factory.mktemp("server") / "server.log"))
+    try:
+        urls = server.ready()
+        yield Pcs(next(u for u in urls if u.startswith("http://")).rstrip("/"))
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    exe = os.environ.get("PCSANDBOX_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=exe,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    ctx.close()
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
