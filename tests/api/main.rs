@@ -17,6 +17,7 @@ mod headless;
 mod identity;
 mod onboarding;
 mod openapi;
+mod orders;
 mod partner_center;
 mod portal;
 mod security;

@@ -196,6 +196,14 @@ struct AgreementBody {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct LapseBody {
+    /// The partner's tenant (id or domain).
+    tenant: Option<String>,
+    agreement_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct InviteBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -255,6 +263,8 @@ pub enum Action {
     DecideVerification(Decision, Option<TenantRef>),
     EnrollCspIndirectReseller(Enrollment, PartnerIdSource),
     AcceptAgreement(UserRef, PartnerAgreementType),
+    /// A sandbox power: an accepted agreement lapses (the reseller is pending again).
+    LapseAgreement(TenantRef, PartnerAgreementType),
     InviteReseller(UserRef, ResellerRef),
     RespondRelationshipRequest(Response, bool),
     SignCustomerAgreement(String),
@@ -462,6 +472,13 @@ impl Action {
                     .ok_or_else(|| refused(domain::csp::unknown_agreement_type()))?;
                 Action::AcceptAgreement(who, t)
             }
+            "lapse-agreement" => {
+                let b: LapseBody = from_value(body)?;
+                let tenant = TenantRef::parse(&need_text(b.tenant, "tenant")?);
+                let t = PartnerAgreementType::parse(&need_text(b.agreement_type, "agreementType")?)
+                    .ok_or_else(|| refused(domain::csp::unknown_agreement_type()))?;
+                Action::LapseAgreement(tenant, t)
+            }
             "invite-reseller" => {
                 let b: InviteBody = from_value(body)?;
                 let who = actor(b.as_user)?;
@@ -608,6 +625,26 @@ impl Core {
             }
             Action::AcceptAgreement(who, t) => {
                 ActionOutcome::Partner(Box::new(self.accept_agreement(sandbox, &who, t).await?))
+            }
+            Action::LapseAgreement(t, agreement) => {
+                let tenant = self.tenant_in(sandbox, &t, "tenant").await?;
+                let mut w = self.write(sandbox).await?;
+                let mut partner = w.partner(tenant).await?;
+                if !partner.lapse(agreement) {
+                    return Err(refused(
+                        Refusal::new(
+                            RefusalKind::Conflict,
+                            "AgreementNotAccepted",
+                            "この契約は承諾されていません。",
+                            "This agreement is not accepted: there is nothing to lapse.",
+                        )
+                        .on("agreementType"),
+                    ));
+                }
+                store::profiles::save_partner(w.c(), &partner).await?;
+                let now = w.now;
+                w.commit().await?;
+                ActionOutcome::Partner(Box::new(PartnerState { partner, now }))
             }
             Action::InviteReseller(who, reseller) => {
                 let id = match reseller {

@@ -34,6 +34,10 @@
 //! | PATCH /v1/customers/{id}, GET .../directSignedMicrosoftCustomerAgreementStatus | no | global-admin, admin-agent, sales-agent |
 //! | HEAD /v1/domains/{domain}, GET /v1/validations/checkdomainavailability/{prefix} | yes | global-admin, admin-agent, sales-agent |
 //! | POST /v1/validations/address, GET /v1/countryvalidationrules/{country} | yes | any partner role |
+//! | GET /v1/products[/{id}[/skus[/{id}[/availabilities[/{id}]]]]] | yes | any partner role |
+//! | GET /v1/customers/{id}/products... | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | POST, PUT /v1/customers/{id}/carts..., POST .../checkout, PATCH .../subscriptions/{id} | yes | global-admin, admin-agent, sales-agent |
+//! | GET /v1/customers/{id}/orders..., /subscriptions... | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //!
 //! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
 //! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
@@ -77,6 +81,26 @@ pub enum Operation {
     CheckDomainAvailability,
     ValidateAddress,
     GetCountryValidationRules,
+    GetProducts,
+    GetProduct,
+    GetSkus,
+    GetSku,
+    GetAvailabilities,
+    GetAvailability,
+    GetCustomerProducts,
+    GetCustomerProduct,
+    GetCustomerSkus,
+    GetCustomerAvailabilities,
+    CreateCart,
+    GetCart,
+    UpdateCart,
+    CheckoutCart,
+    GetOrders,
+    GetOrder,
+    GetOrderProvisioningStatus,
+    GetSubscriptions,
+    GetSubscription,
+    UpdateSubscription,
 }
 
 /// What an operation accepts.
@@ -203,6 +227,78 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/countryvalidationrules/{country}",
         Operation::GetCountryValidationRules,
     ),
+    ("GET", "/v1/products", Operation::GetProducts),
+    ("GET", "/v1/products/{product_id}", Operation::GetProduct),
+    ("GET", "/v1/products/{product_id}/skus", Operation::GetSkus),
+    ("GET", "/v1/products/{product_id}/skus/{sku_id}", Operation::GetSku),
+    (
+        "GET",
+        "/v1/products/{product_id}/skus/{sku_id}/availabilities",
+        Operation::GetAvailabilities,
+    ),
+    (
+        "GET",
+        "/v1/products/{product_id}/skus/{sku_id}/availabilities/{availability_id}",
+        Operation::GetAvailability,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/products",
+        Operation::GetCustomerProducts,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/products/{product_id}",
+        Operation::GetCustomerProduct,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/products/{product_id}/skus",
+        Operation::GetCustomerSkus,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/products/{product_id}/skus/{sku_id}/availabilities",
+        Operation::GetCustomerAvailabilities,
+    ),
+    ("POST", "/v1/customers/{customer_id}/carts", Operation::CreateCart),
+    ("GET", "/v1/customers/{customer_id}/carts/{cart_id}", Operation::GetCart),
+    (
+        "PUT",
+        "/v1/customers/{customer_id}/carts/{cart_id}",
+        Operation::UpdateCart,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/carts/{cart_id}/checkout",
+        Operation::CheckoutCart,
+    ),
+    ("GET", "/v1/customers/{customer_id}/orders", Operation::GetOrders),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/orders/{order_id}",
+        Operation::GetOrder,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/orders/{order_id}/provisioningstatus",
+        Operation::GetOrderProvisioningStatus,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/subscriptions",
+        Operation::GetSubscriptions,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/subscriptions/{subscription_id}",
+        Operation::GetSubscription,
+    ),
+    (
+        "PATCH",
+        "/v1/customers/{customer_id}/subscriptions/{subscription_id}",
+        Operation::UpdateSubscription,
+    ),
 ];
 
 /// The path as the router declares it, for a request path the real front door would take:
@@ -274,6 +370,14 @@ impl Operation {
             UpdateCustomer | GetDirectSignedMcaStatus => (false, ORDER_AGENTS),
             CheckDomainExists | CheckDomainAvailability => (true, ORDER_AGENTS),
             ValidateAddress | GetCountryValidationRules => (true, ANY_ROLE),
+            GetProducts | GetProduct | GetSkus | GetSku | GetAvailabilities | GetAvailability => (true, ANY_ROLE),
+            GetCustomerProducts | GetCustomerProduct | GetCustomerSkus | GetCustomerAvailabilities => {
+                (true, CUSTOMER_READERS)
+            }
+            CreateCart | GetCart | UpdateCart | CheckoutCart | UpdateSubscription => (true, ORDER_AGENTS),
+            GetOrders | GetOrder | GetOrderProvisioningStatus | GetSubscriptions | GetSubscription => {
+                (true, CUSTOMER_READERS)
+            }
         };
         Access { app_only, roles }
     }

@@ -42,6 +42,21 @@ pub const DOCUMENTED: &[(u32, &[&str])] = &[
     (800001, &["Partner Token missing in request context"]),
     (800002, &["Invalid request input"]),
     (800003, &["Unexpected service error"]),
+    // New commerce. Codes the table does not have (the catalog's 4000xx, 900213 and 900214 of
+    // the 2023 docs) keep the text the rule gives.
+    (2002, &["Subscription quantity is not within minimum and maximum allowed quantity"]),
+    (2011, &["Subscription with ID {0} and deleted status cannot be updated."]),
+    (20000, &["Order ID not found"]),
+    (20002, &["The partner ID {0} has no commerce relationship with the customer ID {1}."]),
+    (20003, &["Subscription with ID {0} not found."]),
+    (800008, &["Unable to retrieve cart Id"]),
+    (800009, &["Error in Cart item(s)"]),
+    (800015, &["MPN ID is not found"]),
+    (800016, &["MPN ID is not a valid Indirect Reseller"]),
+    (800039, &["Reseller program status is not active"]),
+    (800065, &["Cannot check out an already submitted cart {0}."]),
+    (800095, &["Cannot update the seat quantity for this subscription"]),
+    (800096, &["Cannot update the status for this subscription"]),
     (900118, &["Invalid Customer Id"]),
     (
         900123,

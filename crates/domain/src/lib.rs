@@ -3,7 +3,9 @@
 //! Functions take `now` when time matters and return new state; every rule here is a plain unit test.
 
 pub mod access;
+pub mod catalog;
 pub mod clock;
+pub mod commerce;
 pub mod csp;
 pub mod customer;
 pub mod error;

@@ -651,7 +651,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
 }
 
 /// The actions a step may take (the control plane's; `core::actions` reads their bodies).
-pub const ACTIONS: [&str; 12] = [
+pub const ACTIONS: [&str; 13] = [
     "register-partner",
     "confirm-email",
     "update-legal-profile",
@@ -664,6 +664,7 @@ pub const ACTIONS: [&str; 12] = [
     "respond-relationship-request",
     "sign-customer-agreement",
     "revoke-sessions",
+    "lapse-agreement",
 ];
 
 #[cfg(test)]

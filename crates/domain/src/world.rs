@@ -236,6 +236,20 @@ impl Partner {
         self.refresh_reseller();
     }
 
+    /// An accepted agreement lapses (a sandbox power, for QA): it is no longer accepted, and an
+    /// indirect reseller that needs it is pending again. Whether there was one.
+    pub fn lapse(&mut self, t: PartnerAgreementType) -> bool {
+        let before = self.agreements.len();
+        self.agreements.retain(|a| a.agreement_type != t);
+        if self.agreements.len() == before {
+            return false;
+        }
+        if self.csp.is_some() && t == PartnerAgreementType::MicrosoftPartnerAgreement {
+            self.set_program(Program::CspIndirectReseller, ProgramStatus::Pending);
+        }
+        true
+    }
+
     /// 間接リセラーの状態: active once the profile was authorized and the MPA accepted (both
     /// needed; it stays active through later re-verifications), pending before.
     fn refresh_reseller(&mut self) {

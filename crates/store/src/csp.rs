@@ -208,12 +208,14 @@ pub async fn update_customer(c: &mut Conn, cu: &Customer) -> Result<()> {
     Ok(())
 }
 
-/// Deletes a customer with its agreements; whether there was one.
+/// Deletes a customer with its agreements, carts, orders and subscriptions; whether there was one.
 pub async fn delete_customer(c: &mut Conn, id: TenantId) -> Result<bool> {
-    sqlx::query("DELETE FROM customer_agreements WHERE customer_id = ?")
-        .bind(id.to_string())
-        .execute(&mut *c)
-        .await?;
+    for sql in [
+        "DELETE FROM customer_agreements WHERE customer_id = ?",
+        "DELETE FROM commerce_docs WHERE customer_id = ?",
+    ] {
+        sqlx::query(sql).bind(id.to_string()).execute(&mut *c).await?;
+    }
     let r = sqlx::query("DELETE FROM customers WHERE id = ?")
         .bind(id.to_string())
         .execute(&mut *c)

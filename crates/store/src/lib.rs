@@ -11,6 +11,7 @@
 //! writer, which an in-memory shared-cache database cannot promise.
 
 pub mod bundle;
+pub mod commerce;
 pub mod csp;
 pub mod journal;
 pub mod keys;

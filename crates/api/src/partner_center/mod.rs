@@ -8,6 +8,7 @@ mod collection;
 mod commerce;
 mod error;
 mod extract;
+mod orders;
 mod profiles;
 mod reports;
 mod roles;
@@ -105,6 +106,51 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(commerce::agreement_status),
         )
         .route("/v1/relationships", get(commerce::relationships))
+        .route("/v1/products", get(orders::products))
+        .route("/v1/products/{product_id}", get(orders::product))
+        .route("/v1/products/{product_id}/skus", get(orders::skus))
+        .route("/v1/products/{product_id}/skus/{sku_id}", get(orders::sku))
+        .route(
+            "/v1/products/{product_id}/skus/{sku_id}/availabilities",
+            get(orders::availabilities),
+        )
+        .route(
+            "/v1/products/{product_id}/skus/{sku_id}/availabilities/{availability_id}",
+            get(orders::availability),
+        )
+        .route("/v1/customers/{customer_id}/products", get(orders::customer_products))
+        .route(
+            "/v1/customers/{customer_id}/products/{product_id}",
+            get(orders::customer_product),
+        )
+        .route(
+            "/v1/customers/{customer_id}/products/{product_id}/skus",
+            get(orders::customer_skus),
+        )
+        .route(
+            "/v1/customers/{customer_id}/products/{product_id}/skus/{sku_id}/availabilities",
+            get(orders::customer_availabilities),
+        )
+        .route("/v1/customers/{customer_id}/carts", post(orders::create_cart))
+        .route(
+            "/v1/customers/{customer_id}/carts/{cart_id}",
+            get(orders::cart).put(orders::update_cart),
+        )
+        .route(
+            "/v1/customers/{customer_id}/carts/{cart_id}/checkout",
+            post(orders::checkout),
+        )
+        .route("/v1/customers/{customer_id}/orders", get(orders::orders))
+        .route("/v1/customers/{customer_id}/orders/{order_id}", get(orders::order))
+        .route(
+            "/v1/customers/{customer_id}/orders/{order_id}/provisioningstatus",
+            get(orders::order_provisioning),
+        )
+        .route("/v1/customers/{customer_id}/subscriptions", get(orders::subscriptions))
+        .route(
+            "/v1/customers/{customer_id}/subscriptions/{subscription_id}",
+            get(orders::subscription).patch(orders::patch_subscription),
+        )
         .route("/v1/partners/validateresellers", post(commerce::validate_resellers))
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .route("/v1/{*rest}", axum::routing::any(not_found))

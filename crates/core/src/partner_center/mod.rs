@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod commerce;
 pub mod journal;
+pub mod orders;
 pub mod policy;
 pub mod profiles;
 pub mod reports;
