@@ -281,3 +281,262 @@ async fn a_provider_buys_for_a_resellers_customer_and_new_commerce_rules_hold_on
         .unwrap();
     assert_eq!((st, e["code"].as_u64()), (403, Some(20002)), "{e}");
 }
+
+async fn token_at(sb: &testkit::SandboxHandle, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let res = sb
+        .client()
+        .post(format!("{}/{tenant}/oauth2/v2.0/token", sb.authority()))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app_calls_app_only() {
+    let s = server().await;
+    let sb = s.scenario("default").await.unwrap();
+    let token = sb
+        .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
+        .await
+        .unwrap();
+    let (st, customer) = sb
+        .v1(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(json!({
+                "companyProfile": {"domain": "tailspinus"},
+                "billingProfile": {"email": "it@tailspin.example", "culture": "en-US", "language": "en",
+                    "companyName": "Tailspin Toys", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
+                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+            })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{customer}");
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    let domain = customer["companyProfile"]["domain"].as_str().unwrap().to_owned();
+    // The customer is an Entra tenant: its admin signs in with the password shown once.
+    let public = sb.json()["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["publicClient"] == true)
+        .unwrap()["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = customer["userCredentials"]["password"].as_str().unwrap().to_owned();
+    let (st, t) = token_at(
+        &sb,
+        &cid,
+        &[
+            ("grant_type", "password"),
+            ("client_id", &public),
+            ("username", &format!("admin@{domain}")),
+            ("password", &admin),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(claims(t["access_token"].as_str().unwrap())["tid"], cid.as_str());
+
+    // Two seats of Business Basic.
+    let (_, c) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/carts"),
+            &token,
+            Some(json!({"lineItems": [{"catalogItemId": BASIC, "quantity": 2, "termDuration": "P1M", "billingCycle": "monthly"}]})),
+        )
+        .await
+        .unwrap();
+    let (st, done) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/carts/{}/checkout", c["id"].as_str().unwrap()),
+            &token,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{done}");
+    assert_eq!(done["orders"][0]["currencyCode"], "USD");
+
+    // Three users; two get the licence, the third finds no seat left.
+    let mut ids = Vec::new();
+    for name in ["ana", "ben", "cy"] {
+        let (st, u) = sb
+            .v1(
+                Method::POST,
+                &format!("/v1/customers/{cid}/users"),
+                &token,
+                Some(json!({"userPrincipalName": format!("{name}@{domain}"), "displayName": name, "firstName": name,
+                            "lastName": "Tailspin", "usageLocation": "US", "passwordProfile": {"password": "Tailspin-Pass-1", "forceChangePassword": false}})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{u}");
+        assert_eq!(u["attributes"]["objectType"], "CustomerUser");
+        ids.push(u["id"].as_str().unwrap().to_owned());
+    }
+    let (st, dup) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/users"),
+            &token,
+            Some(json!({"userPrincipalName": format!("ana@{domain}"), "displayName": "Ana", "usageLocation": "US"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 409, "{dup}");
+    let (_, skus) = sb
+        .get_v1(&format!("/v1/customers/{cid}/subscribedskus"), &token)
+        .await
+        .unwrap();
+    let sku = skus["items"][0]["productSku"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(skus["items"][0]["availableUnits"], 2, "{skus}");
+    let assign = json!({"licensesToAssign": [{"excludedPlans": null, "skuId": sku}], "licensesToRemove": null});
+    for id in &ids[..2] {
+        let (st, r) = sb
+            .v1(
+                Method::POST,
+                &format!("/v1/customers/{cid}/users/{id}/licenseupdates"),
+                &token,
+                Some(assign.clone()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 201, "{r}");
+    }
+    let (st, e) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/users/{}/licenseupdates", ids[2]),
+            &token,
+            Some(assign.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!((st, e["code"].as_u64()), (400, Some(60012)), "{e}");
+    let (_, skus) = sb
+        .get_v1(&format!("/v1/customers/{cid}/subscribedskus"), &token)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            skus["items"][0]["consumedUnits"].as_i64(),
+            skus["items"][0]["availableUnits"].as_i64()
+        ),
+        (Some(2), Some(0)),
+        "{skus}"
+    );
+    let (_, lic) = sb
+        .get_v1(&format!("/v1/customers/{cid}/users/{}/licenses", ids[0]), &token)
+        .await
+        .unwrap();
+    assert_eq!(
+        lic["items"][0]["productSku"]["skuPartNumber"],
+        "O365_BUSINESS_ESSENTIALS"
+    );
+    // Deleting a licensed user frees its seat.
+    let (st, _) = sb
+        .v1(
+            Method::DELETE,
+            &format!("/v1/customers/{cid}/users/{}", ids[1]),
+            &token,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 204);
+    let (st, r) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/users/{}/licenseupdates", ids[2]),
+            &token,
+            Some(assign),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{r}");
+
+    // The CPV app in the customer's tenant: refused before consent, app-only after, for the
+    // resources granted only.
+    let cpv = sb.json()["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["publicClient"] == false)
+        .unwrap()
+        .clone();
+    let (app, secret) = (cpv["clientId"].as_str().unwrap(), cpv["clientSecret"].as_str().unwrap());
+    let graph = [
+        ("grant_type", "client_credentials"),
+        ("client_id", app),
+        ("client_secret", secret),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let (st, e) = token_at(&sb, &cid, &graph).await;
+    assert_eq!((st, e["error"].as_str()), (401, Some("invalid_client")), "{e}");
+    assert!(
+        e["error_description"].as_str().unwrap().starts_with("AADSTS7000229"),
+        "{e}"
+    );
+    let (st, consent) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/applicationconsents"),
+            &token,
+            Some(json!({"applicationId": app, "applicationGrants": [
+                {"enterpriseApplicationId": "00000003-0000-0000-c000-000000000000", "scope": "Directory.Read.All,User.Read.All"}]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{consent}");
+    let (st, t) = token_at(&sb, &cid, &graph).await;
+    assert_eq!(st, 200, "{t}");
+    let c = claims(t["access_token"].as_str().unwrap());
+    assert_eq!(
+        (c["tid"].as_str(), c["idtyp"].as_str()),
+        (Some(cid.as_str()), Some("app")),
+        "{c}"
+    );
+    let pc = [
+        ("grant_type", "client_credentials"),
+        ("client_id", app),
+        ("client_secret", secret),
+        ("scope", "https://api.partnercenter.microsoft.com/.default"),
+    ];
+    let (st, e) = token_at(&sb, &cid, &pc).await;
+    assert_eq!((st, e["error_codes"][0].as_u64()), (400, Some(65001)), "{e}");
+    // Its home tenant needs no consent.
+    let home = sb.json()["tenants"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(token_at(&sb, &home, &pc).await.0, 200);
+    let (st, _) = sb
+        .v1(
+            Method::DELETE,
+            &format!("/v1/customers/{cid}/applicationconsents/{app}"),
+            &token,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 204);
+    assert_eq!(token_at(&sb, &cid, &graph).await.0, 401);
+}

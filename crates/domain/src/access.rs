@@ -38,6 +38,8 @@
 //! | GET /v1/customers/{id}/products... | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //! | POST, PUT /v1/customers/{id}/carts..., POST .../checkout, PATCH .../subscriptions/{id} | yes | global-admin, admin-agent, sales-agent |
 //! | GET /v1/customers/{id}/orders..., /subscriptions... | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | GET /v1/customers/{id}/users..., /subscribedskus, /applicationconsents | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
+//! | POST, DELETE /v1/customers/{id}/users..., POST .../licenseupdates, POST, DELETE .../applicationconsents | yes | global-admin, admin-agent |
 //!
 //! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
 //! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
@@ -101,6 +103,16 @@ pub enum Operation {
     GetSubscriptions,
     GetSubscription,
     UpdateSubscription,
+    GetCustomerUsers,
+    GetCustomerUser,
+    CreateCustomerUser,
+    DeleteCustomerUser,
+    GetUserLicenses,
+    UpdateUserLicenses,
+    GetSubscribedSkus,
+    CreateApplicationConsent,
+    GetApplicationConsents,
+    DeleteApplicationConsent,
 }
 
 /// What an operation accepts.
@@ -130,6 +142,8 @@ const RELATIONSHIP_READERS: &[Role] = &[
     Role::SalesAgent,
 ];
 const RESELLER_VALIDATORS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];
+/// Administering a customer's tenant (its users, licences, consented apps) is Admin agents' work.
+const TENANT_ADMINS: &[Role] = &[Role::GlobalAdmin, Role::AdminAgent];
 
 /// (method, route template as the router declares it, operation).
 pub const ROUTES: &[(&str, &str, Operation)] = &[
@@ -299,6 +313,52 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customer_id}/subscriptions/{subscription_id}",
         Operation::UpdateSubscription,
     ),
+    ("GET", "/v1/customers/{customer_id}/users", Operation::GetCustomerUsers),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/users",
+        Operation::CreateCustomerUser,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/users/{user_id}",
+        Operation::GetCustomerUser,
+    ),
+    (
+        "DELETE",
+        "/v1/customers/{customer_id}/users/{user_id}",
+        Operation::DeleteCustomerUser,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/users/{user_id}/licenses",
+        Operation::GetUserLicenses,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/users/{user_id}/licenseupdates",
+        Operation::UpdateUserLicenses,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/subscribedskus",
+        Operation::GetSubscribedSkus,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/applicationconsents",
+        Operation::GetApplicationConsents,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/applicationconsents",
+        Operation::CreateApplicationConsent,
+    ),
+    (
+        "DELETE",
+        "/v1/customers/{customer_id}/applicationconsents/{application_id}",
+        Operation::DeleteApplicationConsent,
+    ),
 ];
 
 /// The path as the router declares it, for a request path the real front door would take:
@@ -378,6 +438,11 @@ impl Operation {
             GetOrders | GetOrder | GetOrderProvisioningStatus | GetSubscriptions | GetSubscription => {
                 (true, CUSTOMER_READERS)
             }
+            GetCustomerUsers | GetCustomerUser | GetUserLicenses | GetSubscribedSkus | GetApplicationConsents => {
+                (true, CUSTOMER_READERS)
+            }
+            CreateCustomerUser | DeleteCustomerUser | UpdateUserLicenses => (true, TENANT_ADMINS),
+            CreateApplicationConsent | DeleteApplicationConsent => (true, TENANT_ADMINS),
         };
         Access { app_only, roles }
     }

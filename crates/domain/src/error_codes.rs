@@ -44,10 +44,19 @@ pub const DOCUMENTED: &[(u32, &[&str])] = &[
     (800003, &["Unexpected service error"]),
     // New commerce. Codes the table does not have (the catalog's 4000xx, 900213 and 900214 of
     // the 2023 docs) keep the text the rule gives.
-    (2002, &["Subscription quantity is not within minimum and maximum allowed quantity"]),
-    (2011, &["Subscription with ID {0} and deleted status cannot be updated."]),
+    (
+        2002,
+        &["Subscription quantity is not within minimum and maximum allowed quantity"],
+    ),
+    (
+        2011,
+        &["Subscription with ID {0} and deleted status cannot be updated."],
+    ),
     (20000, &["Order ID not found"]),
-    (20002, &["The partner ID {0} has no commerce relationship with the customer ID {1}."]),
+    (
+        20002,
+        &["The partner ID {0} has no commerce relationship with the customer ID {1}."],
+    ),
     (20003, &["Subscription with ID {0} not found."]),
     (800008, &["Unable to retrieve cart Id"]),
     (800009, &["Error in Cart item(s)"]),

@@ -15,6 +15,7 @@ pub mod fault;
 pub mod ids;
 pub mod injection;
 pub mod input;
+pub mod licensing;
 pub mod limits;
 pub mod lockout;
 pub mod mail;

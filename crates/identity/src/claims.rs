@@ -38,6 +38,15 @@ pub const GRAPH_RESOURCE: Resource = Resource {
     delegated_scope: "User.Read openid profile email",
 };
 
+/// The application id of a resource's audience (Partner Center's or Graph's).
+pub fn app_id_of(audience: &str) -> &'static str {
+    if audience.eq_ignore_ascii_case(GRAPH) {
+        GRAPH_APP_ID
+    } else {
+        PARTNER_CENTER_APP_ID
+    }
+}
+
 /// A resource by its URI or application id (trailing slashes ignored, case-insensitive).
 pub fn resource(id: &str) -> Option<Resource> {
     let id = id.trim().trim_end_matches('/').to_ascii_lowercase();

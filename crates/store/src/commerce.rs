@@ -12,6 +12,10 @@ pub enum Kind {
     Cart,
     Order,
     Subscription,
+    /// A customer user's profile beyond the directory (usage location, names, licences).
+    User,
+    /// An application's consent in a customer's tenant, by `{customer}:{app}`.
+    Consent,
 }
 
 impl Kind {
@@ -20,6 +24,8 @@ impl Kind {
             Kind::Cart => "cart",
             Kind::Order => "order",
             Kind::Subscription => "subscription",
+            Kind::User => "user",
+            Kind::Consent => "consent",
         }
     }
 }

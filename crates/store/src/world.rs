@@ -248,13 +248,43 @@ pub async fn upn_taken(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<bo
 /// How many tenants, users and apps a sandbox holds (for its limits).
 pub async fn counts(c: &mut Conn, sandbox: SandboxId) -> Result<(usize, usize, usize)> {
     let r = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM tenants WHERE sandbox_id = ?1) AS t, \
+        "SELECT (SELECT COUNT(*) FROM tenants WHERE sandbox_id = ?1 \
+         AND id NOT IN (SELECT id FROM customers WHERE sandbox_id = ?1)) AS t, \
          (SELECT COUNT(*) FROM users WHERE sandbox_id = ?1) AS u, (SELECT COUNT(*) FROM apps WHERE sandbox_id = ?1) AS a",
     )
     .bind(sandbox.to_string())
     .fetch_one(&mut *c)
     .await?;
     Ok((rows::count(&r, "t")?, rows::count(&r, "u")?, rows::count(&r, "a")?))
+}
+
+/// The users of one tenant, in creation order.
+pub async fn tenant_users(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? ORDER BY rowid"
+    )))
+    .bind(tenant.to_string())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// Removes a tenant and everything of it (users, apps, domains, grants by cascade).
+pub async fn delete_tenant(c: &mut Conn, tenant: TenantId) -> Result<()> {
+    sqlx::query("DELETE FROM tenants WHERE id = ?")
+        .bind(tenant.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Removes a user (its grants by cascade).
+pub async fn delete_user(c: &mut Conn, user: UserId) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(user.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(r.rows_affected() > 0)
 }
 
 /// How many users a tenant has (names unnamed users `userN`).

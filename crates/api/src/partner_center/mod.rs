@@ -12,6 +12,7 @@ mod orders;
 mod profiles;
 mod reports;
 mod roles;
+mod tenancy;
 
 use std::net::SocketAddr;
 
@@ -150,6 +151,34 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/v1/customers/{customer_id}/subscriptions/{subscription_id}",
             get(orders::subscription).patch(orders::patch_subscription),
+        )
+        .route(
+            "/v1/customers/{customer_id}/users",
+            get(tenancy::users).post(tenancy::create_user),
+        )
+        .route(
+            "/v1/customers/{customer_id}/users/{user_id}",
+            get(tenancy::user).delete(tenancy::delete_user),
+        )
+        .route(
+            "/v1/customers/{customer_id}/users/{user_id}/licenses",
+            get(tenancy::licenses),
+        )
+        .route(
+            "/v1/customers/{customer_id}/users/{user_id}/licenseupdates",
+            post(tenancy::license_updates),
+        )
+        .route(
+            "/v1/customers/{customer_id}/subscribedskus",
+            get(tenancy::subscribed_skus),
+        )
+        .route(
+            "/v1/customers/{customer_id}/applicationconsents",
+            get(tenancy::consents).post(tenancy::consent),
+        )
+        .route(
+            "/v1/customers/{customer_id}/applicationconsents/{application_id}",
+            delete(tenancy::remove_consent),
         )
         .route("/v1/partners/validateresellers", post(commerce::validate_resellers))
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))

@@ -75,6 +75,24 @@ impl EntraError {
         self
     }
 
+    /// client_credentials in a tenant where the application has no service principal (it was
+    /// never consented there): Entra's 401 `invalid_client`.
+    pub fn missing_service_principal(client: &str, tenant: &str) -> Self {
+        e(
+            401,
+            "invalid_client",
+            7000229,
+            format!("The client application {client} is missing service principal in the tenant {tenant}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"),
+        )
+    }
+
+    /// The application is in the tenant but not granted the resource asked for.
+    pub fn consent_required(client: &str) -> Self {
+        let mut x = e(400, "invalid_grant", 65001, format!("The user or administrator has not consented to use the application with ID '{client}'. Send an interactive authorization request for this user and resource."));
+        x.suberror = Some("consent_required");
+        x
+    }
+
     pub fn missing(param: &str) -> Self {
         e(
             400,

@@ -139,6 +139,15 @@ impl Core {
             TenantPath::Specific { tenant, .. } => tenant.id,
             TenantPath::Any(_) => c.app.tenant_id,
         };
+        // A customer's tenant takes an app only once consented (the home tenant: no lookup).
+        self.app_only_allowed(
+            c.sandbox,
+            c.app.client_id,
+            c.app.tenant_id,
+            tenant,
+            identity::claims::app_id_of(requested.resource.audience),
+        )
+        .await?;
         let now = self.sandbox_now(&*self.identity_sandbox(c.sandbox).await?).timestamp();
         let uti = opaque(self.random.as_ref(), 16);
         let claims = claims::access_token(&AccessTokenSpec {

@@ -312,12 +312,44 @@ impl Core {
             organization_registration_number: valid.organization_registration_number,
             mca_signed_directly_at: None,
         };
+        if store::world::domain_taken(w.c(), who.sandbox, &customer.domain).await? {
+            return Err(
+                Fault::new(409, 2000, format!("The domain {} is already in use.", customer.domain))
+                    .with_data(["companyProfile.domain"])
+                    .into(),
+            );
+        }
+        let (_, users, _) = store::world::counts(w.c(), who.sandbox).await?;
+        domain::limits::within("users", "users", users + 1, domain::limits::MAX_USERS)?;
         store::csp::insert_customer(w.c(), who.sandbox, &customer).await?;
+        // The customer's own Entra tenant, with its admin: its users sign in through the mock
+        // Entra, and applications are consented into it.
+        let tenant = domain::world::Tenant {
+            id: customer.id,
+            display_name: customer.company_name.clone(),
+            domain: customer.domain.clone(),
+            verified_domains: Vec::new(),
+            country: customer.billing_profile.default_address.country.to_ascii_uppercase(),
+            mfa_technical_exception: false,
+        };
+        store::world::insert_tenants(w.c(), who.sandbox, std::slice::from_ref(&tenant)).await?;
+        let password = identity::secrets::generate_password(self.random.as_ref());
+        let admin = domain::world::User {
+            id: domain::UserId(self.random.uuid()),
+            tenant_id: customer.id,
+            user_principal_name: format!("admin@{}", customer.domain),
+            display_name: format!("{} admin", customer.company_name),
+            roles: Vec::new(),
+            mfa: domain::MfaState::Unregistered,
+            totp_secret: None,
+            password_hash: identity::secrets::hash(self.random.as_ref(), &password),
+        };
+        store::world::insert_users(w.c(), who.sandbox, std::slice::from_ref(&admin)).await?;
         w.commit().await?;
         Ok(CreatedCustomer {
             customer,
             user_name: "admin".into(),
-            password: identity::secrets::generate_password(self.random.as_ref()),
+            password,
         })
     }
 
@@ -392,6 +424,7 @@ impl Core {
         let mut w = self.write(who.sandbox).await?;
         own_customer(&mut w, who, id, customer).await?;
         store::csp::delete_customer(w.c(), id).await?;
+        store::world::delete_tenant(w.c(), id).await?;
         w.commit().await
     }
 

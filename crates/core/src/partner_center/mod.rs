@@ -10,6 +10,7 @@ pub mod policy;
 pub mod profiles;
 pub mod reports;
 pub mod roles;
+pub mod tenancy;
 
 pub use auth::{AuthError, Principal, PrincipalUser, TokenCache};
 pub use journal::Journal;

@@ -1,0 +1,202 @@
+//! Routes of `/v1` inside a customer's tenant: its users, their licences, the subscribed SKUs
+//! and application consents. Wire shapes of SDKDOC `create-user-accounts-for-a-customer.md`,
+//! `license-resources.md`, `assign-licenses-to-a-user.md` and the CPV application-consent pages.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::licensing::{self, SkuUsage};
+use pcsandbox_core::partner_center::tenancy::{Consent, CustomerUser};
+use serde_json::{json, Value};
+
+use super::collection::{link, whole};
+use super::error::PcError;
+use super::extract::{Caller, PcJson};
+use super::json_response;
+use crate::AppState;
+
+fn user_out(u: &CustomerUser) -> Value {
+    let mut v = json!({
+        "usageLocation": u.profile.usage_location,
+        "id": u.user.id.to_string(),
+        "userPrincipalName": u.user.user_principal_name,
+        "firstName": u.profile.first_name,
+        "lastName": u.profile.last_name,
+        "displayName": u.user.display_name,
+        "userDomainType": "none",
+        "state": "active",
+        "links": {"self": link(&format!("/customers/{}/users/{}", u.user.tenant_id, u.user.id))},
+        "attributes": {"objectType": "CustomerUser"},
+    });
+    if let Some(p) = &u.password {
+        v["passwordProfile"] = json!({"forceChangePassword": false, "password": p});
+    }
+    v
+}
+
+fn product_sku(s: &SkuUsage) -> Value {
+    json!({
+        "id": s.sku.license_sku_id,
+        "name": s.product_title,
+        "skuPartNumber": s.sku.sku_part_number,
+        "targetType": "User",
+        "licenseGroupId": "group1",
+    })
+}
+
+fn sku_out(s: &SkuUsage) -> Value {
+    json!({
+        "availableUnits": s.available(),
+        "activeUnits": s.active,
+        "consumedUnits": s.consumed,
+        "suspendedUnits": s.suspended,
+        "totalUnits": s.active + s.suspended,
+        "warningUnits": 0,
+        "productSku": product_sku(s),
+        "servicePlans": [],
+        "capabilityStatus": "Enabled",
+        "attributes": {"objectType": "SubscribedSku"},
+    })
+}
+
+fn consent_out(c: &Consent) -> Value {
+    json!({
+        "applicationId": c.application_id.to_string(),
+        "applicationGrants": c.grants.iter().map(|g| json!({
+            "enterpriseApplicationId": g.enterprise_application_id,
+            "scope": g.scope,
+        })).collect::<Vec<_>>(),
+        "attributes": {"objectType": "ApplicationConsent"},
+    })
+}
+
+pub async fn users(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+) -> Result<Response, PcError> {
+    let all = s.core.customer_users(&who, &customer).await?;
+    Ok(json_response(&whole(
+        all.iter().map(user_out).collect(),
+        &format!("/customers/{customer}/users"),
+    )))
+}
+
+pub async fn user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    Ok(json_response(&user_out(
+        &s.core.customer_user(&who, &customer, &id).await?,
+    )))
+}
+
+/// `POST /v1/customers/{id}/users`: 200 with the user and its password (as the page shows).
+pub async fn create_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+    PcJson(body): PcJson<Value>,
+) -> Result<Response, PcError> {
+    let u = s.core.create_customer_user(&who, &customer, &body).await?;
+    Ok(json_response(&user_out(&u)))
+}
+
+pub async fn delete_user(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    s.core.delete_customer_user(&who, &customer, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET .../users/{userId}/licenses`.
+pub async fn licenses(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    let u = s.core.customer_user(&who, &customer, &id).await?;
+    let skus = s.core.subscribed_skus(&who, &customer).await?;
+    let items = u
+        .profile
+        .licenses
+        .iter()
+        .map(|l| {
+            let sku = skus.iter().find(|s| s.sku.license_sku_id.eq_ignore_ascii_case(l));
+            json!({
+                "productSku": sku.map(product_sku).unwrap_or_else(|| json!({"id": l, "targetType": "User", "licenseGroupId": "group1"})),
+                "servicePlans": [],
+                "attributes": {"objectType": "License"},
+            })
+        })
+        .collect();
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/users/{id}/licenses"),
+    )))
+}
+
+/// `POST .../users/{userId}/licenseupdates`: 201 with the update; out of seats, 400/60012.
+pub async fn license_updates(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+    PcJson(body): PcJson<Value>,
+) -> Result<Response, PcError> {
+    let update = licensing::read_update(&body).map_err(|f| PcError::from(pcsandbox_core::CoreError::Fault(f)))?;
+    s.core.update_licenses(&who, &customer, &id, &update).await?;
+    let out = json!({
+        "licensesToAssign": update.assign.iter().map(|id| json!({"excludedPlans": null, "skuId": id})).collect::<Vec<_>>(),
+        "licensesToRemove": if update.remove.is_empty() { Value::Null } else { json!(update.remove) },
+        "licenseWarnings": [],
+        "attributes": {"objectType": "LicenseUpdate"},
+    });
+    Ok((StatusCode::CREATED, json_response(&out)).into_response())
+}
+
+pub async fn subscribed_skus(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+) -> Result<Response, PcError> {
+    let skus = s.core.subscribed_skus(&who, &customer).await?;
+    Ok(json_response(&whole(
+        skus.iter().map(sku_out).collect(),
+        &format!("/customers/{customer}/subscribedskus"),
+    )))
+}
+
+/// `POST /v1/customers/{id}/applicationconsents`: 201 with the consent.
+pub async fn consent(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+    PcJson(body): PcJson<Value>,
+) -> Result<Response, PcError> {
+    let c = s.core.consent_application(&who, &customer, &body).await?;
+    Ok((StatusCode::CREATED, json_response(&consent_out(&c))).into_response())
+}
+
+pub async fn consents(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+) -> Result<Response, PcError> {
+    let all = s.core.application_consents(&who, &customer).await?;
+    Ok(json_response(&whole(
+        all.iter().map(consent_out).collect(),
+        &format!("/customers/{customer}/applicationconsents"),
+    )))
+}
+
+pub async fn remove_consent(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, app)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    s.core.remove_consent(&who, &customer, &app).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
