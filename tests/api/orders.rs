@@ -540,3 +540,242 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
     assert_eq!(st, 204);
     assert_eq!(token_at(&sb, &cid, &graph).await.0, 401);
 }
+
+/// A local webhook receiver: it records each POST (headers and body) and answers `status`.
+async fn receiver(
+    status: u16,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(reqwest::header::HeaderMap, Vec<u8>)>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read the head, then the body by Content-Length.
+                let (head_end, len) = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_string();
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        break (i + 4, len);
+                    }
+                };
+                while buf.len() < head_end + len {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let mut headers = reqwest::header::HeaderMap::new();
+                for line in head.lines().skip(1) {
+                    if let Some((k, v)) = line.split_once(':') {
+                        if let (Ok(k), Ok(v)) = (
+                            reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()),
+                            reqwest::header::HeaderValue::from_str(v.trim()),
+                        ) {
+                            headers.append(k, v);
+                        }
+                    }
+                }
+                let _ = tx.send((headers, buf[head_end..].to_vec()));
+                let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}/callback"), rx)
+}
+
+async fn next_event(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(reqwest::header::HeaderMap, Vec<u8>)>,
+) -> (reqwest::header::HeaderMap, Value, Vec<u8>) {
+    let (h, body) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an event within 10 s")
+        .unwrap();
+    (h, serde_json::from_slice(&body).unwrap(), body)
+}
+
+#[tokio::test]
+async fn webhook_events_reach_the_registered_url_signed_and_retried() {
+    let s = server().await;
+    let sb = s.scenario("default").await.unwrap();
+    let token = sb
+        .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
+        .await
+        .unwrap();
+    let (url, mut rx) = receiver(200).await;
+    let (st, events) = sb.get_v1("/webhooks/v1/registration/events", &token).await.unwrap();
+    assert_eq!(st, 200);
+    assert!(events.as_array().unwrap().iter().any(|e| e == "subscription-updated"));
+    let reg = json!({"WebhookUrl": url, "WebhookEvents": ["test-created", "customer-created", "subscription-updated"]});
+    let (st, r) = sb
+        .v1(Method::POST, "/webhooks/v1/registration", &token, Some(reg.clone()))
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{r}");
+    assert!(r["SubscriberId"].is_string());
+    let (st, _) = sb
+        .v1(Method::POST, "/webhooks/v1/registration", &token, Some(reg))
+        .await
+        .unwrap();
+    assert_eq!(st, 409);
+
+    // The test event, signed with the sandbox's key as the JWKS publishes it.
+    let (st, t) = sb
+        .v1(Method::POST, "/webhooks/v1/registration/validationEvents", &token, None)
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{t}");
+    let correlation = t["correlationId"].as_str().unwrap().to_owned();
+    let (h, body, raw_body) = next_event(&mut rx).await;
+    assert_eq!(body["EventName"], "test-created");
+    assert!(body["ResourceUri"].as_str().unwrap().ends_with(&correlation));
+    assert_eq!(h["x-ms-signature-algorithm"], "rsa-sha256");
+    let sig = h["authorization"]
+        .to_str()
+        .unwrap()
+        .strip_prefix("Signature ")
+        .unwrap()
+        .to_owned();
+    let jwks: Value = sb
+        .client()
+        .get(h["x-ms-certificate-url"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = h["x-ms-signature-kid"].to_str().unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap();
+    let key =
+        jsonwebtoken::DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD.decode(&sig).unwrap();
+    let sig_url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    assert!(
+        jsonwebtoken::crypto::verify(&sig_url, &raw_body, &key, jsonwebtoken::Algorithm::RS256).unwrap(),
+        "the signature verifies against the JWKS key"
+    );
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        status = sb
+            .get_v1(
+                &format!("/webhooks/v1/registration/validationEvents/{correlation}"),
+                &token,
+            )
+            .await
+            .unwrap()
+            .1;
+        if status["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status["status"], "completed", "{status}");
+    assert_eq!(status["results"][0]["responseCode"], "OK");
+
+    // A customer and a purchase raise their events.
+    let (_, customer) = sb
+        .v1(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(json!({
+                "companyProfile": {"domain": "hookcustomer"},
+                "billingProfile": {"email": "it@hook.example", "culture": "en-US", "language": "en",
+                    "companyName": "Hook Co", "defaultAddress": {"firstName": "A", "lastName": "B",
+                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+            })),
+        )
+        .await
+        .unwrap();
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    let (_, body, _) = next_event(&mut rx).await;
+    assert_eq!(body["EventName"], "customer-created");
+    assert!(body["ResourceUri"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/v1/customers/{cid}")));
+    let (_, c) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/carts"),
+            &token,
+            Some(json!({"lineItems": [{"catalogItemId": BASIC, "quantity": 1, "termDuration": "P1M", "billingCycle": "monthly"}]})),
+        )
+        .await
+        .unwrap();
+    sb.v1(
+        Method::POST,
+        &format!("/v1/customers/{cid}/carts/{}/checkout", c["id"].as_str().unwrap()),
+        &token,
+        None,
+    )
+    .await
+    .unwrap();
+    let (_, body, _) = next_event(&mut rx).await;
+    assert_eq!(
+        (body["EventName"].as_str(), body["ResourceName"].as_str()),
+        (Some("subscription-updated"), Some("subscription"))
+    );
+
+    // A receiver that fails gets the event again, each attempt in the control plane's journal.
+    let (bad, mut bad_rx) = receiver(500).await;
+    let (st, _) = sb
+        .v1(
+            Method::PUT,
+            "/webhooks/v1/registration",
+            &token,
+            Some(json!({"WebhookUrl": bad, "WebhookEvents": ["test-created"]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200);
+    sb.v1(Method::POST, "/webhooks/v1/registration/validationEvents", &token, None)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let (_, body, _) = next_event(&mut bad_rx).await;
+        assert_eq!(body["EventName"], "test-created");
+    }
+    let (_, journal) = sb.control(Method::GET, "/webhook-deliveries", None).await.unwrap();
+    let newest = &journal["items"][0];
+    assert_eq!(newest["status"], "pending", "{newest}");
+    assert!(newest["attempts"].as_array().unwrap().len() >= 3, "{newest}");
+    assert_eq!(newest["attempts"][0]["status"], 500);
+    let (st, _) = sb
+        .v1(Method::DELETE, "/webhooks/v1/registration", &token, None)
+        .await
+        .unwrap();
+    assert_eq!(st, 204);
+}

@@ -20,6 +20,7 @@ pub mod partner_center;
 pub mod sandboxes;
 pub mod scenarios;
 pub mod uow;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -88,6 +89,8 @@ pub struct Core {
     /// Faults injected by tests, per sandbox.
     pub faults: Arc<faults::Faults>,
     pub settings: Arc<CoreSettings>,
+    /// Posts webhook events to the partners' URLs.
+    pub webhook_client: reqwest::Client,
 }
 
 impl Core {
@@ -105,6 +108,11 @@ impl Core {
             catalog: Arc::new(catalog),
             keys,
             settings: Arc::new(settings),
+            webhook_client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
     }
 }

@@ -40,6 +40,7 @@
 //! | GET /v1/customers/{id}/orders..., /subscriptions... | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //! | GET /v1/customers/{id}/users..., /subscribedskus, /applicationconsents | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //! | POST, DELETE /v1/customers/{id}/users..., POST .../licenseupdates, POST, DELETE .../applicationconsents | yes | global-admin, admin-agent |
+//! | /webhooks/v1/registration... | yes | global-admin, admin-agent |
 //!
 //! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
 //! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
@@ -113,6 +114,13 @@ pub enum Operation {
     CreateApplicationConsent,
     GetApplicationConsents,
     DeleteApplicationConsent,
+    GetWebhookEvents,
+    RegisterWebhook,
+    GetWebhookRegistration,
+    UpdateWebhookRegistration,
+    DeleteWebhookRegistration,
+    CreateWebhookValidationEvent,
+    GetWebhookValidationEvent,
 }
 
 /// What an operation accepts.
@@ -359,6 +367,25 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customer_id}/applicationconsents/{application_id}",
         Operation::DeleteApplicationConsent,
     ),
+    ("GET", "/webhooks/v1/registration/events", Operation::GetWebhookEvents),
+    ("GET", "/webhooks/v1/registration", Operation::GetWebhookRegistration),
+    ("POST", "/webhooks/v1/registration", Operation::RegisterWebhook),
+    ("PUT", "/webhooks/v1/registration", Operation::UpdateWebhookRegistration),
+    (
+        "DELETE",
+        "/webhooks/v1/registration",
+        Operation::DeleteWebhookRegistration,
+    ),
+    (
+        "POST",
+        "/webhooks/v1/registration/validationEvents",
+        Operation::CreateWebhookValidationEvent,
+    ),
+    (
+        "GET",
+        "/webhooks/v1/registration/validationEvents/{correlation_id}",
+        Operation::GetWebhookValidationEvent,
+    ),
 ];
 
 /// The path as the router declares it, for a request path the real front door would take:
@@ -443,6 +470,10 @@ impl Operation {
             }
             CreateCustomerUser | DeleteCustomerUser | UpdateUserLicenses => (true, TENANT_ADMINS),
             CreateApplicationConsent | DeleteApplicationConsent => (true, TENANT_ADMINS),
+            GetWebhookEvents | GetWebhookRegistration | GetWebhookValidationEvent => (true, TENANT_ADMINS),
+            RegisterWebhook | UpdateWebhookRegistration | DeleteWebhookRegistration | CreateWebhookValidationEvent => {
+                (true, TENANT_ADMINS)
+            }
         };
         Access { app_only, roles }
     }

@@ -34,6 +34,7 @@ pub mod role;
 pub mod scenario;
 pub mod verification;
 pub mod vetting;
+pub mod webhooks;
 pub mod world;
 
 pub use error::{DomainError, FieldError};

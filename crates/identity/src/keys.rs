@@ -121,6 +121,15 @@ impl SigningKey {
         Ok(token)
     }
 
+    /// An RSA PKCS#1 v1.5 SHA-256 signature of `data` (webhook callbacks' `Signature`).
+    pub fn sign_bytes(&self, data: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &self.rng, data, &mut signature)
+            .map_err(|e| KeyError::Sign(e.to_string()))?;
+        Ok(signature)
+    }
+
     pub(crate) fn decoding(&self) -> &DecodingKey {
         &self.decoding
     }

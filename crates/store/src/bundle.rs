@@ -9,11 +9,11 @@ use sqlx::{Column, Row, TypeInfo, ValueRef};
 use crate::{corrupt, map_write_err, Conn, Result};
 
 /// The schema a bundle's rows follow: the number of migrations.
-pub const SCHEMA: u32 = 8;
+pub const SCHEMA: u32 = 9;
 
 /// The tables of a sandbox in the order an import writes them (references first). Sign-in
 /// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 17] = [
     "tenants",
     "tenant_domains",
     "users",
@@ -28,6 +28,8 @@ pub const TABLES: [&str; 15] = [
     "customers",
     "customer_agreements",
     "commerce_docs",
+    "webhook_registrations",
+    "webhook_deliveries",
     "api_journal_pages",
 ];
 

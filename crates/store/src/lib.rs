@@ -20,6 +20,7 @@ pub mod onboarding;
 pub mod profiles;
 pub mod rows;
 pub mod sandboxes;
+pub mod webhooks;
 pub mod world;
 
 use std::path::{Path, PathBuf};

@@ -68,6 +68,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(onboarding::relationship_requests),
         )
         .route(
+            "/sandbox/v1/sandboxes/{sid}/webhook-deliveries",
+            get(onboarding::webhook_deliveries),
+        )
+        .route(
             "/sandbox/v1/sandboxes/{sid}/registry",
             get(onboarding::registry).post(onboarding::add_registry),
         )

@@ -134,6 +134,16 @@ pub async fn relationship_requests(State(s): State<AppState>, Path(sid): Path<St
     Ok(Json(json!({ "items": items })))
 }
 
+/// `GET /sandbox/v1/sandboxes/{sid}/webhook-deliveries`: the webhook events sent (or being sent)
+/// to the partners' registered URLs, newest first, with each attempt.
+pub async fn webhook_deliveries(State(s): State<AppState>, Path(sid): Path<String>) -> Result<Json<Value>> {
+    let items = s
+        .core
+        .webhook_deliveries(sandbox_id(&s, &sid).await?, domain::webhooks::MAX_DELIVERIES)
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
 /// `POST /sandbox/v1/sandboxes/{sid}/registry`: a company in the mock public registry.
 pub async fn add_registry(
     State(s): State<AppState>,

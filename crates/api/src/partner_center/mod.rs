@@ -13,6 +13,7 @@ mod profiles;
 mod reports;
 mod roles;
 mod tenancy;
+mod webhooks;
 
 use std::net::SocketAddr;
 
@@ -181,6 +182,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
             delete(tenancy::remove_consent),
         )
         .route("/v1/partners/validateresellers", post(commerce::validate_resellers))
+        .route("/webhooks/v1/registration/events", get(webhooks::events))
+        .route(
+            "/webhooks/v1/registration",
+            get(webhooks::get)
+                .post(webhooks::register)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/webhooks/v1/registration/validationEvents", post(webhooks::test))
+        .route(
+            "/webhooks/v1/registration/validationEvents/{correlation_id}",
+            get(webhooks::validation),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .route("/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -204,7 +218,8 @@ async fn not_found() -> PcError {
 /// The request as the real front door routes it: `/V1/Customers/` reaches `/v1/customers`.
 pub(crate) fn canonical_request<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     let path = req.uri().path();
-    if !(path.len() >= 4 && path[..4].eq_ignore_ascii_case("/v1/")) {
+    let ours = |prefix: &str| path.len() >= prefix.len() && path[..prefix.len()].eq_ignore_ascii_case(prefix);
+    if !(ours("/v1/") || ours("/webhooks/")) {
         return req;
     }
     if let Some(canonical) = access::canonical_path(path) {

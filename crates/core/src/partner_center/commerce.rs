@@ -346,6 +346,18 @@ impl Core {
         };
         store::world::insert_users(w.c(), who.sandbox, std::slice::from_ref(&admin)).await?;
         w.commit().await?;
+        let path = format!("customers/{}", customer.id);
+        self.emit(who.sandbox, who.tenant, "customer-created", "customer", &path)
+            .await;
+        // The sandbox's customer is in a reseller relationship with its partner from the start.
+        self.emit(
+            who.sandbox,
+            who.tenant,
+            "reseller-relationship-accepted-by-customer",
+            "Customer",
+            &path,
+        )
+        .await;
         Ok(CreatedCustomer {
             customer,
             user_name: "admin".into(),

@@ -268,6 +268,16 @@ impl Core {
         cart.order_ids.push(order.id.clone());
         store::commerce::update(w.c(), Kind::Cart, &cart.id, &cart).await?;
         w.commit().await?;
+        for sub in &created {
+            self.emit(
+                who.sandbox,
+                who.tenant,
+                "subscription-updated",
+                "subscription",
+                &format!("customers/{}/subscriptions/{}", cu.id, sub.id),
+            )
+            .await;
+        }
         Ok(Checkout {
             cart,
             orders: vec![order],
@@ -364,6 +374,14 @@ impl Core {
         }
         store::commerce::update(w.c(), Kind::Subscription, &sub.id, &sub).await?;
         w.commit().await?;
+        self.emit(
+            who.sandbox,
+            who.tenant,
+            "subscription-updated",
+            "subscription",
+            &format!("customers/{}/subscriptions/{}", cu.id, sub.id),
+        )
+        .await;
         Ok((sub, now))
     }
 
