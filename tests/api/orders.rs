@@ -631,7 +631,8 @@ async fn webhook_events_reach_the_registered_url_signed_and_retried() {
     let (st, events) = sb.get_v1("/webhooks/v1/registration/events", &token).await.unwrap();
     assert_eq!(st, 200);
     assert!(events.as_array().unwrap().iter().any(|e| e == "subscription-updated"));
-    let reg = json!({"WebhookUrl": url, "WebhookEvents": ["test-created", "customer-created", "subscription-updated"]});
+    let reg = json!({"WebhookUrl": url, "WebhookEvents": ["test-created", "customer-created",
+        "reseller-relationship-accepted-by-customer", "subscription-updated"]});
     let (st, r) = sb
         .v1(Method::POST, "/webhooks/v1/registration", &token, Some(reg.clone()))
         .await
@@ -720,12 +721,23 @@ async fn webhook_events_reach_the_registered_url_signed_and_retried() {
         .await
         .unwrap();
     let cid = customer["id"].as_str().unwrap().to_owned();
-    let (_, body, _) = next_event(&mut rx).await;
-    assert_eq!(body["EventName"], "customer-created");
-    assert!(body["ResourceUri"]
-        .as_str()
-        .unwrap()
-        .ends_with(&format!("/v1/customers/{cid}")));
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let (_, body, _) = next_event(&mut rx).await;
+        assert!(
+            body["ResourceUri"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/v1/customers/{cid}")),
+            "{body}"
+        );
+        names.push(body["EventName"].as_str().unwrap().to_owned());
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        ["customer-created", "reseller-relationship-accepted-by-customer"]
+    );
     let (_, c) = sb
         .v1(
             Method::POST,

@@ -83,13 +83,26 @@ print("export ST_SCRATCH_SANDBOX=" + scratch["id"])
 PY
 )"
 
-st() {
+st_once() {
   local config="$1"
   shift
   .venv/bin/schemathesis --config-file "$config" run "$@" --url "$base" \
     --phases coverage,fuzzing \
     --max-examples "${ST_MAX_EXAMPLES:-25}" --seed "${ST_SEED:-20261126}" --workers 2 \
     --exclude-checks positive_data_acceptance,negative_data_rejection
+}
+# CPython 3.11 sometimes fails inside Hypothesis's code generation for the deepest request schema
+# (`SystemError: AST constructor recursion depth mismatch`, a runtime error of the generator, not
+# an answer of the server): that run is made again once. Any other failure stands.
+st() {
+  local out="$work/st.out" rc=0
+  st_once "$@" 2>&1 | tee "$out" || rc=$?
+  if [[ $rc -ne 0 ]] && grep -q "AST constructor recursion depth mismatch" "$out" && ! grep -q "= FAILURES =" "$out"; then
+    echo "== schemathesis hit the CPython AST bug; running again"
+    st_once "$@"
+  else
+    return $rc
+  fi
 }
 echo "== schemathesis: openapi/partner-center.yaml"
 st partner-center.toml ../../openapi/partner-center.yaml --header "Authorization: Bearer $token"
