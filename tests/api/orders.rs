@@ -476,6 +476,73 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
         .unwrap();
     assert_eq!(st, 201, "{r}");
 
+    // An upgrade the SKU allows: one seat (and one user's licence) to Business Standard.
+    let (_, subs) = sb
+        .get_v1(&format!("/v1/customers/{cid}/subscriptions"), &token)
+        .await
+        .unwrap();
+    let sub_id = subs["items"][0]["id"].as_str().unwrap().to_owned();
+    let (st, el) = sb
+        .get_v1(
+            &format!("/v1/customers/{cid}/subscriptions/{sub_id}/transitionEligibilities?eligibilityType=immediate"),
+            &token,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{el}");
+    let standard = el["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["catalogItemId"].as_str().unwrap().starts_with("CFQ7TTC0LDPB:"))
+        .unwrap_or_else(|| panic!("{el}"))["catalogItemId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(el["items"][0]["eligibilities"][0]["isEligible"], true);
+    let (st, e) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/subscriptions/{sub_id}/transitions"),
+            &token,
+            Some(json!({"toCatalogItemId": BASIC, "quantity": 1, "transitionType": "transition_only"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!((st, e["code"].as_u64()), (400, Some(800002)), "not an upgrade: {e}");
+    let (st, t) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/subscriptions/{sub_id}/transitions"),
+            &token,
+            Some(
+                json!({"fromSubscriptionId": sub_id, "toCatalogItemId": standard, "quantity": 1,
+                        "transitionType": "transition_with_license_transfer"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["events"][0]["name"], "Conversion");
+    let (_, skus) = sb
+        .get_v1(&format!("/v1/customers/{cid}/subscribedskus"), &token)
+        .await
+        .unwrap();
+    let units: Vec<(String, i64, i64)> = skus["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["productSku"]["skuPartNumber"].as_str().unwrap().to_owned(),
+                s["activeUnits"].as_i64().unwrap(),
+                s["consumedUnits"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(units.contains(&("O365_BUSINESS_ESSENTIALS".into(), 1, 1)), "{units:?}");
+    assert!(units.contains(&("O365_BUSINESS_PREMIUM".into(), 1, 1)), "{units:?}");
+
     // The CPV app in the customer's tenant: refused before consent, app-only after, for the
     // resources granted only.
     let cpv = sb.json()["apps"]

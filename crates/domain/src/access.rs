@@ -121,6 +121,8 @@ pub enum Operation {
     DeleteWebhookRegistration,
     CreateWebhookValidationEvent,
     GetWebhookValidationEvent,
+    GetTransitionEligibilities,
+    CreateTransition,
 }
 
 /// What an operation accepts.
@@ -367,6 +369,16 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customer_id}/applicationconsents/{application_id}",
         Operation::DeleteApplicationConsent,
     ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitionEligibilities",
+        Operation::GetTransitionEligibilities,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitions",
+        Operation::CreateTransition,
+    ),
     ("GET", "/webhooks/v1/registration/events", Operation::GetWebhookEvents),
     ("GET", "/webhooks/v1/registration", Operation::GetWebhookRegistration),
     ("POST", "/webhooks/v1/registration", Operation::RegisterWebhook),
@@ -470,6 +482,8 @@ impl Operation {
             }
             CreateCustomerUser | DeleteCustomerUser | UpdateUserLicenses => (true, TENANT_ADMINS),
             CreateApplicationConsent | DeleteApplicationConsent => (true, TENANT_ADMINS),
+            // transition-a-new-commerce-subscription.md: Global admin and Admin agent.
+            GetTransitionEligibilities | CreateTransition => (true, TENANT_ADMINS),
             GetWebhookEvents | GetWebhookRegistration | GetWebhookValidationEvent => (true, TENANT_ADMINS),
             RegisterWebhook | UpdateWebhookRegistration | DeleteWebhookRegistration | CreateWebhookValidationEvent => {
                 (true, TENANT_ADMINS)

@@ -670,6 +670,72 @@ pub fn apply(sub: &mut Subscription, c: &SubscriptionChange, now: DateTime<Utc>)
     Ok(())
 }
 
+/// The catalog items a subscription may be upgraded to (its SKU's `upgradeTargetOffers`) that
+/// sell in `country`.
+pub fn upgrade_targets(sub: &Subscription, country: &str) -> Vec<Item> {
+    let Some(from) = sub.item() else {
+        return Vec::new();
+    };
+    from.sku
+        .upgrade_targets
+        .iter()
+        .filter_map(|t| {
+            let (p, s) = t.split_once(':')?;
+            let product = catalog::product(p)?;
+            let sku = product.sku(s)?;
+            sku.price(country).map(|_| Item { product, sku })
+        })
+        .collect()
+}
+
+/// Why a subscription cannot be upgraded now (the docs' eligibility errors), if it cannot.
+pub fn transition_blocked(sub: &Subscription) -> Option<&'static str> {
+    if sub.status != SubscriptionStatus::Active {
+        return Some("Subscription can't be Transitioned - source subscription isn't active.");
+    }
+    None
+}
+
+/// An upgrade asked for: the target, the seats it takes, and whether users' licences follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRequest {
+    pub to_catalog_item_id: String,
+    pub to_subscription_id: Option<String>,
+    pub quantity: i64,
+    pub license_transfer: bool,
+}
+
+/// Reads `POST .../transitions`.
+pub fn read_transition(body: &Value) -> Result<TransitionRequest, Fault> {
+    let to =
+        text(body, "toCatalogItemId", "toCatalogItemId")?.ok_or_else(|| invalid("toCatalogItemId", "is required"))?;
+    let quantity = get_ci(body, "quantity")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("quantity", "is required: the number of licenses to transition"))?;
+    let kind = text(body, "transitionType", "transitionType")?.ok_or_else(|| {
+        invalid(
+            "transitionType",
+            "is transition_only or transition_with_license_transfer",
+        )
+    })?;
+    let license_transfer = match kind.to_ascii_lowercase().as_str() {
+        "transition_only" => false,
+        "transition_with_license_transfer" => true,
+        _ => {
+            return Err(invalid(
+                "transitionType",
+                "is transition_only or transition_with_license_transfer",
+            ))
+        }
+    };
+    Ok(TransitionRequest {
+        to_catalog_item_id: to,
+        to_subscription_id: text(body, "toSubscriptionId", "toSubscriptionId")?,
+        quantity,
+        license_transfer,
+    })
+}
+
 /// An order id as new commerce writes them: 12 lowercase hex characters.
 pub fn order_id(random: &[u8]) -> String {
     random.iter().take(6).map(|b| format!("{b:02x}")).collect()

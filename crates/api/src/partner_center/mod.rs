@@ -154,6 +154,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(orders::subscription).patch(orders::patch_subscription),
         )
         .route(
+            "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitionEligibilities",
+            get(orders::transition_eligibilities),
+        )
+        .route(
+            "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitions",
+            post(orders::transition),
+        )
+        .route(
             "/v1/customers/{customer_id}/users",
             get(tenancy::users).post(tenancy::create_user),
         )

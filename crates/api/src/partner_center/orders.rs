@@ -576,3 +576,95 @@ mod tests {
         }
     }
 }
+
+/// `GET .../subscriptions/{id}/transitionEligibilities[?eligibilityType=immediate|scheduled]`.
+pub async fn transition_eligibilities(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+    q: PcQuery,
+) -> Result<Response, PcError> {
+    let scheduled = q
+        .get("eligibilityType")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("scheduled"));
+    let (source, blocked, all) = s.core.transition_eligibilities(&who, &customer, &id).await?;
+    let op = uuid::Uuid::new_v4().to_string();
+    let errors =
+        |why: Option<&str>| -> Vec<Value> { why.map(|d| json!({"code": 1, "description": d})).into_iter().collect() };
+    let items = all
+        .iter()
+        .map(|e| {
+            let subs: Vec<Value> = if scheduled {
+                Vec::new()
+            } else {
+                e.existing
+                    .iter()
+                    .map(|x| {
+                        let mut errs = Vec::new();
+                        if x.term_duration.as_deref().map(months_of) < source.term_duration.as_deref().map(months_of) {
+                            errs.push(json!({"code": 3, "description": "The subscription's term duration is shorter than the source subscription's term duration."}));
+                        }
+                        json!({
+                            "isEligible": errs.is_empty(),
+                            "subscriptionId": x.id,
+                            "subscriptionFriendlyName": x.friendly_name,
+                            "subscriptionTermDuration": x.term_duration,
+                            "subscriptionBillingCycle": x.billing_cycle,
+                            "errors": errs,
+                        })
+                    })
+                    .collect()
+            };
+            let kinds: Vec<Value> = ["transition_only", "transition_with_license_transfer"]
+                .iter()
+                .map(|t| json!({"isEligible": blocked.is_none(), "transitionType": t, "errors": errors(blocked)}))
+                .collect();
+            json!({
+                "operationId": op,
+                "catalogItemId": e.target.catalog_item_id(),
+                "title": e.target.sku.title,
+                "description": e.target.product.description,
+                "quantity": source.quantity,
+                "subscriptionEligibilities": subs,
+                "eligibilities": kinds,
+                "attributes": {"objectType": "TransitionEligibility"},
+            })
+        })
+        .collect();
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/subscriptions/{id}/transitionEligibilities"),
+    )))
+}
+
+fn months_of(d: &str) -> u32 {
+    match d {
+        "P1M" => 1,
+        "P3Y" => 36,
+        _ => 12,
+    }
+}
+
+/// `POST .../subscriptions/{id}/transitions`: done at once in the sandbox (the event says
+/// `Completed`; the real service starts it).
+pub async fn transition(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+    PcJson(body): PcJson<Value>,
+) -> Result<Response, PcError> {
+    let req = commerce::read_transition(&body).map_err(|f| PcError::from(pcsandbox_core::CoreError::Fault(f)))?;
+    let t = s.core.transition(&who, &customer, &id, &req).await?;
+    Ok(json_response(&json!({
+        "fromCatalogItemId": t.from.offer_id,
+        "fromSubscriptionId": t.from.id,
+        "toCatalogItemId": t.to.offer_id,
+        "toSubscriptionId": t.to.id,
+        "quantity": t.quantity,
+        "termDuration": t.to.term_duration,
+        "billingCycle": t.to.billing_cycle,
+        "transitionType": if t.license_transfer { "transition_with_license_transfer" } else { "transition_only" },
+        "events": [{"name": "Conversion", "status": "Completed", "timestamp": time(t.at), "attributes": {"objectType": "TransitionEvent"}}],
+        "attributes": {"objectType": "Transition"},
+    })))
+}

@@ -44,6 +44,23 @@ fn subscription_not_found(id: &str) -> CoreError {
     Fault::new(404, 20003, format!("Subscription with ID {id} not found.")).into()
 }
 
+/// An upgrade a subscription may take, and the customer's subscriptions of that target.
+#[derive(Debug, Clone)]
+pub struct Eligibility {
+    pub target: catalog::Item,
+    pub existing: Vec<Subscription>,
+}
+
+/// A finished upgrade: the source as it is now and the subscription the seats went to.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub from: Subscription,
+    pub to: Subscription,
+    pub at: DateTime<Utc>,
+    pub license_transfer: bool,
+    pub quantity: i64,
+}
+
 /// What a checkout made: the orders and the subscriptions they provisioned.
 #[derive(Debug, Clone)]
 pub struct Checkout {
@@ -383,6 +400,198 @@ impl Core {
         )
         .await;
         Ok((sub, now))
+    }
+
+    /// `GET .../subscriptions/{id}/transitionEligibilities`: the upgrades the subscription's SKU
+    /// allows in the customer's country (none for a subscription that is not active, as the
+    /// docs' eligibility error says).
+    pub async fn transition_eligibilities(
+        &self,
+        who: &Principal,
+        customer: &str,
+        id: &str,
+    ) -> Result<(Subscription, Option<&'static str>, Vec<Eligibility>)> {
+        let (_, country) = self.own_customer(who, customer).await?;
+        let (all, _) = self.subscriptions(who, customer).await?;
+        let source = all
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id.trim()))
+            .cloned()
+            .ok_or_else(|| subscription_not_found(id))?;
+        let blocked = commerce::transition_blocked(&source);
+        let out = commerce::upgrade_targets(&source, &country)
+            .into_iter()
+            .map(|target| Eligibility {
+                existing: all
+                    .iter()
+                    .filter(|s| {
+                        s.offer_id == target.catalog_item_id() && s.status == commerce::SubscriptionStatus::Active
+                    })
+                    .cloned()
+                    .collect(),
+                target,
+            })
+            .collect();
+        Ok((source, blocked, out))
+    }
+
+    /// `POST .../subscriptions/{id}/transitions`: seats move to the target (a new subscription
+    /// of the same term, or `toSubscriptionId`); with license transfer, users' licences follow.
+    pub async fn transition(
+        &self,
+        who: &Principal,
+        customer: &str,
+        id: &str,
+        req: &commerce::TransitionRequest,
+    ) -> Result<Transition> {
+        let (cu, country) = self.own_customer(who, customer).await?;
+        let invalid = |field: &str, why: String| -> CoreError {
+            Fault::explained(400, 800002, "Invalid request input", why)
+                .with_data([field])
+                .into()
+        };
+        let mut w = self.write(who.sandbox).await?;
+        let now = w.now;
+        let mut all: Vec<Subscription> = store::commerce::list(w.c(), Kind::Subscription, cu.id).await?;
+        for s in all.iter_mut() {
+            s.settle(now);
+        }
+        let mut from = all
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id.trim()))
+            .cloned()
+            .ok_or_else(|| subscription_not_found(id))?;
+        if let Some(why) = commerce::transition_blocked(&from) {
+            return Err(invalid("fromSubscriptionId", why.to_owned()));
+        }
+        let target = commerce::upgrade_targets(&from, &country)
+            .into_iter()
+            .find(|t| t.catalog_item_id().eq_ignore_ascii_case(req.to_catalog_item_id.trim()))
+            .ok_or_else(|| {
+                invalid(
+                    "toCatalogItemId",
+                    format!(
+                        "{} is not an upgrade of {} (GET .../transitionEligibilities)",
+                        req.to_catalog_item_id, from.offer_id
+                    ),
+                )
+            })?;
+        if req.quantity < 1 || req.quantity > from.quantity {
+            return Err(invalid(
+                "quantity",
+                format!("1 to {} licenses can be transitioned", from.quantity),
+            ));
+        }
+        let mut to = match &req.to_subscription_id {
+            Some(tid) => {
+                let mut t = all
+                    .iter()
+                    .find(|s| {
+                        s.id.eq_ignore_ascii_case(tid.trim())
+                            && s.offer_id == target.catalog_item_id()
+                            && s.status == commerce::SubscriptionStatus::Active
+                    })
+                    .cloned()
+                    .ok_or_else(|| {
+                        invalid(
+                            "toSubscriptionId",
+                            format!("{tid} is not an active subscription of {}", target.catalog_item_id()),
+                        )
+                    })?;
+                let q = t.quantity + req.quantity;
+                commerce::apply(
+                    &mut t,
+                    &SubscriptionChange {
+                        quantity: Some(q),
+                        ..Default::default()
+                    },
+                    now,
+                )?;
+                t
+            }
+            None => {
+                let n = store::commerce::count(w.c(), Kind::Subscription, cu.id).await?;
+                domain::limits::within(
+                    "subscriptions",
+                    "subscriptions of a customer",
+                    n + 1,
+                    MAX_SUBSCRIPTIONS_PER_CUSTOMER,
+                )?;
+                let line = commerce::CartLine {
+                    id: 0,
+                    catalog_item_id: target.catalog_item_id(),
+                    friendly_name: None,
+                    quantity: req.quantity,
+                    billing_cycle: from.billing_cycle.clone(),
+                    term_duration: from.term_duration.clone(),
+                    participants: from
+                        .partner_id
+                        .iter()
+                        .map(|p| commerce::Participant {
+                            key: "transaction_reseller".into(),
+                            value: p.clone(),
+                        })
+                        .collect(),
+                    currency_code: None,
+                    unit_price: None,
+                    error: None,
+                };
+                let t = commerce::subscribe(
+                    self.random.uuid().to_string(),
+                    &from.order_id,
+                    cu.id,
+                    &line,
+                    &target,
+                    now,
+                );
+                store::commerce::insert(w.c(), Kind::Subscription, &t.id, who.sandbox, cu.id, &t).await?;
+                t
+            }
+        };
+        // Every seat moved: the source ends (it keeps the seats it had, as a record).
+        if req.quantity == from.quantity {
+            from.status = commerce::SubscriptionStatus::Deleted;
+        } else {
+            from.quantity -= req.quantity;
+        }
+        from.refundable.clear();
+        if req.license_transfer {
+            let old_sku = from.item().map(|i| i.sku.license_sku_id).unwrap_or_default();
+            let new_sku = target.sku.license_sku_id;
+            let mut moved = 0;
+            let profiles: Vec<domain::licensing::UserProfile> = store::commerce::list(w.c(), Kind::User, cu.id).await?;
+            for mut p in profiles {
+                if moved >= req.quantity {
+                    break;
+                }
+                if let Some(l) = p.licenses.iter_mut().find(|l| l.eq_ignore_ascii_case(old_sku)) {
+                    *l = new_sku.to_owned();
+                    moved += 1;
+                    store::commerce::update(w.c(), Kind::User, &p.id.to_string(), &p).await?;
+                }
+            }
+        }
+        store::commerce::update(w.c(), Kind::Subscription, &from.id, &from).await?;
+        store::commerce::update(w.c(), Kind::Subscription, &to.id, &to).await?;
+        w.commit().await?;
+        to.settle(now);
+        for s in [&from.id, &to.id] {
+            self.emit(
+                who.sandbox,
+                who.tenant,
+                "subscription-updated",
+                "subscription",
+                &format!("customers/{}/subscriptions/{s}", cu.id),
+            )
+            .await;
+        }
+        Ok(Transition {
+            from,
+            to,
+            at: now,
+            license_transfer: req.license_transfer,
+            quantity: req.quantity,
+        })
     }
 
     /// The catalog's country for a customer-scoped catalog read.
