@@ -557,26 +557,6 @@ pub async fn patch_subscription(
     Ok(json_response(&subscription_out(&sub, now)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_product_has_availabilities_with_the_terms_of_its_kind() {
-        for p in catalog::PRODUCTS {
-            for s in p.skus {
-                let a = availability_out(p, s, "JP").unwrap_or_default();
-                assert_eq!(a["catalogItemId"], format!("{}:{}:{}", p.id, s.id, s.availability_id));
-                assert_eq!(
-                    a["terms"].as_array().map(Vec::len),
-                    Some(if s.licensed { catalog::TERMS.len() } else { 0 })
-                );
-                assert_eq!(a["defaultCurrency"]["code"], "JPY");
-            }
-        }
-    }
-}
-
 /// `GET .../subscriptions/{id}/transitionEligibilities[?eligibilityType=immediate|scheduled]`.
 pub async fn transition_eligibilities(
     State(s): State<AppState>,
@@ -667,4 +647,24 @@ pub async fn transition(
         "events": [{"name": "Conversion", "status": "Completed", "timestamp": time(t.at), "attributes": {"objectType": "TransitionEvent"}}],
         "attributes": {"objectType": "Transition"},
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_product_has_availabilities_with_the_terms_of_its_kind() {
+        for p in catalog::PRODUCTS {
+            for s in p.skus {
+                let a = availability_out(p, s, "JP").unwrap_or_default();
+                assert_eq!(a["catalogItemId"], format!("{}:{}:{}", p.id, s.id, s.availability_id));
+                assert_eq!(
+                    a["terms"].as_array().map(Vec::len),
+                    Some(if s.licensed { catalog::TERMS.len() } else { 0 })
+                );
+                assert_eq!(a["defaultCurrency"]["code"], "JPY");
+            }
+        }
+    }
 }
