@@ -108,6 +108,29 @@ fn cases() -> Vec<Case> {
             extra: &["partnerName"],
             ..case("07-get-partner-network-profile.json")
         },
+        // Customer directory roles: Daniel of Contoso Foods holds two (World::new gives them).
+        Case {
+            subst: &[("<customer-tenant-id>", "customer_c"), ("<user-id>", "daniel")],
+            ..case("10-get-customer-user-directoryroles.json")
+        },
+        Case {
+            subst: &[
+                ("4d3cf487-70f4-4e1e-9ff1-b2bfce8d9f04", "customer_c"),
+                ("a9ef48bb-8758-4590-a312-d4a47bfaded4", "daniel"),
+                ("Daniel@dtdemocspcustomer005.onmicrosoft.com", "daniel_upn"),
+            ],
+            ..case("11-add-customer-user-to-directoryrole.json")
+        },
+        // The documented URL has a literal %20 after both ids and the customer's id as the
+        // user's (doc defects): the request is the one the doc means.
+        Case {
+            request: Some((
+                "DELETE",
+                "/v1/customers/CUSTOMER_C/directoryroles/729827e3-9c14-49f7-bb1b-9608f156bbb8/usermembers/DANIEL",
+            )),
+            subst: &[("CUSTOMER_C", "customer_c"), ("DANIEL", "daniel")],
+            ..case("12-remove-customer-user-from-directoryrole.json")
+        },
         case("20-get-nonmfa-compliant-partner-principals.json"),
         case("21-get-application-mfa-adoption-status.json"),
         case("22-get-partner-requests.json"),
@@ -376,6 +399,38 @@ impl World {
             let id = w.create_customer(name, prefix, reseller).await;
             w.values.insert(key, id);
         }
+        // Daniel Tsai, a user of Contoso Foods, Helpdesk and User Account Administrator.
+        let c = w.values["customer_c"].clone();
+        let (st, daniel) = w
+            .v1(
+                false,
+                "POST",
+                &format!("/v1/customers/{c}/users"),
+                Some(
+                    json!({"userPrincipalName": "daniel@contosofoods.onmicrosoft.com", "firstName": "Daniel",
+                            "lastName": "Tsai", "displayName": "Daniel Tsai", "usageLocation": "US"}),
+                ),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{daniel}");
+        let daniel_id = daniel["id"].as_str().unwrap().to_owned();
+        for role in [
+            "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+            "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        ] {
+            let (st, m) = w
+                .v1(
+                    false,
+                    "POST",
+                    &format!("/v1/customers/{c}/directoryroles/{role}/usermembers"),
+                    Some(json!({"Id": daniel_id})),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{m}");
+        }
+        w.values.insert("daniel", daniel_id);
+        w.values
+            .insert("daniel_upn", "daniel@contosofoods.onmicrosoft.com".into());
         w.values.insert("taken_domain", "contosoretail.onmicrosoft.com".into());
         w.values.insert("fresh_domain", "conformance54.onmicrosoft.com".into());
         w.values

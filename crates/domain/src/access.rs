@@ -41,6 +41,7 @@
 //! | GET /v1/customers/{id}/users..., /subscribedskus, /applicationconsents | yes | global-admin, admin-agent, sales-agent, helpdesk-agent |
 //! | POST, DELETE /v1/customers/{id}/users..., POST .../licenseupdates, POST, DELETE .../applicationconsents | yes | global-admin, admin-agent |
 //! | /webhooks/v1/registration... | yes | global-admin, admin-agent |
+//! | GET, POST, DELETE /v1/customers/{id}/directoryroles..., GET .../users/{id}/directoryroles | no | global-admin, admin-agent |
 //!
 //! The customer pages of the portal are for Admin, Sales and Helpdesk agents (and the Global
 //! admin); the MPA check and agreement attestation are order-time work of Admin and Sales
@@ -123,6 +124,11 @@ pub enum Operation {
     GetWebhookValidationEvent,
     GetTransitionEligibilities,
     CreateTransition,
+    GetCustomerDirectoryRoles,
+    GetUserDirectoryRoles,
+    GetDirectoryRoleMembers,
+    AddDirectoryRoleMember,
+    RemoveDirectoryRoleMember,
 }
 
 /// What an operation accepts.
@@ -379,6 +385,31 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitions",
         Operation::CreateTransition,
     ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/directoryroles",
+        Operation::GetCustomerDirectoryRoles,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/users/{user_id}/directoryroles",
+        Operation::GetUserDirectoryRoles,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers",
+        Operation::GetDirectoryRoleMembers,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers",
+        Operation::AddDirectoryRoleMember,
+    ),
+    (
+        "DELETE",
+        "/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers/{user_id}",
+        Operation::RemoveDirectoryRoleMember,
+    ),
     ("GET", "/webhooks/v1/registration/events", Operation::GetWebhookEvents),
     ("GET", "/webhooks/v1/registration", Operation::GetWebhookRegistration),
     ("POST", "/webhooks/v1/registration", Operation::RegisterWebhook),
@@ -484,6 +515,9 @@ impl Operation {
             CreateApplicationConsent | DeleteApplicationConsent => (true, TENANT_ADMINS),
             // transition-a-new-commerce-subscription.md: Global admin and Admin agent.
             GetTransitionEligibilities | CreateTransition => (true, TENANT_ADMINS),
+            // get-user-roles-for-a-customer.md and its kin: App+User (Global admin, Admin agent).
+            GetCustomerDirectoryRoles | GetUserDirectoryRoles | GetDirectoryRoleMembers => (false, TENANT_ADMINS),
+            AddDirectoryRoleMember | RemoveDirectoryRoleMember => (false, TENANT_ADMINS),
             GetWebhookEvents | GetWebhookRegistration | GetWebhookValidationEvent => (true, TENANT_ADMINS),
             RegisterWebhook | UpdateWebhookRegistration | DeleteWebhookRegistration | CreateWebhookValidationEvent => {
                 (true, TENANT_ADMINS)

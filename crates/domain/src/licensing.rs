@@ -24,6 +24,39 @@ pub struct UserProfile {
     /// Entra licence SKU ids (`productSku.id`).
     #[serde(default)]
     pub licenses: Vec<String>,
+    /// Directory roles of the customer's tenant the user holds (ids of [`DIRECTORY_ROLES`]).
+    #[serde(default)]
+    pub directory_roles: Vec<String>,
+}
+
+/// The directory roles of a customer's tenant, by their role template ids and the names Partner
+/// Center's examples show (Azure AD Graph's: `User Account Administrator`, `Company
+/// Administrator`).
+pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
+    ("62e90394-69f5-4237-9190-012177145e10", "Company Administrator"),
+    ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Account Administrator"),
+    ("b0f54661-2d74-4c50-afa3-1ec803f12efe", "Billing Administrator"),
+    ("f023fd81-a637-4b56-95fd-791ac0226033", "Service Support Administrator"),
+    ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Service Administrator"),
+    (
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        "SharePoint Service Administrator",
+    ),
+    ("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"),
+    ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
+    ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
+];
+
+/// The Global administrator role of a customer's tenant (its first admin holds it).
+pub const COMPANY_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// A directory role by id (any case).
+pub fn directory_role(id: &str) -> Option<(&'static str, &'static str)> {
+    DIRECTORY_ROLES
+        .iter()
+        .copied()
+        .find(|(i, _)| i.eq_ignore_ascii_case(id.trim()))
 }
 
 /// A new customer user as the request names it.
@@ -278,6 +311,7 @@ mod tests {
             first_name: String::new(),
             last_name: String::new(),
             licenses: Vec::new(),
+            directory_roles: Vec::new(),
         }
     }
 

@@ -182,6 +182,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(tenancy::subscribed_skus),
         )
         .route(
+            "/v1/customers/{customer_id}/directoryroles",
+            get(tenancy::directory_roles),
+        )
+        .route(
+            "/v1/customers/{customer_id}/users/{user_id}/directoryroles",
+            get(tenancy::user_directory_roles),
+        )
+        .route(
+            "/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers",
+            get(tenancy::role_members).post(tenancy::add_role_member),
+        )
+        .route(
+            "/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers/{user_id}",
+            delete(tenancy::remove_role_member),
+        )
+        .route(
             "/v1/customers/{customer_id}/applicationconsents",
             get(tenancy::consents).post(tenancy::consent),
         )

@@ -200,3 +200,95 @@ pub async fn remove_consent(
     s.core.remove_consent(&who, &customer, &app).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+fn role_out(id: &str, name: &str) -> Value {
+    json!({"name": name, "id": id, "attributes": {"objectType": "DirectoryRole"}})
+}
+
+fn member_out(role: &str, u: &CustomerUser) -> Value {
+    json!({
+        "displayName": u.user.display_name,
+        "userPrincipalName": u.user.user_principal_name,
+        "roleId": role,
+        "id": u.user.id.to_string(),
+        "attributes": {"objectType": "UserMember"},
+    })
+}
+
+/// `GET /v1/customers/{id}/directoryroles`: the roles of the customer's tenant.
+pub async fn directory_roles(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(customer): Path<String>,
+) -> Result<Response, PcError> {
+    // The customer must be the caller's: its users are read for that.
+    s.core.customer_users(&who, &customer).await?;
+    let items = domain::licensing::DIRECTORY_ROLES
+        .iter()
+        .map(|(id, name)| role_out(id, name))
+        .collect();
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/directoryroles"),
+    )))
+}
+
+/// `GET /v1/customers/{id}/users/{userId}/directoryroles`.
+pub async fn user_directory_roles(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, id)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    let roles = s.core.user_directory_roles(&who, &customer, &id).await?;
+    let items = roles.iter().map(|(id, name)| role_out(id, name)).collect();
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/users/{id}/directoryroles"),
+    )))
+}
+
+pub async fn role_members(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, role)): Path<(String, String)>,
+) -> Result<Response, PcError> {
+    let (rid, users) = s.core.directory_role_members(&who, &customer, &role).await?;
+    let items = users.iter().map(|u| member_out(rid, u)).collect();
+    Ok(json_response(&whole(
+        items,
+        &format!("/customers/{customer}/directoryroles/{rid}/usermembers"),
+    )))
+}
+
+/// `POST .../directoryroles/{roleId}/usermembers` `{Id, DisplayName, UserPrincipalName}`: 201.
+pub async fn add_role_member(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, role)): Path<(String, String)>,
+    PcJson(body): PcJson<Value>,
+) -> Result<Response, PcError> {
+    let id = body
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            PcError::from(pcsandbox_core::CoreError::Fault(
+                domain::fault::Fault::explained(400, 800002, "Invalid request input", "Id: the user's id is required")
+                    .with_data(["Id"]),
+            ))
+        })?;
+    let (rid, u) = s.core.add_directory_role_member(&who, &customer, &role, &id).await?;
+    Ok((StatusCode::CREATED, json_response(&member_out(rid, &u))).into_response())
+}
+
+pub async fn remove_role_member(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((customer, role, user)): Path<(String, String, String)>,
+) -> Result<Response, PcError> {
+    s.core
+        .remove_directory_role_member(&who, &customer, &role, &user)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -345,6 +345,23 @@ impl Core {
             password_hash: identity::secrets::hash(self.random.as_ref(), &password),
         };
         store::world::insert_users(w.c(), who.sandbox, std::slice::from_ref(&admin)).await?;
+        let profile = domain::licensing::UserProfile {
+            id: admin.id,
+            usage_location: tenant.country.clone(),
+            first_name: String::new(),
+            last_name: String::new(),
+            licenses: Vec::new(),
+            directory_roles: vec![domain::licensing::COMPANY_ADMINISTRATOR.to_owned()],
+        };
+        store::commerce::insert(
+            w.c(),
+            store::commerce::Kind::User,
+            &admin.id.to_string(),
+            who.sandbox,
+            customer.id,
+            &profile,
+        )
+        .await?;
         w.commit().await?;
         let path = format!("customers/{}", customer.id);
         self.emit(who.sandbox, who.tenant, "customer-created", "customer", &path)

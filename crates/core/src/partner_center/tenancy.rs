@@ -66,7 +66,18 @@ fn profile_of(u: &User, docs: &[UserProfile]) -> UserProfile {
             first_name: String::new(),
             last_name: String::new(),
             licenses: Vec::new(),
+            directory_roles: Vec::new(),
         })
+}
+
+fn role_not_found(id: &str) -> CoreError {
+    Fault::explained(
+        404,
+        1000,
+        "Not found",
+        format!("no directory role {id} (GET .../directoryroles)"),
+    )
+    .into()
 }
 
 fn consent_key(customer: TenantId, app: AppId) -> String {
@@ -162,6 +173,7 @@ impl Core {
             first_name: new.first_name,
             last_name: new.last_name,
             licenses: Vec::new(),
+            directory_roles: Vec::new(),
         };
         store::world::insert_users(w.c(), who.sandbox, std::slice::from_ref(&user)).await?;
         store::commerce::insert(w.c(), Kind::User, &user.id.to_string(), who.sandbox, cu.id, &profile).await?;
@@ -179,6 +191,104 @@ impl Core {
         let mut w = self.write(who.sandbox).await?;
         store::commerce::remove(w.c(), Kind::User, &found.user.id.to_string()).await?;
         store::world::delete_user(w.c(), found.user.id).await?;
+        w.commit().await
+    }
+
+    /// Saves a user's profile (made on first change for a user created before profiles).
+    async fn save_profile(&self, w: &mut Write<'_>, sandbox: SandboxId, u: &CustomerUser) -> Result<()> {
+        let key = u.user.id.to_string();
+        let existing: Option<UserProfile> = store::commerce::get(w.c(), Kind::User, u.user.tenant_id, &key).await?;
+        if existing.is_some() {
+            store::commerce::update(w.c(), Kind::User, &key, &u.profile).await?;
+        } else {
+            store::commerce::insert(w.c(), Kind::User, &key, sandbox, u.user.tenant_id, &u.profile).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET /v1/customers/{id}/users/{userId}/directoryroles`.
+    pub async fn user_directory_roles(
+        &self,
+        who: &Principal,
+        customer: &str,
+        id: &str,
+    ) -> Result<Vec<(&'static str, &'static str)>> {
+        let u = self.customer_user(who, customer, id).await?;
+        Ok(u.profile
+            .directory_roles
+            .iter()
+            .filter_map(|r| licensing::directory_role(r))
+            .collect())
+    }
+
+    /// `GET /v1/customers/{id}/directoryroles/{roleId}/usermembers`.
+    pub async fn directory_role_members(
+        &self,
+        who: &Principal,
+        customer: &str,
+        role: &str,
+    ) -> Result<(&'static str, Vec<CustomerUser>)> {
+        let (rid, _) = licensing::directory_role(role).ok_or_else(|| role_not_found(role))?;
+        let users = self.customer_users(who, customer).await?;
+        Ok((
+            rid,
+            users
+                .into_iter()
+                .filter(|u| u.profile.directory_roles.iter().any(|r| r.eq_ignore_ascii_case(rid)))
+                .collect(),
+        ))
+    }
+
+    /// `POST /v1/customers/{id}/directoryroles/{roleId}/usermembers`: the user named by `Id`
+    /// holds the role (again: 409).
+    pub async fn add_directory_role_member(
+        &self,
+        who: &Principal,
+        customer: &str,
+        role: &str,
+        user: &str,
+    ) -> Result<(&'static str, CustomerUser)> {
+        let (rid, _) = licensing::directory_role(role).ok_or_else(|| role_not_found(role))?;
+        let mut u = self.customer_user(who, customer, user).await?;
+        if u.profile.directory_roles.iter().any(|r| r.eq_ignore_ascii_case(rid)) {
+            return Err(Fault::explained(
+                409,
+                2000,
+                "The user is already a member of the role",
+                format!("{} holds {rid}", u.user.user_principal_name),
+            )
+            .into());
+        }
+        u.profile.directory_roles.push(rid.to_owned());
+        let mut w = self.write(who.sandbox).await?;
+        self.save_profile(&mut w, who.sandbox, &u).await?;
+        w.commit().await?;
+        Ok((rid, u))
+    }
+
+    /// `DELETE /v1/customers/{id}/directoryroles/{roleId}/usermembers/{userId}`.
+    pub async fn remove_directory_role_member(
+        &self,
+        who: &Principal,
+        customer: &str,
+        role: &str,
+        user: &str,
+    ) -> Result<()> {
+        let (rid, _) = licensing::directory_role(role).ok_or_else(|| role_not_found(role))?;
+        let mut u = self.customer_user(who, customer, user).await?;
+        let before = u.profile.directory_roles.len();
+        u.profile.directory_roles.retain(|r| !r.eq_ignore_ascii_case(rid));
+        if u.profile.directory_roles.len() == before {
+            return Err(Fault::explained(
+                404,
+                1000,
+                "Not found",
+                format!("{} does not hold the role {rid}", u.user.user_principal_name),
+            )
+            .into());
+        }
+        let mut w = self.write(who.sandbox).await?;
+        self.save_profile(&mut w, who.sandbox, &u).await?;
         w.commit().await
     }
 
