@@ -131,6 +131,20 @@ fn cases() -> Vec<Case> {
             subst: &[("CUSTOMER_C", "customer_c"), ("DANIEL", "daniel")],
             ..case("12-remove-customer-user-from-directoryrole.json")
         },
+        // New commerce: the catalog's documented examples (app-only, as the pages allow).
+        Case {
+            request: Some(("GET", "/v1/products/CFQ7TTC0LH18?country=US")),
+            app_only: true,
+            ..case("100-get-product-by-id-nce.json")
+        },
+        Case {
+            app_only: true,
+            ..case("101-get-sku-by-id-nce.json")
+        },
+        Case {
+            app_only: true,
+            ..case("102-get-availability-by-id-nce.json")
+        },
         case("20-get-nonmfa-compliant-partner-principals.json"),
         case("21-get-application-mfa-adoption-status.json"),
         case("22-get-partner-requests.json"),

@@ -39,7 +39,6 @@ fn product_out(p: &Product, country: &str) -> Value {
             "skus": link(&format!("/products/{}/skus?country={country}", p.id)),
             "self": link(&format!("/products/{}?country={country}", p.id)),
         },
-        "attributes": {"objectType": "Product"},
     })
 }
 
@@ -58,7 +57,7 @@ fn sku_out(p: &Product, s: &Sku, country: &str) -> Value {
         "maximumQuantity": s.max_quantity,
         "isTrial": false,
         "supportedBillingCycles": cycles,
-        "purchasePrerequisites": ["MicrosoftCustomerAgreement"],
+        "purchasePrerequisites": ["MicrosoftCloudAgreement"],
         "inventoryVariables": [],
         "provisioningVariables": [],
         "actions": ["Refund"],
@@ -67,14 +66,15 @@ fn sku_out(p: &Product, s: &Sku, country: &str) -> Value {
             "hasConstraints": true,
             "isAddon": false,
             "prerequisiteSkus": [],
+            "isSoftwareAssuranceApplicable": false,
             "upgradeTargetOffers": s.upgrade_targets,
             "provisioningId": s.license_sku_id,
+            "internal": false,
         },
         "links": {
             "availabilities": link(&format!("/products/{}/skus/{}/availabilities?country={country}", p.id, s.id)),
             "self": link(&format!("/products/{}/skus/{}?country={country}", p.id, s.id)),
         },
-        "attributes": {"objectType": "Sku"},
     })
 }
 
@@ -115,7 +115,6 @@ fn availability_out(p: &Product, s: &Sku, country: &str) -> Option<Value> {
         "product": product_out(p, country),
         "sku": sku_out(p, s, country),
         "links": {"self": link(&format!("/products/{}/skus/{}/availabilities/{}?country={country}", p.id, s.id, s.availability_id))},
-        "attributes": {"objectType": "Availability"},
     }))
 }
 
