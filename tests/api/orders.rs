@@ -828,6 +828,31 @@ async fn webhook_events_reach_the_registered_url_signed_and_retried() {
         (Some("subscription-updated"), Some("subscription"))
     );
 
+    // The console shows the customer's subscription and the deliveries.
+    let name = sb.json()["name"].as_str().unwrap().to_owned();
+    let page = s
+        .client()
+        .get(s.url(&format!("/console/sandboxes/{name}")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Customers and subscriptions") && html.contains("Hook Co"),
+        "{html}"
+    );
+    let page = s
+        .client()
+        .get(s.url(&format!("/console/sandboxes/{name}/webhooks")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("test-created") && html.contains("subscription-updated"),
+        "{html}"
+    );
+
     // A receiver that fails gets the event again, each attempt in the control plane's journal.
     let (bad, mut bad_rx) = receiver(500).await;
     let (st, _) = sb

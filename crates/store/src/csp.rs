@@ -223,6 +223,16 @@ pub async fn delete_customer(c: &mut Conn, id: TenantId) -> Result<bool> {
     Ok(r.rows_affected() > 0)
 }
 
+/// A sandbox's customers, oldest first, at most `limit`.
+pub async fn customers_in(c: &mut Conn, sandbox: SandboxId, limit: u32) -> Result<Vec<Customer>> {
+    let rows = sqlx::query("SELECT data FROM customers WHERE sandbox_id = ? ORDER BY seq LIMIT ?")
+        .bind(sandbox.to_string())
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| rows::json(r, "data")).collect()
+}
+
 /// The sandbox a customer belongs to.
 pub async fn customer_sandbox(c: &mut Conn, id: TenantId) -> Result<Option<SandboxId>> {
     let row = sqlx::query("SELECT sandbox_id FROM customers WHERE id = ?")

@@ -47,6 +47,7 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .route("/console/sandboxes/{sid}/clock", post(advance))
         .route("/console/sandboxes/{sid}/mailbox", get(mailbox))
         .route("/console/sandboxes/{sid}/journal", get(journal))
+        .route("/console/sandboxes/{sid}/webhooks", get(webhooks))
 }
 
 /// The console's session of this request: the cookie's, or (without an admin key) a new one
@@ -313,6 +314,22 @@ struct PartnerRow {
     programs: Vec<String>,
 }
 
+struct SubRow {
+    offer: String,
+    quantity: i64,
+    status: &'static str,
+    term: String,
+    reseller: String,
+    refund_until: String,
+}
+
+struct CustomerRow {
+    company: String,
+    domain: String,
+    id: String,
+    subs: Vec<SubRow>,
+}
+
 struct TenantRow {
     display_name: String,
     domain: String,
@@ -330,6 +347,7 @@ struct SandboxPage {
     now: String,
     tenants: Vec<TenantRow>,
     requests: Vec<(String, String, String, &'static str, String)>,
+    customers: Vec<CustomerRow>,
     notice: Option<String>,
     error: bool,
 }
@@ -355,6 +373,32 @@ async fn sandbox_page(
                 r.request.state.as_str(),
                 r.url.clone(),
             )
+        })
+        .collect();
+    let customers = s
+        .core
+        .commerce_overview(st.sandbox.id, 200)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(cu, subs)| CustomerRow {
+            company: cu.company_name.clone(),
+            domain: cu.domain.clone(),
+            id: cu.id.to_string(),
+            subs: subs
+                .iter()
+                .map(|x| SubRow {
+                    offer: x
+                        .item()
+                        .map(|i| i.sku.title.to_owned())
+                        .unwrap_or_else(|| x.offer_id.clone()),
+                    quantity: x.quantity,
+                    status: x.status.as_str(),
+                    term: format!("{} {}", x.term_duration.clone().unwrap_or_default(), x.billing_cycle),
+                    reseller: x.partner_id.clone().unwrap_or_default(),
+                    refund_until: x.cancel_until.format("%Y-%m-%d %H:%M UTC").to_string(),
+                })
+                .collect(),
         })
         .collect();
     let v = views::sandbox(&st, &s.urls);
@@ -441,6 +485,7 @@ async fn sandbox_page(
         now: st.now.format("%Y-%m-%d %H:%M:%S UTC (%A)").to_string(),
         tenants,
         requests,
+        customers,
         error: notice.as_deref().is_some_and(|_| status.is_client_error()),
         notice,
         v,
@@ -685,6 +730,61 @@ async fn journal(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<
                         who: e.upn.unwrap_or_else(|| e.app_name.clone()),
                         mfa: e.mfa,
                         refusal: e.refusal.map(|n| format!("{}: {}", n.code, n.explanation)),
+                    })
+                    .collect(),
+            },
+        )),
+        Err(e) => c.finish(render_error(&e)),
+    }
+}
+
+struct DeliveryRow {
+    created: String,
+    event: String,
+    url: String,
+    status: String,
+    attempts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/webhooks.html")]
+struct WebhooksPage {
+    name: String,
+    rows: Vec<DeliveryRow>,
+}
+
+async fn webhooks(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
+    let c = match open(&s, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let id = s.core.find_sandbox(&sid).await?;
+        let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
+        Ok::<_, CoreError>((name, s.core.webhook_deliveries(id, SHOWN).await?))
+    }
+    .await;
+    match result {
+        Ok((name, items)) => c.finish(render(
+            StatusCode::OK,
+            &WebhooksPage {
+                name,
+                rows: items
+                    .into_iter()
+                    .map(|d| DeliveryRow {
+                        created: d.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        event: d.event.event_name.clone(),
+                        url: d.url.clone(),
+                        status: format!("{:?}", d.status).to_lowercase(),
+                        attempts: d
+                            .attempts
+                            .iter()
+                            .map(|a| match (a.status, &a.error) {
+                                (Some(st), _) => st.to_string(),
+                                (None, Some(e)) => e.chars().take(80).collect(),
+                                (None, None) => "?".into(),
+                            })
+                            .collect(),
                     })
                     .collect(),
             },

@@ -594,6 +594,23 @@ impl Core {
         })
     }
 
+    /// The control plane's view of a sandbox's commerce: its customers (at most `limit`) with
+    /// their subscriptions as stored (terms are settled when a partner reads them).
+    pub async fn commerce_overview(
+        &self,
+        sandbox: domain::SandboxId,
+        limit: u32,
+    ) -> Result<Vec<(Customer, Vec<Subscription>)>> {
+        let mut c = self.store.conn().await?;
+        let customers = store::csp::customers_in(&mut c, sandbox, limit).await?;
+        let mut out = Vec::with_capacity(customers.len());
+        for cu in customers {
+            let subs = store::commerce::list(&mut c, Kind::Subscription, cu.id).await?;
+            out.push((cu, subs));
+        }
+        Ok(out)
+    }
+
     /// The catalog's country for a customer-scoped catalog read.
     pub async fn customer_catalog_country(&self, who: &Principal, customer: &str) -> Result<String> {
         Ok(self.commerce_customer(who, customer).await?.1)
