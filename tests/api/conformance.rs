@@ -131,6 +131,26 @@ fn cases() -> Vec<Case> {
             subst: &[("CUSTOMER_C", "customer_c"), ("DANIEL", "daniel")],
             ..case("12-remove-customer-user-from-directoryrole.json")
         },
+        // Licences: the only seat of Contoso Foods' subscription goes to Daniel, then none is left.
+        Case {
+            subst: &[
+                ("0c39d6d5-c70d-4c55-bc02-f620844f3fd1", "customer_c"),
+                ("554526aa-cf5e-46fa-95df-98dbc55d8a1e", "daniel"),
+                ("f8a1db68-be16-40ed-86d5-cb42ce701560", "basic_sku"),
+            ],
+            ..case("103-assign-license-to-user.json")
+        },
+        Case {
+            request: Some(("POST", "/v1/customers/CUSTOMER_C/users/FOODS_ADMIN/licenseupdates")),
+            subst: &[
+                ("CUSTOMER_C", "customer_c"),
+                ("FOODS_ADMIN", "foods_admin"),
+                ("0c39d6d5-c70d-4c55-bc02-f620844f3fd1", "customer_c"),
+                ("554526aa-cf5e-46fa-95df-98dbc55d8a1e", "foods_admin"),
+                ("f8a1db68-be16-40ed-86d5-cb42ce701560", "basic_sku"),
+            ],
+            ..case("104-assign-license-none-left.json")
+        },
         // New commerce: the catalog's documented examples (app-only, as the pages allow).
         Case {
             request: Some(("GET", "/v1/products/CFQ7TTC0LH18?country=US")),
@@ -442,6 +462,41 @@ impl World {
                 .await;
             assert_eq!(st, StatusCode::CREATED, "{m}");
         }
+        // One seat of Microsoft 365 Business Basic for Contoso Foods.
+        let (st, cart) = w
+            .v1(
+                false,
+                "POST",
+                &format!("/v1/customers/{c}/carts"),
+                Some(
+                    json!({"lineItems": [{"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 1,
+                                           "termDuration": "P1M", "billingCycle": "monthly"}]}),
+                ),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{cart}");
+        let (st, done) = w
+            .v1(
+                false,
+                "POST",
+                &format!("/v1/customers/{c}/carts/{}/checkout", cart["id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{done}");
+        let (_, users) = w.v1(false, "GET", &format!("/v1/customers/{c}/users"), None).await;
+        let foods_admin = users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["userPrincipalName"].as_str().unwrap().starts_with("admin@"))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        w.values.insert("foods_admin", foods_admin);
+        w.values
+            .insert("basic_sku", "3b555118-da6a-4418-894f-7df1e2096870".into());
         w.values.insert("daniel", daniel_id);
         w.values
             .insert("daniel_upn", "daniel@contosofoods.onmicrosoft.com".into());

@@ -32,6 +32,11 @@ pub const DOCUMENTED: &[(u32, &[&str])] = &[
     ),
     (60002, &["User object ID is not found"]),
     (60003, &["Tenant not found"]),
+    // assign-licenses-to-a-user.md, the "license isn't available" example.
+    (
+        60012,
+        &["We are sorry, it looks like you have run out of licenses. Buy more licenses, and then try again."],
+    ),
     (600002, &["Organization registration ID value is not supported"]),
     (600049, &["Organization registration ID information is missing"]),
     (

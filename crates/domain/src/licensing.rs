@@ -236,7 +236,7 @@ pub fn read_update(body: &Value) -> Result<LicenseUpdate, Fault> {
 
 /// Applies an update to one user's licences, given the customer's SKUs (with this user's
 /// current licences counted): every SKU to assign must be subscribed and have a free seat.
-pub fn apply_update(user: &mut UserProfile, u: &LicenseUpdate, skus: &[SkuUsage]) -> Result<(), Fault> {
+pub fn apply_update(user: &mut UserProfile, u: &LicenseUpdate, skus: &[SkuUsage], customer: &str) -> Result<(), Fault> {
     for id in &u.remove {
         if !user.licenses.iter().any(|l| l.eq_ignore_ascii_case(id)) {
             return Err(invalid("licensesToRemove", format!("the user has no licence {id}")));
@@ -262,7 +262,11 @@ pub fn apply_update(user: &mut UserProfile, u: &LicenseUpdate, skus: &[SkuUsage]
                     "{}: {} of {} seats are assigned",
                     sku.product_title, sku.consumed, sku.active
                 ),
-            ));
+            )
+            .with_data([format!(
+                "LicenseQuotaExceededException : Subscription with Account {customer} and SKU {} does not have any available licenses left.",
+                sku.sku.license_sku_id
+            )]));
         }
     }
     user.licenses
@@ -348,16 +352,16 @@ mod tests {
             remove: vec![],
         };
         let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
-        apply_update(&mut a, &assign, &skus).unwrap();
+        apply_update(&mut a, &assign, &skus, "c").unwrap();
         let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
-        apply_update(&mut b, &assign, &skus).unwrap();
+        apply_update(&mut b, &assign, &skus, "c").unwrap();
         let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
         assert_eq!((skus[0].active, skus[0].consumed, skus[0].available()), (2, 2, 0));
-        let err = apply_update(&mut c, &assign, &skus).unwrap_err();
+        let err = apply_update(&mut c, &assign, &skus, "c").unwrap_err();
         assert_eq!((err.status, err.code), (400, 60012));
         assert!(c.licenses.is_empty());
         // Assigning again what the user has is no new seat; removing frees one.
-        apply_update(&mut a, &assign, &skus).unwrap();
+        apply_update(&mut a, &assign, &skus, "c").unwrap();
         apply_update(
             &mut a,
             &LicenseUpdate {
@@ -368,11 +372,14 @@ mod tests {
         )
         .unwrap();
         let skus = subscribed_skus(&subs, &[a, b, c.clone()]);
-        apply_update(&mut c, &assign, &skus).unwrap();
+        apply_update(&mut c, &assign, &skus, "c").unwrap();
         let unknown = LicenseUpdate {
             assign: vec!["05e9a617-0261-4cee-bb44-138d3ef5d965".into()],
             remove: vec![],
         };
-        assert_eq!(apply_update(&mut user(4), &unknown, &skus).unwrap_err().code, 800002);
+        assert_eq!(
+            apply_update(&mut user(4), &unknown, &skus, "c").unwrap_err().code,
+            800002
+        );
     }
 }

@@ -148,12 +148,15 @@ pub async fn license_updates(
 ) -> Result<Response, PcError> {
     let update = licensing::read_update(&body).map_err(|f| PcError::from(pcsandbox_core::CoreError::Fault(f)))?;
     s.core.update_licenses(&who, &customer, &id, &update).await?;
-    let out = json!({
-        "licensesToAssign": update.assign.iter().map(|id| json!({"excludedPlans": null, "skuId": id})).collect::<Vec<_>>(),
-        "licensesToRemove": if update.remove.is_empty() { Value::Null } else { json!(update.remove) },
+    // As the page's answer: the assigned SKUs, removals only when there were any.
+    let mut out = json!({
+        "licensesToAssign": update.assign.iter().map(|id| json!({"skuId": id})).collect::<Vec<_>>(),
         "licenseWarnings": [],
         "attributes": {"objectType": "LicenseUpdate"},
     });
+    if !update.remove.is_empty() {
+        out["licensesToRemove"] = json!(update.remove);
+    }
     Ok((StatusCode::CREATED, json_response(&out)).into_response())
 }
 

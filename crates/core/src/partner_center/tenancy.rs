@@ -326,7 +326,7 @@ impl Core {
         let subs = self.subscriptions_now(&mut w, found.user.tenant_id).await?;
         let users = self.profiles(&mut w, found.user.tenant_id).await?;
         let skus = licensing::subscribed_skus(&subs, &users);
-        licensing::apply_update(&mut found.profile, update, &skus)?;
+        licensing::apply_update(&mut found.profile, update, &skus, &found.user.tenant_id.to_string())?;
         let key = found.user.id.to_string();
         if users.iter().any(|p| p.id == found.user.id) {
             store::commerce::update(w.c(), Kind::User, &key, &found.profile).await?;
