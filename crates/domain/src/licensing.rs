@@ -369,6 +369,7 @@ mod tests {
                 remove: vec![BASIC.into()],
             },
             &skus,
+            "c",
         )
         .unwrap();
         let skus = subscribed_skus(&subs, &[a, b, c.clone()]);
