@@ -151,6 +151,19 @@ fn cases() -> Vec<Case> {
             ],
             ..case("104-assign-license-none-left.json")
         },
+        // The subscription bought for Contoso Foods, as the new-commerce example shows one
+        // (that one expired; status, dates and quantities are live). cancellationAllowedUntilDate
+        // is in get-all-of-a-customer-s-subscriptions.md's example, billingCycleEndDate in the
+        // Subscription resource table.
+        Case {
+            subst: &[
+                ("d8202a51-69f9-4228-b900-d0e081af17d7", "customer_c"),
+                ("a4c1340d-6911-4758-bba3-0c4c6007d161", "foods_sub"),
+            ],
+            live: &["status", "autoRenewEnabled", "termDuration"],
+            extra: &["cancellationAllowedUntilDate", "billingCycleEndDate"],
+            ..case("105-get-subscription-by-id-nce.json")
+        },
         // New commerce: the catalog's documented examples (app-only, as the pages allow).
         Case {
             request: Some(("GET", "/v1/products/CFQ7TTC0LH18?country=US")),
@@ -484,6 +497,13 @@ impl World {
             )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{done}");
+        w.values.insert(
+            "foods_sub",
+            done["orders"][0]["lineItems"][0]["subscriptionId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
         let (_, users) = w.v1(false, "GET", &format!("/v1/customers/{c}/users"), None).await;
         let foods_admin = users["items"]
             .as_array()

@@ -410,9 +410,8 @@ fn subscription_out(s: &Subscription, now: DateTime<Utc>) -> Value {
         v["commitmentEndDateTime"] = json!(end_time.to_rfc3339_opts(SecondsFormat::Secs, true));
         v["billingCycleEndDate"] = json!(format!("{end}T00:00:00Z"));
     }
-    if let Some(p) = &s.partner_id {
-        v["partnerId"] = json!(p);
-    }
+    // The example shows an empty partnerId for a subscription without a reseller of record.
+    v["partnerId"] = json!(s.partner_id.clone().unwrap_or_default());
     if let Some(i) = item {
         let (p, sk, a) = (i.product.id, i.sku.id, i.sku.availability_id);
         v["links"]["product"] = link(&format!("/products/{p}"));
