@@ -891,3 +891,96 @@ async fn webhook_events_reach_the_registered_url_signed_and_retried() {
         .unwrap();
     assert_eq!(st, 204);
 }
+
+#[tokio::test]
+async fn a_scenario_adds_products_its_sandbox_alone_sells() {
+    let s = server().await;
+    let sb = s
+        .sandbox(json!({"name": "widgets", "scenario": {"extends": "default", "catalog": [{
+            "id": "SBXWIDGET01", "title": "Contoso Widget Suite", "description": "A product of this scenario.",
+            "skus": [{"id": "0001", "title": "Widget Suite Standard", "maxQuantity": 5,
+                      "prices": [{"country": "JP", "currency": "JPY", "symbol": "¥", "monthlyP1m": 500, "monthlyP1y": 400}]}]
+        }]}}))
+        .await
+        .unwrap();
+    let token = sb
+        .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
+        .await
+        .unwrap();
+    let (_, products) = sb
+        .get_v1("/v1/products?country=JP&targetView=OnlineServices", &token)
+        .await
+        .unwrap();
+    assert!(
+        products["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == "SBXWIDGET01"),
+        "{products}"
+    );
+    let (_, a) = sb
+        .get_v1("/v1/products/SBXWIDGET01/skus/0001/availabilities?country=JP", &token)
+        .await
+        .unwrap();
+    let item = a["items"][0]["catalogItemId"].as_str().unwrap().to_owned();
+    assert_eq!(item, "SBXWIDGET01:0001:SBXWIDGET010001");
+    // Not sold in the US, and not in another sandbox.
+    let (_, us) = sb
+        .get_v1("/v1/products?country=US&targetView=OnlineServices", &token)
+        .await
+        .unwrap();
+    assert!(!us["items"].as_array().unwrap().iter().any(|p| p["id"] == "SBXWIDGET01"));
+    let other = s.scenario("default").await.unwrap();
+    let other_token = other
+        .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
+        .await
+        .unwrap();
+    let (st, _) = other
+        .get_v1("/v1/products/SBXWIDGET01?country=JP", &other_token)
+        .await
+        .unwrap();
+    assert_eq!(st, 404);
+    // Bought like any product, within its maximum.
+    let (_, customer) = sb
+        .v1(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(json!({
+                "companyProfile": {"domain": "widgetbuyer"},
+                "billingProfile": {"email": "it@widget.example", "culture": "ja-JP", "language": "ja",
+                    "companyName": "Widget Buyer", "defaultAddress": {"firstName": "A", "lastName": "B",
+                    "addressLine1": "丸の内 1-1", "city": "千代田区", "state": "東京都", "postalCode": "100-0005", "country": "JP"}},
+            })),
+        )
+        .await
+        .unwrap();
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    let (_, c) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/carts"),
+            &token,
+            Some(json!({"lineItems": [
+                {"id": 0, "catalogItemId": item, "quantity": 6, "termDuration": "P1Y", "billingCycle": "monthly"},
+                {"id": 1, "catalogItemId": item, "quantity": 5, "termDuration": "P1Y", "billingCycle": "monthly"}]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c["lineItems"][0]["error"]["errorCode"], "MaxAllowedSeatsPerSubscriptionExceeded",
+        "{c}"
+    );
+    assert!(c["lineItems"][1].get("error").is_none(), "{c}");
+    assert_eq!(c["lineItems"][1]["pricing"]["extendedPrice"], 2000.0);
+    // A bad product in a scenario is refused with its field.
+    let (st, e) = crate::support::post(
+        &s,
+        "/sandbox/v1/sandboxes",
+        json!({"scenario": {"catalog": [{"id": "bad id", "title": "x", "skus": []}]}}),
+    )
+    .await;
+    assert_eq!(st.as_u16(), 400, "{e}");
+    assert_eq!(e["field"], "scenario.catalog[0].id", "{e}");
+}

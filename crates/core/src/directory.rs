@@ -199,6 +199,7 @@ pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan, now: DateTime<Utc
     out.world.mfa_enforcement = plan.mfa_enforcement;
     out.world.registry = plan.registry.clone();
     out.world.review_business_days = plan.review_business_days;
+    out.world.catalog = plan.catalog.clone();
     let tenant_ids: Vec<TenantId> = plan
         .tenants
         .iter()

@@ -6,7 +6,12 @@
 //! the docs' examples (`get-a-sku-by-id.md`, `get-an-availability-by-id.md`). The other
 //! availability IDs, the term IDs and the prices are the sandbox's own: the real catalog's
 //! availability IDs change and its prices are per partner. `provisioningId` is the Entra license
-//! SKU ID (`skuId` of subscribedskus and licenseupdates).
+//! SKU ID (`skuId` of subscribedskus and licenseupdates). A scenario adds products of its own
+//! (`catalog:`), which its sandbox's catalog sells beside these.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
 
 /// A term of an availability: its duration and how it is billed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +50,7 @@ pub const TERMS: [Term; 3] = [
 pub const REFUND_WINDOW_HOURS: i64 = 168;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Price {
+pub struct PriceDef {
     pub country: &'static str,
     pub currency: &'static str,
     pub symbol: &'static str,
@@ -55,7 +60,7 @@ pub struct Price {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sku {
+pub struct SkuDef {
     pub id: &'static str,
     pub title: &'static str,
     pub min_quantity: u32,
@@ -67,13 +72,13 @@ pub struct Sku {
     pub sku_part_number: &'static str,
     /// Licence-based (seats) or usage-based (Azure plan: no term, quantity 1).
     pub licensed: bool,
-    pub prices: &'static [Price],
+    pub prices: &'static [PriceDef],
     /// `{productId}:{skuId}` this SKU may upgrade to.
     pub upgrade_targets: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Product {
+pub struct ProductDef {
     pub id: &'static str,
     pub title: &'static str,
     pub description: &'static str,
@@ -81,19 +86,19 @@ pub struct Product {
     pub product_type: &'static str,
     /// The `targetView` that lists it.
     pub target_view: &'static str,
-    pub skus: &'static [Sku],
+    pub skus: &'static [SkuDef],
 }
 
-const fn jp_us(jpy_p1m: f64, jpy_p1y: f64, usd_p1m: f64, usd_p1y: f64) -> [Price; 2] {
+const fn jp_us(jpy_p1m: f64, jpy_p1y: f64, usd_p1m: f64, usd_p1y: f64) -> [PriceDef; 2] {
     [
-        Price {
+        PriceDef {
             country: "JP",
             currency: "JPY",
             symbol: "¥",
             monthly_p1m: jpy_p1m,
             monthly_p1y: jpy_p1y,
         },
-        Price {
+        PriceDef {
             country: "US",
             currency: "USD",
             symbol: "$",
@@ -103,21 +108,21 @@ const fn jp_us(jpy_p1m: f64, jpy_p1y: f64, usd_p1m: f64, usd_p1y: f64) -> [Price
     ]
 }
 
-const BASIC: [Price; 2] = jp_us(1079.0, 899.0, 7.2, 6.0);
-const STANDARD: [Price; 2] = jp_us(2249.0, 1874.0, 15.0, 12.5);
-const PREMIUM: [Price; 2] = jp_us(3958.0, 3298.0, 26.4, 22.0);
-const E3: [Price; 2] = jp_us(6476.0, 5397.0, 43.2, 36.0);
-const TEAMS: [Price; 2] = jp_us(719.0, 599.0, 4.8, 4.0);
-const AZURE: [Price; 2] = jp_us(0.0, 0.0, 0.0, 0.0);
+const BASIC: [PriceDef; 2] = jp_us(1079.0, 899.0, 7.2, 6.0);
+const STANDARD: [PriceDef; 2] = jp_us(2249.0, 1874.0, 15.0, 12.5);
+const PREMIUM: [PriceDef; 2] = jp_us(3958.0, 3298.0, 26.4, 22.0);
+const E3: [PriceDef; 2] = jp_us(6476.0, 5397.0, 43.2, 36.0);
+const TEAMS: [PriceDef; 2] = jp_us(719.0, 599.0, 4.8, 4.0);
+const AZURE: [PriceDef; 2] = jp_us(0.0, 0.0, 0.0, 0.0);
 
-pub const PRODUCTS: &[Product] = &[
-    Product {
+const BUILTIN: &[ProductDef] = &[
+    ProductDef {
         id: "CFQ7TTC0LH18",
         title: "Microsoft 365 Business Basic",
         description: "Best for businesses that need professional email, cloud file storage, and online meetings & chat. Desktop versions of Office apps like Excel, Word, and PowerPoint not included. For businesses with up to 300 employees.",
         product_type: "OnlineServicesNCE",
         target_view: "OnlineServices",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0001",
             title: "Microsoft 365 Business Basic",
             min_quantity: 1,
@@ -130,13 +135,13 @@ pub const PRODUCTS: &[Product] = &[
             upgrade_targets: &["CFQ7TTC0LDPB:0001", "CFQ7TTC0LCHC:0001"],
         }],
     },
-    Product {
+    ProductDef {
         id: "CFQ7TTC0LDPB",
         title: "Microsoft 365 Business Standard",
         description: "Everything that small and medium businesses need to run and grow their business. Desktop versions of Office apps with premium features. For businesses with up to 300 employees.",
         product_type: "OnlineServicesNCE",
         target_view: "OnlineServices",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0001",
             title: "Microsoft 365 Business Standard",
             min_quantity: 1,
@@ -149,13 +154,13 @@ pub const PRODUCTS: &[Product] = &[
             upgrade_targets: &["CFQ7TTC0LCHC:0001"],
         }],
     },
-    Product {
+    ProductDef {
         id: "CFQ7TTC0LCHC",
         title: "Microsoft 365 Business Premium",
         description: "Everything in Business Standard plus advanced security, access and data control, and cyberthreat protection. For businesses with up to 300 employees.",
         product_type: "OnlineServicesNCE",
         target_view: "OnlineServices",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0002",
             title: "Microsoft 365 Business Premium",
             min_quantity: 1,
@@ -168,13 +173,13 @@ pub const PRODUCTS: &[Product] = &[
             upgrade_targets: &[],
         }],
     },
-    Product {
+    ProductDef {
         id: "CFQ7TTC0LFLX",
         title: "Microsoft 365 E3",
         description: "Productivity apps and intelligent cloud services, with enterprise-grade security and compliance.",
         product_type: "OnlineServicesNCE",
         target_view: "OnlineServices",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0002",
             title: "Microsoft 365 E3",
             min_quantity: 1,
@@ -187,13 +192,13 @@ pub const PRODUCTS: &[Product] = &[
             upgrade_targets: &[],
         }],
     },
-    Product {
+    ProductDef {
         id: "CFQ7TTC0RM8K",
         title: "Microsoft Teams Essentials",
         description: "Online meetings, chat and file storage for small businesses, without Office apps.",
         product_type: "OnlineServicesNCE",
         target_view: "OnlineServices",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0001",
             title: "Microsoft Teams Essentials",
             min_quantity: 1,
@@ -206,13 +211,13 @@ pub const PRODUCTS: &[Product] = &[
             upgrade_targets: &["CFQ7TTC0LH18:0001"],
         }],
     },
-    Product {
+    ProductDef {
         id: "DZH318Z0BPS6",
         title: "Azure plan",
         description: "Azure plan: pay-as-you-go Azure consumption billed monthly.",
         product_type: "Azure",
         target_view: "MicrosoftAzure",
-        skus: &[Sku {
+        skus: &[SkuDef {
             id: "0001",
             title: "Azure plan",
             min_quantity: 1,
@@ -228,7 +233,8 @@ pub const PRODUCTS: &[Product] = &[
 ];
 
 /// Every `targetView` the real catalog takes (SDKDOC `get-a-list-of-products.md`); the
-/// sandbox's products are under `OnlineServices` and `MicrosoftAzure`, the others are empty.
+/// sandbox's products are under `OnlineServices` and `MicrosoftAzure`, the others are empty
+/// unless a scenario adds products to them.
 pub const TARGET_VIEWS: &[&str] = &[
     "Azure",
     "AzureReservations",
@@ -245,7 +251,7 @@ pub const TARGET_VIEWS: &[&str] = &[
     "MarketplaceSaaS",
 ];
 
-/// The countries the sandbox's catalog sells in.
+/// The countries the built-in catalog sells in.
 pub const COUNTRIES: &[&str] = &["JP", "US"];
 
 pub fn target_view(raw: &str) -> Option<&'static str> {
@@ -255,24 +261,283 @@ pub fn target_view(raw: &str) -> Option<&'static str> {
         .find(|v| v.eq_ignore_ascii_case(raw.trim()))
 }
 
-pub fn products(view: &str) -> impl Iterator<Item = &'static Product> + '_ {
-    PRODUCTS
-        .iter()
-        .filter(move |p| p.target_view.eq_ignore_ascii_case(view))
+/// A price list entry: per licence and month, for a one-month and a one-year term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Price {
+    pub country: String,
+    pub currency: String,
+    #[serde(default)]
+    pub symbol: String,
+    /// Per licence and month with a one-month term.
+    pub monthly_p1m: f64,
+    /// Per licence and month with a one-year term.
+    pub monthly_p1y: f64,
 }
 
-pub fn product(id: &str) -> Option<&'static Product> {
-    PRODUCTS.iter().find(|p| p.id.eq_ignore_ascii_case(id.trim()))
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Sku {
+    pub id: String,
+    pub title: String,
+    #[serde(default = "one")]
+    pub min_quantity: u32,
+    #[serde(default = "three_hundred")]
+    pub max_quantity: u32,
+    /// Left out: `{productId}{skuId}` (the real catalog's are opaque).
+    #[serde(default)]
+    pub availability_id: String,
+    /// The Entra licence SKU; left out for a licence-based SKU: a GUID derived from the ids.
+    #[serde(default)]
+    pub license_sku_id: String,
+    #[serde(default)]
+    pub sku_part_number: String,
+    /// Licence-based (seats, terms P1M and P1Y) or usage-based (no term, quantity 1).
+    #[serde(default = "yes")]
+    pub licensed: bool,
+    pub prices: Vec<Price>,
+    /// `{productId}:{skuId}` this SKU may upgrade to.
+    #[serde(default)]
+    pub upgrade_targets: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn three_hundred() -> u32 {
+    300
+}
+fn yes() -> bool {
+    true
+}
+fn online_services() -> String {
+    "OnlineServices".into()
+}
+fn nce() -> String {
+    "OnlineServicesNCE".into()
+}
+
+/// A product: built in, or added by a scenario (`catalog:` in its YAML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// `OnlineServicesNCE` (the default) or `Azure`.
+    #[serde(default = "nce")]
+    pub product_type: String,
+    /// The `targetView` that lists it (default `OnlineServices`).
+    #[serde(default = "online_services")]
+    pub target_view: String,
+    pub skus: Vec<Sku>,
+}
+
+/// The most products a scenario adds to its sandbox's catalog, and SKUs per product.
+pub const MAX_EXTRA_PRODUCTS: usize = 100;
+pub const MAX_SKUS: usize = 20;
+
+impl From<&ProductDef> for Product {
+    fn from(p: &ProductDef) -> Product {
+        Product {
+            id: p.id.into(),
+            title: p.title.into(),
+            description: p.description.into(),
+            product_type: p.product_type.into(),
+            target_view: p.target_view.into(),
+            skus: p
+                .skus
+                .iter()
+                .map(|s| Sku {
+                    id: s.id.into(),
+                    title: s.title.into(),
+                    min_quantity: s.min_quantity,
+                    max_quantity: s.max_quantity,
+                    availability_id: s.availability_id.into(),
+                    license_sku_id: s.license_sku_id.into(),
+                    sku_part_number: s.sku_part_number.into(),
+                    licensed: s.licensed,
+                    prices: s
+                        .prices
+                        .iter()
+                        .map(|x| Price {
+                            country: x.country.into(),
+                            currency: x.currency.into(),
+                            symbol: x.symbol.into(),
+                            monthly_p1m: x.monthly_p1m,
+                            monthly_p1y: x.monthly_p1y,
+                        })
+                        .collect(),
+                    upgrade_targets: s.upgrade_targets.iter().map(|t| (*t).to_owned()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A sandbox's catalog: the built-in products and those its scenario adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    pub products: Vec<Product>,
+}
+
+static BUILTIN_CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A GUID that depends only on `text` (FNV-1a, two seeds): the same scenario gives the same
+/// licence SKU ids in every sandbox.
+fn derived_guid(text: &str) -> String {
+    let fnv = |seed: u64| {
+        text.bytes()
+            .fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&fnv(0xcbf2_9ce4_8422_2325).to_be_bytes());
+    b[8..].copy_from_slice(&fnv(0x8422_2325_cbf2_9ce4).to_be_bytes());
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+/// A scenario's products, checked and completed (availability and licence SKU ids, part
+/// numbers): ids are letters and digits, prices are not negative, minimum <= maximum.
+pub fn normalized(extra: &[Product]) -> Result<Vec<Product>, FieldError> {
+    crate::limits::within("catalog", "catalog products", extra.len(), MAX_EXTRA_PRODUCTS)?;
+    let mut products: Vec<Product> = Vec::new();
+    for (i, p) in extra.iter().enumerate() {
+        let f = |name: &str| format!("catalog[{i}].{name}");
+        if !valid_id(&p.id) {
+            return Err(FieldError::new(f("id"), "1 to 32 letters and digits"));
+        }
+        if p.title.trim().is_empty() || p.title.len() > 256 {
+            return Err(FieldError::new(f("title"), "1 to 256 characters"));
+        }
+        if target_view(&p.target_view).is_none() {
+            return Err(FieldError::new(
+                f("targetView"),
+                format!("one of {}", TARGET_VIEWS.join(", ")),
+            ));
+        }
+        if p.skus.is_empty() || p.skus.len() > MAX_SKUS {
+            return Err(FieldError::new(f("skus"), format!("1 to {MAX_SKUS} SKUs")));
+        }
+        let mut product = p.clone();
+        product.target_view = target_view(&p.target_view).unwrap_or("OnlineServices").to_owned();
+        for (k, s) in product.skus.iter_mut().enumerate() {
+            let g = |name: &str| format!("catalog[{i}].skus[{k}].{name}");
+            if !valid_id(&s.id) {
+                return Err(FieldError::new(g("id"), "1 to 32 letters and digits"));
+            }
+            if s.min_quantity == 0 || s.min_quantity > s.max_quantity || s.max_quantity > 1_000_000 {
+                return Err(FieldError::new(
+                    g("maxQuantity"),
+                    "1 <= minQuantity <= maxQuantity <= 1000000",
+                ));
+            }
+            if s.prices.is_empty() || s.prices.len() > 50 {
+                return Err(FieldError::new(g("prices"), "1 to 50 prices, one per country"));
+            }
+            for (n, pr) in s.prices.iter_mut().enumerate() {
+                let c = pr.country.trim().to_ascii_uppercase();
+                if c.len() != 2 || !c.chars().all(|x| x.is_ascii_alphabetic()) {
+                    return Err(FieldError::new(
+                        g(&format!("prices[{n}].country")),
+                        "a two-letter country code",
+                    ));
+                }
+                if !(pr.monthly_p1m >= 0.0 && pr.monthly_p1y >= 0.0) || pr.monthly_p1m > 1e9 || pr.monthly_p1y > 1e9 {
+                    return Err(FieldError::new(g(&format!("prices[{n}]")), "prices are 0 or more"));
+                }
+                let cur = pr.currency.trim().to_ascii_uppercase();
+                if cur.len() != 3 || !cur.chars().all(|x| x.is_ascii_alphabetic()) {
+                    return Err(FieldError::new(
+                        g(&format!("prices[{n}].currency")),
+                        "a three-letter currency code",
+                    ));
+                }
+                pr.country = c;
+                pr.currency = cur;
+            }
+            if s.availability_id.is_empty() {
+                s.availability_id = format!("{}{}", product.id, s.id);
+            } else if !valid_id(&s.availability_id) {
+                return Err(FieldError::new(g("availabilityId"), "1 to 32 letters and digits"));
+            }
+            if s.licensed && s.license_sku_id.is_empty() {
+                s.license_sku_id = derived_guid(&format!("{}:{}", product.id, s.id));
+            } else if s.licensed && uuid::Uuid::parse_str(&s.license_sku_id).is_err() {
+                return Err(FieldError::new(g("licenseSkuId"), "a GUID (the Entra licence SKU id)"));
+            }
+            if s.sku_part_number.is_empty() {
+                s.sku_part_number = format!("{}_{}", product.id, s.id);
+            }
+            if !s.licensed {
+                s.min_quantity = 1;
+                s.max_quantity = 1;
+            }
+        }
+        if products.iter().any(|b| b.id.eq_ignore_ascii_case(&product.id)) {
+            return Err(FieldError::new(f("id"), format!("'{}' is given twice", product.id)));
+        }
+        products.push(product);
+    }
+    Ok(products)
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> &'static Catalog {
+        BUILTIN_CATALOG.get_or_init(|| Catalog {
+            products: BUILTIN.iter().map(Product::from).collect(),
+        })
+    }
+
+    /// The built-in catalog with a scenario's products (a product of the same id replaces the
+    /// built-in one).
+    pub fn with(extra: &[Product]) -> Result<Catalog, FieldError> {
+        let mut products = Catalog::builtin().products.clone();
+        for p in normalized(extra)? {
+            products.retain(|b| !b.id.eq_ignore_ascii_case(&p.id));
+            products.push(p);
+        }
+        Ok(Catalog { products })
+    }
+
+    pub fn products<'a>(&'a self, view: &'a str) -> impl Iterator<Item = &'a Product> + 'a {
+        self.products
+            .iter()
+            .filter(move |p| p.target_view.eq_ignore_ascii_case(view))
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id.eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// `{productId}:{skuId}:{availabilityId}`.
+    pub fn item(&self, catalog_item_id: &str) -> Option<Item<'_>> {
+        let mut parts = catalog_item_id.trim().split(':');
+        let (p, s, a) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let product = self.product(p)?;
+        let sku = product.sku(s)?;
+        sku.availability_id
+            .eq_ignore_ascii_case(a)
+            .then_some(Item { product, sku })
+    }
 }
 
 impl Product {
-    pub fn sku(&self, id: &str) -> Option<&'static Sku> {
+    pub fn sku(&self, id: &str) -> Option<&Sku> {
         self.skus.iter().find(|s| s.id.eq_ignore_ascii_case(id.trim()))
     }
 }
 
 impl Sku {
-    pub fn price(&self, country: &str) -> Option<&'static Price> {
+    pub fn price(&self, country: &str) -> Option<&Price> {
         self.prices.iter().find(|p| p.country.eq_ignore_ascii_case(country))
     }
 
@@ -295,29 +560,15 @@ impl Sku {
 
 /// A sellable item: product, SKU and availability, as `catalogItemId` names it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Item {
-    pub product: &'static Product,
-    pub sku: &'static Sku,
+pub struct Item<'a> {
+    pub product: &'a Product,
+    pub sku: &'a Sku,
 }
 
-impl Item {
+impl Item<'_> {
     pub fn catalog_item_id(&self) -> String {
         format!("{}:{}:{}", self.product.id, self.sku.id, self.sku.availability_id)
     }
-}
-
-/// `{productId}:{skuId}:{availabilityId}`.
-pub fn item(catalog_item_id: &str) -> Option<Item> {
-    let mut parts = catalog_item_id.trim().split(':');
-    let (p, s, a) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let product = product(p)?;
-    let sku = product.sku(s)?;
-    sku.availability_id
-        .eq_ignore_ascii_case(a)
-        .then_some(Item { product, sku })
 }
 
 /// The price of one licence for a term, per billing period: the monthly price, or twelve of the
@@ -338,22 +589,26 @@ fn round2(v: f64) -> f64 {
 mod tests {
     use super::*;
 
+    fn builtin() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
     #[test]
     fn catalog_item_ids_name_product_sku_and_availability() {
-        let i = item("CFQ7TTC0LH18:0001:CFQ7TTC0K971").unwrap();
+        let i = builtin().item("CFQ7TTC0LH18:0001:CFQ7TTC0K971").unwrap();
         assert_eq!(i.product.title, "Microsoft 365 Business Basic");
         assert_eq!(i.catalog_item_id(), "CFQ7TTC0LH18:0001:CFQ7TTC0K971");
-        assert!(item("CFQ7TTC0LH18:0001:WRONG").is_none());
-        assert!(item("CFQ7TTC0LH18:0001").is_none());
-        assert!(item("CFQ7TTC0LH18:0001:CFQ7TTC0K971:x").is_none());
+        assert!(builtin().item("CFQ7TTC0LH18:0001:WRONG").is_none());
+        assert!(builtin().item("CFQ7TTC0LH18:0001").is_none());
+        assert!(builtin().item("CFQ7TTC0LH18:0001:CFQ7TTC0K971:x").is_none());
     }
 
     #[test]
     fn every_sku_has_a_price_in_every_country_and_unique_ids() {
         let mut ids = std::collections::HashSet::new();
-        for p in PRODUCTS {
-            assert!(target_view(p.target_view).is_some(), "{}", p.id);
-            for s in p.skus {
+        for p in &builtin().products {
+            assert!(target_view(&p.target_view).is_some(), "{}", p.id);
+            for s in &p.skus {
                 assert!(ids.insert(format!("{}:{}", p.id, s.id)));
                 for c in COUNTRIES {
                     assert!(s.price(c).is_some(), "{} {c}", p.id);
@@ -365,12 +620,48 @@ mod tests {
 
     #[test]
     fn terms_price_monthly_and_annual_billing() {
-        let basic = product("CFQ7TTC0LH18").unwrap().sku("0001").unwrap();
+        let basic = builtin().product("CFQ7TTC0LH18").unwrap().sku("0001").unwrap();
         let jp = basic.price("jp").unwrap();
         assert_eq!(unit_price(jp, basic.term("P1M", "monthly").unwrap()), 1079.0);
         assert_eq!(unit_price(jp, basic.term("P1Y", "monthly").unwrap()), 899.0);
         assert_eq!(unit_price(jp, basic.term("p1y", "Annual").unwrap()), 10788.0);
         assert!(basic.term("P1M", "annual").is_none());
-        assert!(product("DZH318Z0BPS6").unwrap().skus[0].terms().is_empty());
+        assert!(builtin().product("DZH318Z0BPS6").unwrap().skus[0].terms().is_empty());
+    }
+
+    fn extra(id: &str, max: u32) -> Product {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "title": "Contoso Widget Suite",
+            "skus": [{"id": "0001", "title": "Widget Suite", "maxQuantity": max,
+                      "prices": [{"country": "jp", "currency": "jpy", "symbol": "¥", "monthlyP1m": 500, "monthlyP1y": 400}]}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_scenario_adds_products_checked_and_completed() {
+        let cat = Catalog::with(&[extra("SBXWIDGET01", 5)]).unwrap();
+        let p = cat.product("SBXWIDGET01").unwrap();
+        assert_eq!(
+            (p.target_view.as_str(), p.product_type.as_str()),
+            ("OnlineServices", "OnlineServicesNCE")
+        );
+        let s = &p.skus[0];
+        assert_eq!(s.availability_id, "SBXWIDGET010001");
+        assert_eq!(s.prices[0].country, "JP");
+        assert_eq!(s.license_sku_id.len(), 36, "a GUID derived from the ids");
+        assert!(cat.item("SBXWIDGET01:0001:SBXWIDGET010001").is_some());
+        assert!(cat.product("CFQ7TTC0LH18").is_some(), "the built-in products stay");
+        assert!(
+            Catalog::builtin().product("SBXWIDGET01").is_none(),
+            "other sandboxes do not see it"
+        );
+        assert_eq!(Catalog::with(&[extra("bad id", 5)]).unwrap_err().field, "catalog[0].id");
+        assert_eq!(
+            Catalog::with(&[extra("SBX", 0)]).unwrap_err().field,
+            "catalog[0].skus[0].maxQuantity"
+        );
+        let many: Vec<Product> = (0..=MAX_EXTRA_PRODUCTS).map(|i| extra(&format!("P{i}"), 5)).collect();
+        assert!(Catalog::with(&many).is_err());
     }
 }

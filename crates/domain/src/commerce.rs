@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::{self, Item, REFUND_WINDOW_HOURS};
+use crate::catalog::{self, Catalog, Item, REFUND_WINDOW_HOURS};
 use crate::fault::Fault;
 use crate::TenantId;
 
@@ -114,7 +114,7 @@ fn text(obj: &Value, key: &str, field: &str) -> Result<Option<String>, Fault> {
 /// Reads a cart's line items (camelCase or PascalCase names, as the docs' examples send them)
 /// and checks each against the catalog for the customer's country: a line the catalog does not
 /// sell keeps an `error`, as the real cart does.
-pub fn read_lines(body: &Value, country: &str) -> Result<Vec<CartLine>, Fault> {
+pub fn read_lines(body: &Value, country: &str, cat: &Catalog) -> Result<Vec<CartLine>, Fault> {
     let items = match get_ci(body, "lineItems") {
         Some(Value::Array(a)) => a,
         Some(_) => return Err(invalid("lineItems", "must be an array")),
@@ -201,7 +201,7 @@ pub fn read_lines(body: &Value, country: &str) -> Result<Vec<CartLine>, Fault> {
             unit_price: None,
             error: None,
         };
-        check_line(&mut line, country);
+        check_line(&mut line, country, cat);
         lines.push(line);
     }
     Ok(lines)
@@ -215,8 +215,8 @@ fn line_error(code: &str, description: impl Into<String>) -> Option<LineError> {
 }
 
 /// Checks a line against the catalog: the item, the term and billing cycle, the quantity.
-pub fn check_line(line: &mut CartLine, country: &str) {
-    let Some(item) = catalog::item(&line.catalog_item_id) else {
+pub fn check_line(line: &mut CartLine, country: &str, cat: &Catalog) {
+    let Some(item) = cat.item(&line.catalog_item_id) else {
         line.error = line_error("CatalogItemIdIsNotValid", "Catalog item ID is not valid");
         return;
     };
@@ -227,7 +227,7 @@ pub fn check_line(line: &mut CartLine, country: &str) {
         );
         return;
     };
-    line.currency_code = Some(price.currency.into());
+    line.currency_code = Some(price.currency.clone());
     if item.sku.licensed {
         let term = line.term_duration.as_deref().unwrap_or_default();
         let Some(t) = item.sku.term(term, &line.billing_cycle) else {
@@ -262,7 +262,11 @@ pub fn check_line(line: &mut CartLine, country: &str) {
 }
 
 /// The line items the checkout turns into an order, when none has an error.
-pub fn checkout_lines(cart: &Cart, now: DateTime<Utc>) -> Result<Vec<(CartLine, Item)>, Fault> {
+pub fn checkout_lines<'a>(
+    cart: &Cart,
+    now: DateTime<Utc>,
+    cat: &'a Catalog,
+) -> Result<Vec<(CartLine, Item<'a>)>, Fault> {
     if cart.status == CartStatus::Ordered {
         return Err(Fault::bad_request(
             800065,
@@ -298,7 +302,7 @@ pub fn checkout_lines(cart: &Cart, now: DateTime<Utc>) -> Result<Vec<(CartLine, 
     cart.lines
         .iter()
         .map(|l| {
-            catalog::item(&l.catalog_item_id)
+            cat.item(&l.catalog_item_id)
                 .map(|i| (l.clone(), i))
                 .ok_or_else(|| Fault::bad_request(800009, "Error in Cart item(s)"))
         })
@@ -426,8 +430,8 @@ fn add_months(date: NaiveDate, n: u32) -> NaiveDate {
 }
 
 impl Subscription {
-    pub fn item(&self) -> Option<Item> {
-        catalog::item(&self.offer_id)
+    pub fn item<'a>(&self, cat: &'a Catalog) -> Option<Item<'a>> {
+        cat.item(&self.offer_id)
     }
 
     /// The last day of the current term (`commitmentEndDate`), for a licence-based subscription.
@@ -565,8 +569,8 @@ pub fn read_change(body: &Value) -> Result<SubscriptionChange, Fault> {
 }
 
 /// Applies a change at `now` (after [`Subscription::settle`]), with new commerce's rules.
-pub fn apply(sub: &mut Subscription, c: &SubscriptionChange, now: DateTime<Utc>) -> Result<(), Fault> {
-    let item = sub.item();
+pub fn apply(sub: &mut Subscription, c: &SubscriptionChange, now: DateTime<Utc>, cat: &Catalog) -> Result<(), Fault> {
+    let item = sub.item(cat);
     match sub.status {
         SubscriptionStatus::Deleted => {
             return Err(Fault::bad_request(
@@ -672,8 +676,8 @@ pub fn apply(sub: &mut Subscription, c: &SubscriptionChange, now: DateTime<Utc>)
 
 /// The catalog items a subscription may be upgraded to (its SKU's `upgradeTargetOffers`) that
 /// sell in `country`.
-pub fn upgrade_targets(sub: &Subscription, country: &str) -> Vec<Item> {
-    let Some(from) = sub.item() else {
+pub fn upgrade_targets<'a>(sub: &Subscription, country: &str, cat: &'a Catalog) -> Vec<Item<'a>> {
+    let Some(from) = sub.item(cat) else {
         return Vec::new();
     };
     from.sku
@@ -681,7 +685,7 @@ pub fn upgrade_targets(sub: &Subscription, country: &str) -> Vec<Item> {
         .iter()
         .filter_map(|t| {
             let (p, s) = t.split_once(':')?;
-            let product = catalog::product(p)?;
+            let product = cat.product(p)?;
             let sku = product.sku(s)?;
             sku.price(country).map(|_| Item { product, sku })
         })

@@ -4,6 +4,15 @@ use serde_json::json;
 
 use super::*;
 
+fn cat() -> &'static Catalog {
+    Catalog::builtin()
+}
+
+/// The rule with the built-in catalog.
+fn apply(s: &mut Subscription, c: &SubscriptionChange, now: DateTime<Utc>) -> Result<(), Fault> {
+    super::apply(s, c, now, cat())
+}
+
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
@@ -17,9 +26,10 @@ fn basic(quantity: i64, now: DateTime<Utc>) -> Subscription {
         &json!({"lineItems": [{"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": quantity,
                                "termDuration": "P1Y", "billingCycle": "monthly"}]}),
         "JP",
+        cat(),
     )
     .unwrap();
-    let item = catalog::item(&lines[0].catalog_item_id).unwrap();
+    let item = cat().item(&lines[0].catalog_item_id).unwrap();
     subscribe("s1".into(), "o1", customer(), &lines[0], &item, now)
 }
 
@@ -38,6 +48,7 @@ fn lines_are_read_in_either_case_and_checked_against_the_catalog() {
             {"id": 3, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 1, "termDuration": "P1M", "billingCycle": "annual"}
         ]}),
         "JP",
+        cat(),
     )
     .unwrap();
     assert!(lines[0].error.is_none());
@@ -50,10 +61,14 @@ fn lines_are_read_in_either_case_and_checked_against_the_catalog() {
         "MaxAllowedSeatsPerSubscriptionExceeded"
     );
     assert_eq!(lines[3].error.as_ref().unwrap().error_code, "InvalidInput");
-    assert_eq!(read_lines(&json!({"lineItems": []}), "JP").unwrap_err().code, 800002);
+    assert_eq!(
+        read_lines(&json!({"lineItems": []}), "JP", cat()).unwrap_err().code,
+        800002
+    );
     let bad_key = read_lines(
         &json!({"lineItems": [{"catalogItemId": "x", "participants": [{"key": "reseller", "value": "1"}]}]}),
         "JP",
+        cat(),
     )
     .unwrap_err();
     assert_eq!(bad_key.code, 900126);
@@ -62,7 +77,7 @@ fn lines_are_read_in_either_case_and_checked_against_the_catalog() {
 #[test]
 fn a_cart_with_an_error_expired_or_ordered_is_not_checked_out() {
     let now = at(2026, 11, 2, 9);
-    let lines = read_lines(&json!({"lineItems": [{"catalogItemId": "bad"}]}), "US").unwrap();
+    let lines = read_lines(&json!({"lineItems": [{"catalogItemId": "bad"}]}), "US", cat()).unwrap();
     let mut cart = Cart {
         id: "c1".into(),
         customer_id: customer(),
@@ -74,16 +89,20 @@ fn a_cart_with_an_error_expired_or_ordered_is_not_checked_out() {
         lines,
         order_ids: Vec::new(),
     };
-    assert_eq!(checkout_lines(&cart, now).unwrap_err().code, 800009);
+    assert_eq!(checkout_lines(&cart, now, cat()).unwrap_err().code, 800009);
     cart.lines = read_lines(
         &json!({"lineItems": [{"catalogItemId": "DZH318Z0BPS6:0001:DZH318Z0BPS6A1"}]}),
         "US",
+        cat(),
     )
     .unwrap();
-    assert_eq!(checkout_lines(&cart, now).unwrap().len(), 1);
-    assert_eq!(checkout_lines(&cart, now + Duration::days(7)).unwrap_err().code, 800008);
+    assert_eq!(checkout_lines(&cart, now, cat()).unwrap().len(), 1);
+    assert_eq!(
+        checkout_lines(&cart, now + Duration::days(7), cat()).unwrap_err().code,
+        800008
+    );
     cart.status = CartStatus::Ordered;
-    assert_eq!(checkout_lines(&cart, now).unwrap_err().code, 800065);
+    assert_eq!(checkout_lines(&cart, now, cat()).unwrap_err().code, 800065);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::{self, Sku};
+use crate::catalog::{Catalog, Sku};
 use crate::commerce::{Subscription, SubscriptionStatus};
 use crate::fault::Fault;
 use crate::UserId;
@@ -145,8 +145,8 @@ pub fn read_new_user(body: &Value, domains: &[String]) -> Result<NewUser, Fault>
 /// One Entra licence SKU the customer subscribes to, with its seats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkuUsage {
-    pub sku: &'static Sku,
-    pub product_title: &'static str,
+    pub sku: Sku,
+    pub product_title: String,
     /// Seats of active subscriptions.
     pub active: i64,
     /// Seats of suspended subscriptions.
@@ -162,10 +162,10 @@ impl SkuUsage {
 
 /// The customer's licence SKUs: the seats of its licence-based subscriptions (active or
 /// suspended) and the licences its users hold.
-pub fn subscribed_skus(subs: &[Subscription], users: &[UserProfile]) -> Vec<SkuUsage> {
+pub fn subscribed_skus(subs: &[Subscription], users: &[UserProfile], cat: &Catalog) -> Vec<SkuUsage> {
     let mut out: Vec<SkuUsage> = Vec::new();
     for s in subs {
-        let Some(item) = catalog::item(&s.offer_id).filter(|i| i.sku.licensed) else {
+        let Some(item) = cat.item(&s.offer_id).filter(|i| i.sku.licensed) else {
             continue;
         };
         let (active, suspended) = match s.status {
@@ -179,8 +179,8 @@ pub fn subscribed_skus(subs: &[Subscription], users: &[UserProfile]) -> Vec<SkuU
                 u.suspended += suspended;
             }
             None => out.push(SkuUsage {
-                sku: item.sku,
-                product_title: item.product.title,
+                sku: item.sku.clone(),
+                product_title: item.product.title.clone(),
                 active,
                 suspended,
                 consumed: 0,
@@ -190,7 +190,7 @@ pub fn subscribed_skus(subs: &[Subscription], users: &[UserProfile]) -> Vec<SkuU
     for u in out.iter_mut() {
         u.consumed = users
             .iter()
-            .filter(|p| p.licenses.iter().any(|l| l.eq_ignore_ascii_case(u.sku.license_sku_id)))
+            .filter(|p| p.licenses.iter().any(|l| l.eq_ignore_ascii_case(&u.sku.license_sku_id)))
             .count() as i64;
     }
     out
@@ -274,7 +274,7 @@ pub fn apply_update(user: &mut UserProfile, u: &LicenseUpdate, skus: &[SkuUsage]
     for id in &u.assign {
         if !user.licenses.iter().any(|l| l.eq_ignore_ascii_case(id)) {
             if let Some(sku) = skus.iter().find(|s| s.sku.license_sku_id.eq_ignore_ascii_case(id)) {
-                user.licenses.push(sku.sku.license_sku_id.to_owned());
+                user.licenses.push(sku.sku.license_sku_id.clone());
             }
         }
     }
@@ -295,9 +295,10 @@ mod tests {
         let lines = commerce::read_lines(
             &json!({"lineItems": [{"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": quantity, "termDuration": "P1M"}]}),
             "JP",
+            Catalog::builtin(),
         )
         .unwrap();
-        let item = catalog::item(&lines[0].catalog_item_id).unwrap();
+        let item = Catalog::builtin().item(&lines[0].catalog_item_id).unwrap();
         vec![commerce::subscribe(
             "s".into(),
             "o",
@@ -351,11 +352,11 @@ mod tests {
             assign: vec![BASIC.into()],
             remove: vec![],
         };
-        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
+        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()], Catalog::builtin());
         apply_update(&mut a, &assign, &skus, "c").unwrap();
-        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
+        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()], Catalog::builtin());
         apply_update(&mut b, &assign, &skus, "c").unwrap();
-        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()]);
+        let skus = subscribed_skus(&subs, &[a.clone(), b.clone(), c.clone()], Catalog::builtin());
         assert_eq!((skus[0].active, skus[0].consumed, skus[0].available()), (2, 2, 0));
         let err = apply_update(&mut c, &assign, &skus, "c").unwrap_err();
         assert_eq!((err.status, err.code), (400, 60012));
@@ -372,7 +373,7 @@ mod tests {
             "c",
         )
         .unwrap();
-        let skus = subscribed_skus(&subs, &[a, b, c.clone()]);
+        let skus = subscribed_skus(&subs, &[a, b, c.clone()], Catalog::builtin());
         apply_update(&mut c, &assign, &skus, "c").unwrap();
         let unknown = LicenseUpdate {
             assign: vec!["05e9a617-0261-4cee-bb44-138d3ef5d965".into()],

@@ -42,6 +42,10 @@ pub struct ScenarioSpec {
     /// refused) and clock moves (`{"advance": "P3D"}`, `{"businessDays": 2}`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Products this scenario adds to the built-in new-commerce catalog (a product of the same
+    /// id as a built-in one replaces it in this sandbox).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalog: Vec<crate::catalog::Product>,
 }
 
 /// The most steps a scenario may take.
@@ -67,6 +71,16 @@ impl ScenarioSpec {
             registry: join(base.registry, self.registry),
             review_business_days: self.review_business_days.or(base.review_business_days),
             steps: join(base.steps, self.steps),
+            catalog: {
+                // A product of the same id in this scenario replaces the base's.
+                let mut c: Vec<crate::catalog::Product> = base
+                    .catalog
+                    .into_iter()
+                    .filter(|b| !self.catalog.iter().any(|p| p.id.eq_ignore_ascii_case(&b.id)))
+                    .collect();
+                c.extend(self.catalog);
+                c
+            },
         }
     }
 }
@@ -324,6 +338,7 @@ pub struct ScenarioPlan {
     pub registry: Vec<RegistryEntry>,
     pub review_business_days: u32,
     pub steps: Vec<Step>,
+    pub catalog: Vec<crate::catalog::Product>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -647,6 +662,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         registry,
         review_business_days,
         steps,
+        catalog: crate::catalog::normalized(&spec.catalog)?,
     })
 }
 

@@ -300,6 +300,9 @@ pub struct World {
     /// Business days a document review takes.
     #[serde(default = "default_review_days")]
     pub review_business_days: u32,
+    /// Products the scenario adds to the built-in catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalog: Vec<crate::catalog::Product>,
 }
 
 fn default_review_days() -> u32 {
@@ -316,6 +319,7 @@ impl Default for World {
             mfa_enforcement: MfaEnforcement::default(),
             registry: Vec::new(),
             review_business_days: default_review_days(),
+            catalog: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::catalog::{self, Product, Sku};
+use domain::catalog::{Catalog, Product, Sku};
 use domain::commerce::{self, Cart, Order, Subscription};
 use domain::fault::Fault;
 use pcsandbox_core::partner_center::orders::{catalog_country, catalog_view};
@@ -118,41 +118,55 @@ fn availability_out(p: &Product, s: &Sku, country: &str) -> Option<Value> {
     }))
 }
 
-fn find_product(id: &str) -> Result<&'static Product, PcError> {
-    catalog::product(id).ok_or_else(|| not_found(400013, "Product was not found."))
+fn find_product<'a>(cat: &'a Catalog, id: &str) -> Result<&'a Product, PcError> {
+    cat.product(id)
+        .ok_or_else(|| not_found(400013, "Product was not found."))
 }
 
-fn find_sku(p: &'static Product, id: &str) -> Result<&'static Sku, PcError> {
+fn find_sku<'a>(p: &'a Product, id: &str) -> Result<&'a Sku, PcError> {
     p.sku(id).ok_or_else(|| not_found(400018, "Sku was not found."))
 }
 
-fn sells_in(country: &str) -> bool {
-    catalog::COUNTRIES.contains(&country)
+/// The products of a view that sell in a country (a price there).
+fn listed<'a>(cat: &'a Catalog, view: &'a str, country: &'a str) -> impl Iterator<Item = &'a Product> + 'a {
+    cat.products(view)
+        .filter(move |p| p.skus.iter().any(|s| s.price(country).is_some()))
 }
 
 /// `GET /v1/products?country=&targetView=`.
-pub async fn products(q: PcQuery) -> Result<Response, PcError> {
+pub async fn products(State(st): State<AppState>, Caller(who): Caller, q: PcQuery) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
     let view = catalog_view(q.get("targetView"))?;
-    let items: Vec<Value> = if sells_in(&country) {
-        catalog::products(view).map(|p| product_out(p, &country)).collect()
-    } else {
-        Vec::new()
-    };
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let items: Vec<Value> = listed(&cat, view, &country).map(|p| product_out(p, &country)).collect();
     Ok(json_response(&whole(
         items,
         &format!("/products?country={country}&targetView={view}"),
     )))
 }
 
-pub async fn product(Path(id): Path<String>, q: PcQuery) -> Result<Response, PcError> {
+pub async fn product(
+    State(st): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    q: PcQuery,
+) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
-    Ok(json_response(&product_out(find_product(&id)?, &country)))
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    Ok(json_response(&product_out(find_product(&cat, &id)?, &country)))
 }
 
-pub async fn skus(Path(id): Path<String>, q: PcQuery) -> Result<Response, PcError> {
+pub async fn skus(
+    State(st): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    q: PcQuery,
+) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
-    let p = catalog::product(&id).ok_or_else(|| not_found(400013, "The parent product was not found."))?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = cat
+        .product(&id)
+        .ok_or_else(|| not_found(400013, "The parent product was not found."))?;
     let items = p.skus.iter().map(|s| sku_out(p, s, &country)).collect();
     Ok(json_response(&whole(
         items,
@@ -160,15 +174,27 @@ pub async fn skus(Path(id): Path<String>, q: PcQuery) -> Result<Response, PcErro
     )))
 }
 
-pub async fn sku(Path((id, sku)): Path<(String, String)>, q: PcQuery) -> Result<Response, PcError> {
+pub async fn sku(
+    State(st): State<AppState>,
+    Caller(who): Caller,
+    Path((id, sku)): Path<(String, String)>,
+    q: PcQuery,
+) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
-    let p = find_product(&id)?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = find_product(&cat, &id)?;
     Ok(json_response(&sku_out(p, find_sku(p, &sku)?, &country)))
 }
 
-pub async fn availabilities(Path((id, sku)): Path<(String, String)>, q: PcQuery) -> Result<Response, PcError> {
+pub async fn availabilities(
+    State(st): State<AppState>,
+    Caller(who): Caller,
+    Path((id, sku)): Path<(String, String)>,
+    q: PcQuery,
+) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
-    let p = find_product(&id)?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = find_product(&cat, &id)?;
     let s = find_sku(p, &sku)?;
     let items = availability_out(p, s, &country).into_iter().collect();
     Ok(json_response(&whole(
@@ -185,11 +211,14 @@ fn availability_or_404(p: &Product, s: &Sku, id: &str, country: &str) -> Result<
 }
 
 pub async fn availability(
+    State(st): State<AppState>,
+    Caller(who): Caller,
     Path((id, sku, availability)): Path<(String, String, String)>,
     q: PcQuery,
 ) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
-    let p = find_product(&id)?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = find_product(&cat, &id)?;
     let s = find_sku(p, &sku)?;
     Ok(json_response(&availability_or_404(p, s, &availability, &country)?))
 }
@@ -203,11 +232,8 @@ pub async fn customer_products(
 ) -> Result<Response, PcError> {
     let view = catalog_view(q.get("targetView"))?;
     let country = st.core.customer_catalog_country(&who, &customer).await?;
-    let items: Vec<Value> = if sells_in(&country) {
-        catalog::products(view).map(|p| product_out(p, &country)).collect()
-    } else {
-        Vec::new()
-    };
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let items: Vec<Value> = listed(&cat, view, &country).map(|p| product_out(p, &country)).collect();
     Ok(json_response(&whole(
         items,
         &format!("/customers/{customer}/products?targetView={view}"),
@@ -220,7 +246,8 @@ pub async fn customer_product(
     Path((customer, id)): Path<(String, String)>,
 ) -> Result<Response, PcError> {
     let country = st.core.customer_catalog_country(&who, &customer).await?;
-    Ok(json_response(&product_out(find_product(&id)?, &country)))
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    Ok(json_response(&product_out(find_product(&cat, &id)?, &country)))
 }
 
 pub async fn customer_skus(
@@ -229,7 +256,10 @@ pub async fn customer_skus(
     Path((customer, id)): Path<(String, String)>,
 ) -> Result<Response, PcError> {
     let country = st.core.customer_catalog_country(&who, &customer).await?;
-    let p = catalog::product(&id).ok_or_else(|| not_found(400013, "The parent product was not found."))?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = cat
+        .product(&id)
+        .ok_or_else(|| not_found(400013, "The parent product was not found."))?;
     let items = p.skus.iter().map(|s| sku_out(p, s, &country)).collect();
     Ok(json_response(&whole(
         items,
@@ -243,7 +273,8 @@ pub async fn customer_availabilities(
     Path((customer, id, sku)): Path<(String, String, String)>,
 ) -> Result<Response, PcError> {
     let country = st.core.customer_catalog_country(&who, &customer).await?;
-    let p = find_product(&id)?;
+    let cat = st.core.catalog_for(who.sandbox).await?;
+    let p = find_product(&cat, &id)?;
     let s = find_sku(p, &sku)?;
     let items = availability_out(p, s, &country).into_iter().collect();
     Ok(json_response(&whole(
@@ -358,10 +389,10 @@ fn order_out(o: &Order) -> Value {
     })
 }
 
-fn subscription_out(s: &Subscription, now: DateTime<Utc>) -> Value {
-    let item = s.item();
+fn subscription_out(s: &Subscription, now: DateTime<Utc>, cat: &Catalog) -> Value {
+    let item = s.item(cat);
     let (product_type, licensed, title) = match &item {
-        Some(i) => (i.product.product_type, i.sku.licensed, i.sku.title),
+        Some(i) => (i.product.product_type.as_str(), i.sku.licensed, i.sku.title.as_str()),
         None => ("OnlineServicesNCE", true, ""),
     };
     let base = format!("/customers/{}/subscriptions/{}", s.customer_id, s.id);
@@ -413,7 +444,7 @@ fn subscription_out(s: &Subscription, now: DateTime<Utc>) -> Value {
     // The example shows an empty partnerId for a subscription without a reseller of record.
     v["partnerId"] = json!(s.partner_id.clone().unwrap_or_default());
     if let Some(i) = item {
-        let (p, sk, a) = (i.product.id, i.sku.id, i.sku.availability_id);
+        let (p, sk, a) = (&i.product.id, &i.sku.id, &i.sku.availability_id);
         v["links"]["product"] = link(&format!("/products/{p}"));
         v["links"]["sku"] = link(&format!("/products/{p}/skus/{sk}"));
         v["links"]["availability"] = link(&format!("/products/{p}/skus/{sk}/availabilities/{a}"));
@@ -520,13 +551,14 @@ pub async fn subscriptions(
     q: PcQuery,
 ) -> Result<Response, PcError> {
     let (all, now) = s.core.subscriptions(&who, &customer).await?;
+    let cat = s.core.catalog_for(who.sandbox).await?;
     let order = q.get("order_id").map(str::trim).filter(|o| !o.is_empty());
     let mpn = q.get("mpn_id").map(str::trim).filter(|o| !o.is_empty());
     let items = all
         .iter()
         .filter(|x| order.is_none_or(|o| x.order_id == o))
         .filter(|x| mpn.is_none_or(|m| x.partner_id.as_deref() == Some(m)))
-        .map(|x| subscription_out(x, now))
+        .map(|x| subscription_out(x, now, &cat))
         .collect();
     Ok(json_response(&whole(
         items,
@@ -540,7 +572,8 @@ pub async fn subscription(
     Path((customer, id)): Path<(String, String)>,
 ) -> Result<Response, PcError> {
     let (sub, now) = s.core.subscription(&who, &customer, &id).await?;
-    Ok(json_response(&subscription_out(&sub, now)))
+    let cat = s.core.catalog_for(who.sandbox).await?;
+    Ok(json_response(&subscription_out(&sub, now, &cat)))
 }
 
 /// `PATCH /v1/customers/{id}/subscriptions/{subscriptionId}`.
@@ -552,7 +585,8 @@ pub async fn patch_subscription(
 ) -> Result<Response, PcError> {
     let change = commerce::read_change(&body).map_err(|f| PcError::from(pcsandbox_core::CoreError::Fault(f)))?;
     let (sub, now) = s.core.patch_subscription(&who, &customer, &id, change).await?;
-    Ok(json_response(&subscription_out(&sub, now)))
+    let cat = s.core.catalog_for(who.sandbox).await?;
+    Ok(json_response(&subscription_out(&sub, now, &cat)))
 }
 
 /// `GET .../subscriptions/{id}/transitionEligibilities[?eligibilityType=immediate|scheduled]`.
@@ -599,9 +633,9 @@ pub async fn transition_eligibilities(
                 .collect();
             json!({
                 "operationId": op,
-                "catalogItemId": e.target.catalog_item_id(),
-                "title": e.target.sku.title,
-                "description": e.target.product.description,
+                "catalogItemId": e.catalog_item_id,
+                "title": e.title,
+                "description": e.description,
                 "quantity": source.quantity,
                 "subscriptionEligibilities": subs,
                 "eligibilities": kinds,
@@ -653,13 +687,13 @@ mod tests {
 
     #[test]
     fn every_product_has_availabilities_with_the_terms_of_its_kind() {
-        for p in catalog::PRODUCTS {
-            for s in p.skus {
+        for p in &Catalog::builtin().products {
+            for s in &p.skus {
                 let a = availability_out(p, s, "JP").unwrap_or_default();
                 assert_eq!(a["catalogItemId"], format!("{}:{}:{}", p.id, s.id, s.availability_id));
                 assert_eq!(
                     a["terms"].as_array().map(Vec::len),
-                    Some(if s.licensed { catalog::TERMS.len() } else { 0 })
+                    Some(if s.licensed { domain::catalog::TERMS.len() } else { 0 })
                 );
                 assert_eq!(a["defaultCurrency"]["code"], "JPY");
             }

@@ -375,6 +375,11 @@ async fn sandbox_page(
             )
         })
         .collect();
+    let cat = s
+        .core
+        .catalog_for(st.sandbox.id)
+        .await
+        .unwrap_or_else(|_| std::sync::Arc::new(domain::catalog::Catalog::builtin().clone()));
     let customers = s
         .core
         .commerce_overview(st.sandbox.id, 200)
@@ -389,8 +394,8 @@ async fn sandbox_page(
                 .iter()
                 .map(|x| SubRow {
                     offer: x
-                        .item()
-                        .map(|i| i.sku.title.to_owned())
+                        .item(&cat)
+                        .map(|i| i.sku.title.clone())
                         .unwrap_or_else(|| x.offer_id.clone()),
                     quantity: x.quantity,
                     status: x.status.as_str(),

@@ -47,7 +47,9 @@ fn subscription_not_found(id: &str) -> CoreError {
 /// An upgrade a subscription may take, and the customer's subscriptions of that target.
 #[derive(Debug, Clone)]
 pub struct Eligibility {
-    pub target: catalog::Item,
+    pub catalog_item_id: String,
+    pub title: String,
+    pub description: String,
     pub existing: Vec<Subscription>,
 }
 
@@ -70,6 +72,18 @@ pub struct Checkout {
 }
 
 impl Core {
+    /// A sandbox's catalog: the built-in products and those its scenario added.
+    pub async fn catalog_for(&self, sandbox: domain::SandboxId) -> Result<std::sync::Arc<catalog::Catalog>> {
+        let extra = {
+            let mut c = self.store.conn().await?;
+            store::sandboxes::snapshot(&mut c, sandbox).await?.catalog
+        };
+        if extra.is_empty() {
+            return Ok(std::sync::Arc::new(catalog::Catalog::builtin().clone()));
+        }
+        Ok(std::sync::Arc::new(catalog::Catalog::with(&extra)?))
+    }
+
     /// The caller's customer, with its country.
     pub async fn commerce_customer(&self, who: &Principal, customer: &str) -> Result<(Customer, String)> {
         let c = self.customer_of(who, customer).await?;
@@ -108,7 +122,8 @@ impl Core {
     /// `POST /v1/customers/{id}/carts`.
     pub async fn create_cart(&self, who: &Principal, customer: &str, body: &Value) -> Result<Cart> {
         let (cu, country) = self.own_customer(who, customer).await?;
-        let lines = commerce::read_lines(body, &country)?;
+        let cat = self.catalog_for(who.sandbox).await?;
+        let lines = commerce::read_lines(body, &country, &cat)?;
         let mut w = self.write(who.sandbox).await?;
         let n = store::commerce::count(w.c(), Kind::Cart, cu.id).await?;
         domain::limits::within("carts", "carts of a customer", n + 1, MAX_CARTS_PER_CUSTOMER)?;
@@ -145,7 +160,8 @@ impl Core {
     /// `PUT /v1/customers/{id}/carts/{cartId}`: the line items replaced.
     pub async fn update_cart(&self, who: &Principal, customer: &str, cart_id: &str, body: &Value) -> Result<Cart> {
         let (cu, country) = self.own_customer(who, customer).await?;
-        let lines = commerce::read_lines(body, &country)?;
+        let cat = self.catalog_for(who.sandbox).await?;
+        let lines = commerce::read_lines(body, &country, &cat)?;
         let mut w = self.write(who.sandbox).await?;
         let mut cart: Cart = store::commerce::get(w.c(), Kind::Cart, cu.id, cart_id.trim())
             .await?
@@ -228,7 +244,8 @@ impl Core {
         let mut cart: Cart = store::commerce::get(w.c(), Kind::Cart, cu.id, cart_id.trim())
             .await?
             .ok_or_else(|| cart_not_found(cart_id))?;
-        let lines = commerce::checkout_lines(&cart, now)?;
+        let cat = self.catalog_for(who.sandbox).await?;
+        let lines = commerce::checkout_lines(&cart, now, &cat)?;
         for (line, _) in &lines {
             if let Some(r) = line.reseller() {
                 self.check_reseller(&mut w, who, r).await?;
@@ -253,8 +270,8 @@ impl Core {
             customer_id: cu.id,
             cart_id: cart.id.clone(),
             billing_cycle: lines.first().map(|(l, _)| l.billing_cycle.clone()).unwrap_or_default(),
-            currency_code: price.currency.into(),
-            currency_symbol: price.symbol.into(),
+            currency_code: price.currency.clone(),
+            currency_symbol: price.symbol.clone(),
             lines: Vec::new(),
             created_at: now,
             status: "completed".into(),
@@ -376,7 +393,8 @@ impl Core {
             self.check_reseller(&mut w, who, p).await?;
         }
         let before = sub.clone();
-        match commerce::apply(&mut sub, &change, now) {
+        let cat = self.catalog_for(who.sandbox).await?;
+        match commerce::apply(&mut sub, &change, now, &cat) {
             Ok(()) => {}
             Err(f) => {
                 if settled {
@@ -419,7 +437,8 @@ impl Core {
             .cloned()
             .ok_or_else(|| subscription_not_found(id))?;
         let blocked = commerce::transition_blocked(&source);
-        let out = commerce::upgrade_targets(&source, &country)
+        let cat = self.catalog_for(who.sandbox).await?;
+        let out = commerce::upgrade_targets(&source, &country, &cat)
             .into_iter()
             .map(|target| Eligibility {
                 existing: all
@@ -429,7 +448,9 @@ impl Core {
                     })
                     .cloned()
                     .collect(),
-                target,
+                catalog_item_id: target.catalog_item_id(),
+                title: target.sku.title.clone(),
+                description: target.product.description.clone(),
             })
             .collect();
         Ok((source, blocked, out))
@@ -464,7 +485,8 @@ impl Core {
         if let Some(why) = commerce::transition_blocked(&from) {
             return Err(invalid("fromSubscriptionId", why.to_owned()));
         }
-        let target = commerce::upgrade_targets(&from, &country)
+        let cat = self.catalog_for(who.sandbox).await?;
+        let target = commerce::upgrade_targets(&from, &country, &cat)
             .into_iter()
             .find(|t| t.catalog_item_id().eq_ignore_ascii_case(req.to_catalog_item_id.trim()))
             .ok_or_else(|| {
@@ -506,6 +528,7 @@ impl Core {
                         ..Default::default()
                     },
                     now,
+                    &cat,
                 )?;
                 t
             }
@@ -556,16 +579,19 @@ impl Core {
         }
         from.refundable.clear();
         if req.license_transfer {
-            let old_sku = from.item().map(|i| i.sku.license_sku_id).unwrap_or_default();
-            let new_sku = target.sku.license_sku_id;
+            let old_sku = from
+                .item(&cat)
+                .map(|i| i.sku.license_sku_id.clone())
+                .unwrap_or_default();
+            let new_sku = target.sku.license_sku_id.clone();
             let mut moved = 0;
             let profiles: Vec<domain::licensing::UserProfile> = store::commerce::list(w.c(), Kind::User, cu.id).await?;
             for mut p in profiles {
                 if moved >= req.quantity {
                     break;
                 }
-                if let Some(l) = p.licenses.iter_mut().find(|l| l.eq_ignore_ascii_case(old_sku)) {
-                    *l = new_sku.to_owned();
+                if let Some(l) = p.licenses.iter_mut().find(|l| l.eq_ignore_ascii_case(&old_sku)) {
+                    *l = new_sku.clone();
                     moved += 1;
                     store::commerce::update(w.c(), Kind::User, &p.id.to_string(), &p).await?;
                 }

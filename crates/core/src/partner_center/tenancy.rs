@@ -310,7 +310,8 @@ impl Core {
         let subs = self.subscriptions_now(&mut w, cu.id).await?;
         let users = self.profiles(&mut w, cu.id).await?;
         w.commit().await?;
-        Ok(licensing::subscribed_skus(&subs, &users))
+        let cat = self.catalog_for(who.sandbox).await?;
+        Ok(licensing::subscribed_skus(&subs, &users, &cat))
     }
 
     /// `POST /v1/customers/{id}/users/{userId}/licenseupdates`.
@@ -325,7 +326,8 @@ impl Core {
         let mut w = self.write(who.sandbox).await?;
         let subs = self.subscriptions_now(&mut w, found.user.tenant_id).await?;
         let users = self.profiles(&mut w, found.user.tenant_id).await?;
-        let skus = licensing::subscribed_skus(&subs, &users);
+        let cat = self.catalog_for(who.sandbox).await?;
+        let skus = licensing::subscribed_skus(&subs, &users, &cat);
         licensing::apply_update(&mut found.profile, update, &skus, &found.user.tenant_id.to_string())?;
         let key = found.user.id.to_string();
         if users.iter().any(|p| p.id == found.user.id) {
