@@ -164,6 +164,33 @@ fn cases() -> Vec<Case> {
             extra: &["cancellationAllowedUntilDate", "billingCycleEndDate"],
             ..case("105-get-subscription-by-id-nce.json")
         },
+        // A cart for Contoso Travel, then its checkout (the cart the world made: 106 makes its own).
+        Case {
+            subst: &[
+                ("ebd8b4c2-4069-46a8-bd70-123d6dec3e39", "customer_d"),
+                ("CFQ7TTC0LFLZ:0002:CFQ7TTC0K4TS", "basic_item"),
+                ("CFQ7TTC0LF8S:0001:CFQ7TTC0VZW5", "basic_item"),
+            ],
+            ..case("106-create-cart-nce.json")
+        },
+        Case {
+            subst: &[
+                ("94cd6638-11b6-4323-8c9f-6ae3088adc59", "customer_d"),
+                ("<cart-id>", "travel_cart"),
+                ("CFQ7TTC0LF8S:0001:CFQ7TTC0N81H", "basic_item"),
+            ],
+            live: &["status"],
+            extra: &["attributes"],
+            ..case("107-checkout-cart-nce.json")
+        },
+        Case {
+            subst: &[
+                ("<customer-tenant-id>", "customer_a"),
+                ("country/region code", "us"),
+                ("userid@domain.onmicrosoft.com", "retail_upn"),
+            ],
+            ..case("108-create-customer-user.json")
+        },
         // New commerce: the catalog's documented examples (app-only, as the pages allow).
         Case {
             request: Some(("GET", "/v1/products/CFQ7TTC0LH18?country=US")),
@@ -515,6 +542,26 @@ impl World {
             .unwrap()
             .to_owned();
         w.values.insert("foods_admin", foods_admin);
+        // A cart of Contoso Travel for the checkout example.
+        let d = w.values["customer_d"].clone();
+        let (st, travel) = w
+            .v1(
+                false,
+                "POST",
+                &format!("/v1/customers/{d}/carts"),
+                Some(
+                    json!({"lineItems": [{"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 1,
+                                           "termDuration": "P1M", "billingCycle": "monthly"}]}),
+                ),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{travel}");
+        w.values
+            .insert("travel_cart", travel["id"].as_str().unwrap().to_owned());
+        w.values.insert("basic_item", "CFQ7TTC0LH18:0001:CFQ7TTC0K971".into());
+        w.values.insert("us", "US".into());
+        w.values
+            .insert("retail_upn", "userid@contosoretail.onmicrosoft.com".into());
         w.values
             .insert("basic_sku", "3b555118-da6a-4418-894f-7df1e2096870".into());
         w.values.insert("daniel", daniel_id);

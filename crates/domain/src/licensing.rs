@@ -68,6 +68,10 @@ pub struct NewUser {
     pub last_name: String,
     pub usage_location: String,
     pub password: Option<String>,
+    /// `passwordProfile.forceChangePassword`, echoed in the answer.
+    pub force_change_password: bool,
+    /// `immutableId`, echoed in the answer.
+    pub immutable_id: Option<String>,
 }
 
 fn get_ci<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
@@ -132,6 +136,11 @@ pub fn read_new_user(body: &Value, domains: &[String]) -> Result<NewUser, Fault>
     if long(&display_name) || long(&first_name) || long(&last_name) {
         return Err(invalid("displayName", "names are at most 256 characters"));
     }
+    let force_change_password = get_ci(body, "passwordProfile")
+        .and_then(|p| get_ci(p, "forceChangePassword"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let immutable_id = text(body, "immutableId").filter(|i| i.len() <= 256);
     Ok(NewUser {
         user_principal_name: upn.clone(),
         display_name,
@@ -139,6 +148,8 @@ pub fn read_new_user(body: &Value, domains: &[String]) -> Result<NewUser, Fault>
         last_name,
         usage_location,
         password,
+        force_change_password,
+        immutable_id,
     })
 }
 

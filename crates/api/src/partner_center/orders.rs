@@ -330,7 +330,10 @@ fn cart_out(c: &Cart) -> Value {
     })
 }
 
-fn order_out(o: &Order) -> Value {
+/// An order; `placed`: as the checkout answers it (the lines link their product, SKU and
+/// availability), else as a GET reads it (also the subscription and its provisioning status, as
+/// the order-list example shows).
+fn order_out(o: &Order, placed: bool) -> Value {
     let base = format!("/customers/{}/orders/{}", o.customer_id, o.id);
     let lines: Vec<Value> = o
         .lines
@@ -351,15 +354,21 @@ fn order_out(o: &Order) -> Value {
                 "quantity": l.quantity,
                 "pricing": l.pricing,
                 "links": {
-                    "subscription": link(&format!("/customers/{}/subscriptions/{}", o.customer_id, l.subscription_id)),
                     "product": link(&format!("/products/{p}")),
                     "sku": link(&format!("/products/{p}/skus/{s}")),
                     "availability": link(&format!("/products/{p}/skus/{s}/availabilities/{a}")),
-                    "provisioningStatus": link(&format!("/subscriptions/{}/provisioningstatus", l.subscription_id)),
                 },
             });
             if let Some(t) = &l.term_duration {
                 v["termDuration"] = json!(t);
+            }
+            if !placed {
+                v["links"]["subscription"] = link(&format!(
+                    "/customers/{}/subscriptions/{}",
+                    o.customer_id, l.subscription_id
+                ));
+                v["links"]["provisioningStatus"] =
+                    link(&format!("/subscriptions/{}/provisioningstatus", l.subscription_id));
             }
             if let Some(r) = &l.partner_id_on_record {
                 v["partnerIdOnRecord"] = json!(r);
@@ -490,7 +499,7 @@ pub async fn checkout(
     Path((customer, id)): Path<(String, String)>,
 ) -> Result<Response, PcError> {
     let done = s.core.checkout(&who, &customer, &id).await?;
-    let orders: Vec<Value> = done.orders.iter().map(order_out).collect();
+    let orders: Vec<Value> = done.orders.iter().map(|o| order_out(o, true)).collect();
     Ok((
         StatusCode::CREATED,
         json_response(
@@ -506,7 +515,7 @@ pub async fn orders(
     Path(customer): Path<String>,
 ) -> Result<Response, PcError> {
     let all = s.core.orders(&who, &customer).await?;
-    let items = all.iter().map(order_out).collect();
+    let items = all.iter().map(|o| order_out(o, false)).collect();
     Ok(json_response(&whole(items, &format!("/customers/{customer}/orders"))))
 }
 
@@ -515,7 +524,10 @@ pub async fn order(
     Caller(who): Caller,
     Path((customer, id)): Path<(String, String)>,
 ) -> Result<Response, PcError> {
-    Ok(json_response(&order_out(&s.core.order(&who, &customer, &id).await?)))
+    Ok(json_response(&order_out(
+        &s.core.order(&who, &customer, &id).await?,
+        false,
+    )))
 }
 
 /// `GET .../orders/{id}/provisioningstatus`: the sandbox provisions at once.

@@ -28,8 +28,15 @@ fn user_out(u: &CustomerUser) -> Value {
         "links": {"self": link(&format!("/customers/{}/users/{}", u.user.tenant_id, u.user.id))},
         "attributes": {"objectType": "CustomerUser"},
     });
-    if let Some(p) = &u.password {
-        v["passwordProfile"] = json!({"forceChangePassword": false, "password": p});
+    // The create answer, as the page shows it: the password, the echoed immutableId, and the
+    // directory-sync fields.
+    if let (Some(p), Some((force, immutable))) = (&u.password, &u.created) {
+        if let Some(i) = immutable {
+            v["immutableId"] = json!(i);
+        }
+        v["passwordProfile"] = json!({"forceChangePassword": force, "password": p});
+        v["lastDirectorySyncTime"] = Value::Null;
+        v["softDeletionTime"] = Value::Null;
     }
     v
 }

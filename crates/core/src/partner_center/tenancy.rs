@@ -30,6 +30,8 @@ pub struct CustomerUser {
     pub profile: UserProfile,
     /// The password, only in the answer that created the user.
     pub password: Option<String>,
+    /// What the creating request gave that the answer echoes: forceChangePassword, immutableId.
+    pub created: Option<(bool, Option<String>)>,
 }
 
 /// An application consented in a customer's tenant, with the resources and scopes granted.
@@ -116,6 +118,7 @@ impl Core {
                 profile: profile_of(&u, &docs),
                 user: u,
                 password: None,
+                created: None,
             })
             .collect())
     }
@@ -182,6 +185,7 @@ impl Core {
             user,
             profile,
             password: Some(password),
+            created: Some((new.force_change_password, new.immutable_id.clone())),
         })
     }
 
