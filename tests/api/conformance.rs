@@ -385,6 +385,12 @@ fn cases() -> Vec<Case> {
             extra: &["attributes"],
             ..case("90-get-country-validation-rules-cn-fixture.json")
         },
+        // Webhooks, last: the registration sends the later events of this world to its URL.
+        case("109-get-webhook-events.json"),
+        Case {
+            subst: &[("{{YourCallbackUrl}}", "callback_url")],
+            ..case("110-register-webhook.json")
+        },
     ]
 }
 
@@ -560,6 +566,8 @@ impl World {
             .insert("travel_cart", travel["id"].as_str().unwrap().to_owned());
         w.values.insert("basic_item", "CFQ7TTC0LH18:0001:CFQ7TTC0K971".into());
         w.values.insert("us", "US".into());
+        // Nothing listens there: the events are recorded, their deliveries fail.
+        w.values.insert("callback_url", "http://127.0.0.1:9/callback".into());
         w.values
             .insert("retail_upn", "userid@contosoretail.onmicrosoft.com".into());
         w.values
