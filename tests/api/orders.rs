@@ -240,6 +240,47 @@ async fn a_provider_buys_for_a_resellers_customer_and_new_commerce_rules_hold_on
         e["description"],
         "Microsoft Partner Agreement has not been accepted by the indirect reseller"
     );
+    // The provider's own MPA lapses: even an order without a reseller is refused (900124) until
+    // its Global admin accepts the MPA again.
+    let (st, _) = sb
+        .act(
+            "lapse-agreement",
+            json!({"tenant": "contosojp.onmicrosoft.com", "agreementType": "MicrosoftPartnerAgreement"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200);
+    let direct = json!({"lineItems": [{"id": 0, "catalogItemId": BASIC,
+        "quantity": 1, "termDuration": "P1Y", "billingCycle": "monthly"}]});
+    let (_, c4) = sb
+        .v1(
+            Method::POST,
+            &format!("/v1/customers/{cid}/carts"),
+            &token,
+            Some(direct),
+        )
+        .await
+        .unwrap();
+    let checkout4 = format!("/v1/customers/{cid}/carts/{}/checkout", c4["id"].as_str().unwrap());
+    let (st, e) = sb.v1(Method::POST, &checkout4, &token, None).await.unwrap();
+    assert_eq!((st, e["code"].as_u64()), (403, Some(900124)), "{e}");
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your company has not accepted the Microsoft Partner Agreement (MPA)."),
+        "{e}"
+    );
+    let (st, accepted) = sb
+        .act(
+            "accept-agreement",
+            json!({"as": "admin@contosojp.onmicrosoft.com", "agreementType": "MicrosoftPartnerAgreement"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{accepted}");
+    let (st, order) = sb.v1(Method::POST, &checkout4, &token, None).await.unwrap();
+    assert_eq!(st, 201, "{order}");
     // An unknown reseller: 800015; nothing was bought by the refused checkouts.
     let (_, c3) = sb
         .v1(
@@ -264,7 +305,7 @@ async fn a_provider_buys_for_a_resellers_customer_and_new_commerce_rules_hold_on
         .get_v1(&format!("/v1/customers/{cid}/subscriptions"), &token)
         .await
         .unwrap();
-    assert_eq!(subs["totalCount"], 1, "{subs}");
+    assert_eq!(subs["totalCount"], 2, "{subs}");
     // The reseller sees its customer but does not buy for it.
     let fabrikam = sb
         .user_token("admin@fabrikamjp.onmicrosoft.com", Mfa::Yes)

@@ -205,8 +205,11 @@ impl Core {
         let mut w = self.write(sandbox).await?;
         let (user, tenant) = w.actor(actor, &[Role::GlobalAdmin]).await?;
         let mut partner = w.partner(tenant.id).await?;
-        csp::check_agreement_acceptance(partner.csp.is_some(), partner.authorized(), &partner.agreements, t)
-            .map_err(refused)?;
+        // Indirect resellers and indirect providers alike sign the MPA (learn.microsoft.com,
+        // partner-center/microsoft-partner-agreement: "All Cloud Solution Provider program partners").
+        let in_csp =
+            partner.csp.is_some() || partner.program(Program::CspIndirectProvider) == Some(ProgramStatus::Active);
+        csp::check_agreement_acceptance(in_csp, partner.authorized(), &partner.agreements, t).map_err(refused)?;
         partner.accept(AgreementAcceptance {
             agreement_type: t,
             accepted_at: w.now,

@@ -109,6 +109,8 @@ fn mint_tenant(random: &dyn Random, plan: &TenantPlan, out: &mut Minted, now: Da
         }
         if p.programs.contains(&Program::CspIndirectReseller) {
             declare_reseller(&mut partner, &plan.country, out, now);
+        } else if p.programs.contains(&Program::CspIndirectProvider) {
+            accept_mpa_as_admin(&mut partner, out, now);
         }
         out.world.partners.push(partner);
     }
@@ -138,6 +140,12 @@ fn declare_reseller(partner: &mut domain::world::Partner, country: &str, out: &M
         },
         enrolled_at: now,
     });
+    accept_mpa_as_admin(partner, out, now);
+}
+
+/// The partner's first Global admin accepted the Microsoft Partner Agreement when the sandbox was
+/// made: a declared reseller or indirect provider transacts in CSP, which the MPA is the contract of.
+fn accept_mpa_as_admin(partner: &mut domain::world::Partner, out: &Minted, now: DateTime<Utc>) {
     if let Some(admin) = out
         .world
         .users

@@ -77,6 +77,10 @@ pub const DOCUMENTED: &[(u32, &[&str])] = &[
         &["Microsoft Partner Agreement has not been accepted by the indirect reseller"],
     ),
     (
+        900124,
+        &["Your company has not accepted the Microsoft Partner Agreement (MPA). The global admin of the CSP account must accept the MPA to resume the full transactional capabilities. Search {0} for your global admin and have them sign the MPA on the dashboard {1} to resume full transactional capabilities"],
+    ),
+    (
         900126,
         &["Unable to parse enum: {0} For more information, please visit {1}"],
     ),

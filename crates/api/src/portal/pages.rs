@@ -887,7 +887,12 @@ async fn agreements_page(ctx: &Ctx, _s: &AppState, notice: Option<Notice>, statu
     let p = ctx.partner();
     let page = AgreementsPage {
         b: ctx.base(ctx.t("契約", "Agreements"), "agreements", notice),
-        enrolled: p.is_some_and(|p| p.csp.is_some()),
+        // Resellers and indirect providers alike sign the MPA.
+        enrolled: p.is_some_and(|p| {
+            p.csp.is_some()
+                || p.program(domain::program::Program::CspIndirectProvider)
+                    == Some(domain::program::ProgramStatus::Active)
+        }),
         accepted: p.and_then(|p| {
             p.agreements
                 .first()

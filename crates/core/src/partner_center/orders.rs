@@ -116,6 +116,21 @@ impl Core {
         if me.0.program(Program::CspIndirectProvider) != Some(ProgramStatus::Active) {
             return Err(Fault::new(403, 900149, "CSP Indirect Provider program status is not active.").into());
         }
+        if me.0.accepted(PartnerAgreementType::MicrosoftPartnerAgreement).is_none() {
+            return Err(Fault::explained(
+                403,
+                900124,
+                "Your company has not accepted the Microsoft Partner Agreement (MPA). The global admin of the CSP account must accept the MPA to resume the full transactional capabilities. \
+                 Search https://partner.microsoft.com/dashboard/account/v3/usermanagement for your global admin and have them sign the MPA \
+                 on the dashboard https://partner.microsoft.com/dashboard/account/v3/agreements to resume full transactional capabilities",
+                format!(
+                    "{} has no accepted Microsoft Partner Agreement: a Global admin accepts it on the portal's 契約 page \
+                     (/dashboard/account/agreements) or with the accept-agreement action",
+                    me.0.legal_business_profile.company_name
+                ),
+            )
+            .into());
+        }
         Ok(())
     }
 
