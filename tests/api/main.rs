@@ -13,6 +13,7 @@ mod examples;
 mod explain;
 mod faults;
 mod fidelity;
+mod gdap;
 mod headless;
 mod identity;
 mod onboarding;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::support::{get, server, Server};
 
 /// A browser without JavaScript: it keeps cookies, follows nothing by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     s: &'a Server,
     client: reqwest::Client,
     jar: HashMap<String, String>,
@@ -19,14 +19,14 @@ struct Browser<'a> {
     lang: &'static str,
 }
 
-struct Page {
-    status: StatusCode,
-    html: String,
-    location: Option<String>,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) html: String,
+    pub(crate) location: Option<String>,
 }
 
 /// The value of a form field (`name="x" value="..."`), unescaped.
-fn field(html: &str, name: &str) -> String {
+pub(crate) fn field(html: &str, name: &str) -> String {
     let at = html
         .find(&format!(r#"name="{name}" value=""#))
         .unwrap_or_else(|| panic!("no field {name} in {html}"));
@@ -45,7 +45,7 @@ fn query_param(url: &str, key: &str) -> Option<String> {
 }
 
 impl<'a> Browser<'a> {
-    fn new(s: &'a Server) -> Self {
+    pub(crate) fn new(s: &'a Server) -> Self {
         Browser {
             s,
             client: reqwest::Client::builder()
@@ -58,7 +58,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()
         } else {
@@ -66,7 +66,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let cookie = self
             .jar
             .iter()
@@ -102,18 +102,18 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self.client.get(self.url(path));
         self.send(req).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let req = self.client.request(Method::POST, self.url(path)).form(form);
         self.send(req).await
     }
 
     /// GETs and follows redirects (at most 10).
-    async fn open(&mut self, path: &str) -> Page {
+    pub(crate) async fn open(&mut self, path: &str) -> Page {
         let mut page = self.get(path).await;
         for _ in 0..10 {
             match (&page.status.as_u16(), page.location.clone()) {
@@ -125,7 +125,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Follows a POST's redirect.
-    async fn submit(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn submit(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let page = self.post(path, form).await;
         match (page.status.as_u16(), page.location.clone()) {
             (301..=308, Some(to)) => self.open(&to).await,
@@ -136,7 +136,14 @@ impl<'a> Browser<'a> {
     /// From a page that sent the browser to the portal's sign-in: the user name, the password
     /// and, when asked, the code of `totp` (a secret) or of a secret the page registers. Returns
     /// the page the sign-in ends on.
-    async fn sign_in(&mut self, start: Page, upn: &str, password: &str, totp: Option<&str>, sandbox_now: i64) -> Page {
+    pub(crate) async fn sign_in(
+        &mut self,
+        start: Page,
+        upn: &str,
+        password: &str,
+        totp: Option<&str>,
+        sandbox_now: i64,
+    ) -> Page {
         let to = start.location.expect("a redirect to the sign-in");
         assert!(to.starts_with("/dashboard/signin"), "{to}");
         let mut to = to;
@@ -184,7 +191,7 @@ impl<'a> Browser<'a> {
         self.open(&back).await
     }
 
-    fn csrf(page: &Page) -> String {
+    pub(crate) fn csrf(page: &Page) -> String {
         field(&page.html, "csrf")
     }
 }
@@ -193,7 +200,7 @@ async fn sandbox_json(s: &Server, name: &str) -> Value {
     get(s, &format!("/sandbox/v1/sandboxes/{name}")).await.1
 }
 
-fn now_of(sb: &Value) -> i64 {
+pub(crate) fn now_of(sb: &Value) -> i64 {
     chrono::DateTime::parse_from_rfc3339(sb["now"].as_str().unwrap())
         .unwrap()
         .timestamp()
@@ -211,7 +218,7 @@ fn password_of(sb: &Value, upn: &str) -> String {
         .to_owned()
 }
 
-fn secret_of(sb: &Value, upn: &str) -> String {
+pub(crate) fn secret_of(sb: &Value, upn: &str) -> String {
     sb["tenants"]
         .as_array()
         .unwrap()
@@ -223,7 +230,7 @@ fn secret_of(sb: &Value, upn: &str) -> String {
         .to_owned()
 }
 
-async fn create(s: &Server, name: &str, scenario: &str) -> Value {
+pub(crate) async fn create(s: &Server, name: &str, scenario: &str) -> Value {
     let (st, sb) = crate::support::post(s, "/sandbox/v1/sandboxes", json!({"name": name, "scenario": scenario})).await;
     assert_eq!(st, StatusCode::CREATED, "{sb}");
     sb
@@ -364,7 +371,7 @@ async fn commerce_pages_step_up_to_mfa_and_the_portal_sign_in_without_it_is_repo
     assert_eq!(user["mfa"]["state"], "registered", "{user}");
 }
 
-async fn testkit_token(s: &Server, sb: &Value, upn: &str) -> String {
+pub(crate) async fn testkit_token(s: &Server, sb: &Value, upn: &str) -> String {
     let (st, t) = crate::support::post(
         s,
         "/sandbox/v1/sandboxes/default/tokens",

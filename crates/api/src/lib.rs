@@ -5,6 +5,7 @@ pub mod context;
 pub mod control;
 pub mod entra;
 pub mod faults;
+pub mod graph;
 pub mod health;
 mod idle;
 
@@ -164,6 +165,7 @@ pub fn app(state: AppState) -> Router {
         .merge(control::router(&state))
         .merge(entra::router())
         .merge(partner_center::router(&state))
+        .merge(graph::router(&state))
         .merge(portal::router(&state))
         .merge(openapi::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -214,6 +214,14 @@ struct InviteBody {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct GdapApproveBody {
+    #[serde(rename = "as")]
+    as_user: Option<String>,
+    relationship_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RespondBody {
     #[serde(rename = "as")]
     as_user: Option<String>,
@@ -270,6 +278,8 @@ pub enum Action {
     SignCustomerAgreement(String),
     /// An admin revokes a user's sign-in sessions: its refresh tokens stop working.
     RevokeSessions(UserRef),
+    /// The customer's Global Administrator approves a GDAP relationship (the invitation page).
+    ApproveGdapRelationship(UserRef, String),
 }
 
 /// What an action left: a partner, a relationship request (and whether it was created now), or
@@ -284,6 +294,7 @@ pub enum ActionOutcome {
         refresh_tokens: u64,
         now: DateTime<Utc>,
     },
+    Gdap(Box<domain::gdap::Relationship>, DateTime<Utc>),
 }
 
 impl ActionOutcome {
@@ -293,6 +304,7 @@ impl ActionOutcome {
             ActionOutcome::Request(r, _) => r.now,
             ActionOutcome::Customer(c) => c.now,
             ActionOutcome::Revoked { now, .. } => *now,
+            ActionOutcome::Gdap(_, now) => *now,
         }
     }
 }
@@ -496,6 +508,10 @@ impl Action {
                 };
                 Action::InviteReseller(who, reseller)
             }
+            "approve-gdap-relationship" => {
+                let b: GdapApproveBody = from_value(body)?;
+                Action::ApproveGdapRelationship(actor(b.as_user)?, need_text(b.relationship_id, "relationshipId")?)
+            }
             "respond-relationship-request" => {
                 let b: RespondBody = from_value(body)?;
                 let request_id = given(b.request_id);
@@ -673,6 +689,11 @@ impl Core {
                     field: Some("customerId".into()),
                 })?;
                 ActionOutcome::Customer(Box::new(self.sign_customer_agreement(sandbox, id).await?))
+            }
+            Action::ApproveGdapRelationship(who, id) => {
+                let r = self.approve_gdap_relationship(sandbox, &who, &id).await?;
+                let now = self.sandbox_now_of(sandbox).await?;
+                ActionOutcome::Gdap(Box::new(r), now)
             }
             Action::RevokeSessions(who) => {
                 let mut w = self.write(sandbox).await?;

@@ -22,6 +22,9 @@ pub enum CoreError {
     /// A Partner Center error the real API documents (status, code and exact description).
     #[error(transparent)]
     Fault(#[from] domain::fault::Fault),
+    /// A Microsoft Graph error (the GDAP surface).
+    #[error("{}", .0.message)]
+    Graph(domain::gdap::GraphError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -44,6 +47,7 @@ impl CoreError {
             CoreError::Invalid(_) => "InvalidField".into(),
             CoreError::NotFound { .. } => "NotFound".into(),
             CoreError::Conflict { .. } => "Conflict".into(),
+            CoreError::Graph(g) => g.code.to_owned(),
             CoreError::Store(_) => "Internal".into(),
         }
     }
@@ -56,7 +60,7 @@ impl CoreError {
             CoreError::NotFound { field, .. } => field.as_deref(),
             CoreError::Conflict { field, .. } => Some(field.as_str()),
             CoreError::Fault(f) => f.data.first().map(String::as_str),
-            CoreError::Store(_) => None,
+            CoreError::Graph(_) | CoreError::Store(_) => None,
         };
         f.filter(|f| !f.is_empty())
     }
@@ -69,6 +73,7 @@ impl CoreError {
             CoreError::Invalid(_) => 400,
             CoreError::NotFound { .. } => 404,
             CoreError::Conflict { .. } => 409,
+            CoreError::Graph(g) => g.status,
             CoreError::Store(_) => 500,
         }
     }

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod entra;
 pub mod error;
 pub mod faults;
+pub mod gdap;
 pub mod keys;
 pub mod lookup;
 pub mod onboarding;

@@ -190,6 +190,8 @@ impl<'a> Write<'a> {
             p.record(v);
             self.save_partner(Some(&before), &p).await?;
         }
+        let core = self.core;
+        core.settle_gdap(self).await?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod error_codes;
 pub mod etag;
 pub mod fault;
+pub mod gdap;
 pub mod ids;
 pub mod injection;
 pub mod input;

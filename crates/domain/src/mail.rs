@@ -132,3 +132,74 @@ pub fn relationship_approved(provider: &str, reseller: &str, to: &str) -> Mail {
         links: Vec::new(),
     }
 }
+
+/// GDAP: the invitation link the partner sends its customer after `lockForApproval`.
+pub fn gdap_invitation(to: &str, relationship: &str, url: &str, roles: &[String]) -> Mail {
+    let roles = roles.join(", ");
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "GDAP 関係「{relationship}」の承認リンク / Approval link for the GDAP relationship \"{relationship}\""
+        ),
+        body: format!(
+            "GDAP 関係「{relationship}」は承認待ちになりました。次のリンクを顧客のグローバル管理者に送ってください。\
+             顧客はこのリンクを開き、[すべて承認] を選択します (90 日以内に承認されないと期限切れになります)。\n\n\
+             {url}\n\n\
+             The GDAP relationship \"{relationship}\" is awaiting approval. Send this link to a Global Administrator of \
+             the customer, who opens it and selects [Approve all] (it expires if not approved within 90 days). \
+             (Microsoft's form of the link: https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/<id>.)\n\n\
+             Roles / ロール: {roles}\n"
+        ),
+        links: vec![url.to_owned()],
+    }
+}
+
+/// GDAP: the customer approved.
+pub fn gdap_approved(to: &str, relationship: &str, customer: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "{customer} が GDAP 関係「{relationship}」を承認しました / {customer} approved the GDAP relationship \"{relationship}\""
+        ),
+        body: format!(
+            "{customer} のグローバル管理者が GDAP 関係「{relationship}」を承認しました。\
+             有効になったら、セキュリティ グループにロールを割り当ててください。\n\n\
+             A Global Administrator of {customer} approved the GDAP relationship \"{relationship}\". Once it is active, \
+             assign its roles to your security groups.\n"
+        ),
+        links: Vec::new(),
+    }
+}
+
+/// GDAP: an expiry reminder (30, 7 and 1 days before the end of a relationship without
+/// auto-extension).
+pub fn gdap_expiry_reminder(to: &str, relationship: &str, days: i64, end: DateTime<Utc>) -> Mail {
+    let on = end.format("%Y-%m-%d %H:%M UTC");
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "GDAP 関係「{relationship}」はあと {days} 日で期限切れになります / The GDAP relationship \"{relationship}\" expires in {days} days"
+        ),
+        body: format!(
+            "GDAP 関係「{relationship}」は {on} に期限切れになります。引き続き必要な場合は、新しい関係を作成して顧客の承認を得てください。\n\n\
+             The GDAP relationship \"{relationship}\" expires on {on}. If you still need it, create a new relationship and \
+             ask the customer to approve it.\n"
+        ),
+        links: Vec::new(),
+    }
+}
+
+/// GDAP: a relationship expired.
+pub fn gdap_expired(to: &str, relationship: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: format!(
+            "GDAP 関係「{relationship}」は期限切れになりました / The GDAP relationship \"{relationship}\" expired"
+        ),
+        body: format!(
+            "GDAP 関係「{relationship}」は期限切れになり、顧客のテナントへのアクセスは終了しました。\n\n\
+             The GDAP relationship \"{relationship}\" expired: access to the customer's tenant has ended.\n"
+        ),
+        links: Vec::new(),
+    }
+}

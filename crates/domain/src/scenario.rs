@@ -667,7 +667,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
 }
 
 /// The actions a step may take (the control plane's; `core::actions` reads their bodies).
-pub const ACTIONS: [&str; 13] = [
+pub const ACTIONS: [&str; 14] = [
     "register-partner",
     "confirm-email",
     "update-legal-profile",
@@ -681,6 +681,7 @@ pub const ACTIONS: [&str; 13] = [
     "sign-customer-agreement",
     "revoke-sessions",
     "lapse-agreement",
+    "approve-gdap-relationship",
 ];
 
 #[cfg(test)]

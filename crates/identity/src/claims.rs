@@ -35,7 +35,7 @@ pub const PARTNER_CENTER_RESOURCE: Resource = Resource {
 pub const GRAPH_RESOURCE: Resource = Resource {
     audience: GRAPH,
     version: 1,
-    delegated_scope: "User.Read openid profile email",
+    delegated_scope: "User.Read Directory.Read.All DelegatedAdminRelationship.ReadWrite.All openid profile email",
 };
 
 /// The application id of a resource's audience (Partner Center's or Graph's).

@@ -9,11 +9,11 @@ use sqlx::{Column, Row, TypeInfo, ValueRef};
 use crate::{corrupt, map_write_err, Conn, Result};
 
 /// The schema a bundle's rows follow: the number of migrations.
-pub const SCHEMA: u32 = 9;
+pub const SCHEMA: u32 = 10;
 
 /// The tables of a sandbox in the order an import writes them (references first). Sign-in
 /// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 19] = [
     "tenants",
     "tenant_domains",
     "users",
@@ -30,6 +30,8 @@ pub const TABLES: [&str; 17] = [
     "commerce_docs",
     "webhook_registrations",
     "webhook_deliveries",
+    "gdap_docs",
+    "gdap_settings",
     "api_journal_pages",
 ];
 

@@ -32,6 +32,8 @@ pub const ENTRA: &str = "entra";
 pub const CONTROL_PLANE: &str = "control-plane";
 /// A page of the Partner Center portal, requested by a signed-in user.
 pub const PORTAL: &str = "portal";
+/// Microsoft Graph (`/v1.0`, `/beta`): GDAP.
+pub const GRAPH: &str = "graph";
 /// A step of the sandbox's scenario, taken at creation or reset.
 pub const SCENARIO: &str = "scenario";
 

@@ -13,6 +13,7 @@
 pub mod bundle;
 pub mod commerce;
 pub mod csp;
+pub mod gdap;
 pub mod journal;
 pub mod keys;
 pub mod oauth;

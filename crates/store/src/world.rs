@@ -463,8 +463,10 @@ pub async fn insert_world(c: &mut Conn, sandbox: SandboxId, w: &World) -> Result
 /// Removes every tenant (and so every user, app, domain and profile) of a sandbox, and everything
 /// recorded in it: journal, registry, mailbox, CSP records, grants.
 pub async fn clear_world(c: &mut Conn, sandbox: SandboxId) -> Result<()> {
-    const TABLES: [&str; 11] = [
+    const TABLES: [&str; 13] = [
         "DELETE FROM api_journal_pages WHERE sandbox_id = ?",
+        "DELETE FROM gdap_docs WHERE sandbox_id = ?",
+        "DELETE FROM gdap_settings WHERE sandbox_id = ?",
         "DELETE FROM webhook_registrations WHERE sandbox_id = ?",
         "DELETE FROM webhook_deliveries WHERE sandbox_id = ?",
         "DELETE FROM commerce_docs WHERE sandbox_id = ?",

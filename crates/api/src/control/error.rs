@@ -98,6 +98,11 @@ impl From<CoreError> for Problem {
                 p.field = f.data.into_iter().next();
                 p
             }
+            CoreError::Graph(g) => Problem::new(
+                StatusCode::from_u16(g.status).unwrap_or(StatusCode::BAD_REQUEST),
+                g.code,
+                g.message,
+            ),
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 Problem::new(

@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod faults;
+mod gdap;
 mod onboarding;
 mod partner_center;
 pub(crate) mod sandboxes;
@@ -81,6 +82,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(sandboxes::add_user),
         )
         .route("/sandbox/v1/sandboxes/{sid}/apps", post(sandboxes::add_app))
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/tenants/{tid}/groups",
+            get(gdap::groups).post(gdap::create_group),
+        )
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/groups/{gid}/members",
+            post(gdap::add_member),
+        )
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/groups/{gid}/members/{user}",
+            axum::routing::delete(gdap::remove_member),
+        )
+        .route(
+            "/sandbox/v1/sandboxes/{sid}/gdap",
+            get(gdap::settings).patch(gdap::patch_settings),
+        )
         .route(
             "/sandbox/v1/sandboxes/{sid}/clock",
             get(sandboxes::clock).post(sandboxes::advance_clock),

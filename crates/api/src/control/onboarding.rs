@@ -83,6 +83,18 @@ pub async fn action(
             "refreshTokensRevoked": refresh_tokens,
         }))
         .into_response(),
+        ActionOutcome::Gdap(r, now) => Json(json!({
+            "action": action,
+            "now": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "relationship": {
+                "id": r.id,
+                "displayName": r.display_name,
+                "status": r.status.as_str(),
+                "customer": r.customer.as_ref().map(|c| json!({"tenantId": c.tenant_id, "displayName": c.display_name})),
+                "approvedBy": r.approved_by,
+            },
+        }))
+        .into_response(),
         ActionOutcome::Customer(st) => Json(json!({
             "action": action,
             "now": st.now.to_rfc3339_opts(SecondsFormat::Secs, true),

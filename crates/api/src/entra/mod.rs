@@ -99,7 +99,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
 
 /// The base URL the client used (the listener it reached), so discovery documents and issuers
 /// stay on the client's own origin; MSAL insists on that.
-fn base_for(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_for(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -195,6 +195,11 @@ impl From<CoreError> for PcError {
                 };
                 e
             }
+            CoreError::Graph(g) => PcError::new(
+                StatusCode::from_u16(g.status).unwrap_or(StatusCode::BAD_REQUEST),
+                2000,
+                g.message,
+            ),
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 PcError::internal()

@@ -67,6 +67,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/commerce/indirectresellers/relationshiprequest/{id}",
             get(pages::relationship_request).post(pages::respond),
         )
+        .route(
+            "/AdminPortal/partners/invitation/granularAdminRelationships/{id}",
+            get(pages::gdap_invitation).post(pages::gdap_approve),
+        )
         .merge(console::router(state))
         .layer(middleware::from_fn_with_state(state.clone(), journal_visit))
         .layer(middleware::map_response(never_framed))

@@ -209,6 +209,7 @@ impl Ctx {
             CoreError::NotFound { .. } => "NotFound".into(),
             CoreError::Invalid(_) => "InvalidField".into(),
             CoreError::Conflict { .. } => "Conflict".into(),
+            CoreError::Graph(g) => g.code.to_owned(),
             CoreError::Store(_) => "Internal".into(),
         };
         let field = e.field().map(str::to_owned);
@@ -1282,5 +1283,100 @@ mod tests {
         );
         assert_eq!(remedies("emailOwnership", &check("pending", None)), ["resend"]);
         assert!(remedies("company", &check("approved", None)).is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GDAP: the customer's approval of a partner's granular delegated admin relationship
+// (admin.microsoft.com's `#/partners/invitation/granularAdminRelationships/{id}`).
+
+#[derive(Template)]
+#[template(path = "portal/gdap.html")]
+struct GdapPage {
+    b: Base,
+    id: String,
+    partner: String,
+    name: String,
+    duration: String,
+    status: &'static str,
+    roles: Vec<String>,
+    pending: bool,
+}
+
+async fn gdap_page(ctx: &Ctx, s: &AppState, id: &str, notice: Option<Notice>, status: StatusCode) -> Response {
+    let found = if id.len() > 100 {
+        Ok(None)
+    } else {
+        s.core.gdap_invitation(ctx.session.sandbox, id).await
+    };
+    let (r, partner) = match found {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            return ctx.finish(message(
+                StatusCode::NOT_FOUND,
+                ctx.lang,
+                &Text::new("要求が見つかりません", "Request not found"),
+                &Text::new(
+                    "この GDAP 関係の要求は存在しません。",
+                    "There is no such GDAP relationship request.",
+                ),
+            ))
+        }
+        Err(e) => return internal(ctx.lang, &e),
+    };
+    let page = GdapPage {
+        b: ctx.base(ctx.t("管理者アクセス要求", "Admin access request"), "home", notice),
+        id: r.id.clone(),
+        partner,
+        name: r.display_name.clone(),
+        duration: r.duration.clone(),
+        status: r.status.as_str(),
+        roles: pcsandbox_core::gdap::gdap_role_names(&r.roles),
+        pending: r.status == domain::gdap::Status::ApprovalPending,
+    };
+    ctx.page(status, &page)
+}
+
+/// `GET /AdminPortal/partners/invitation/granularAdminRelationships/{id}`.
+pub async fn gdap_invitation(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let ctx = match signed_in(&s, &headers, &uri, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let q: DoneQuery = super::query(&uri);
+    gdap_page(&ctx, &s, &id, done_notice(ctx.lang, q.done.as_deref()), StatusCode::OK).await
+}
+
+/// `POST` of the same page: すべて承認 (Approve all), as the signed-in user.
+pub async fn gdap_approve(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(form): FormMap,
+) -> Response {
+    let ctx = match form_ctx(&s, &headers, &uri, &form, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match ctx
+        .act(&s, "approve-gdap-relationship", json!({"relationshipId": id}))
+        .await
+    {
+        Ok(_) => ctx.done(&format!(
+            "/AdminPortal/partners/invitation/granularAdminRelationships/{}?done=approve",
+            pcsandbox_core::entra::signin::pct(&id)
+        )),
+        Err(e) => {
+            let (status, notice, note) = ctx.refusal(&e);
+            let mut res = gdap_page(&ctx, &s, &id, Some(notice), status).await;
+            res.extensions_mut().insert(note);
+            res
+        }
     }
 }

@@ -148,6 +148,11 @@ impl EntraError {
     pub fn user_not_found(tenant: &str) -> Self {
         e(400, "invalid_grant", 50034, format!("The user account {{EUII Hidden}} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory."))
     }
+    /// A user of another tenant signs in to a tenant that has no place for it (no guest, no
+    /// GDAP access): AADSTS50020.
+    pub fn guest_not_allowed(upn: &str, idp: &str, tenant: &str) -> Self {
+        e(400, "invalid_grant", 50020, format!("User account '{upn}' from identity provider '{idp}' does not exist in tenant '{tenant}' and cannot access the application in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account."))
+    }
     pub fn mfa_required(resource: &str) -> Self {
         let mut x = e(400, "invalid_grant", 50076, format!("Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'."));
         x.suberror = Some("basic_action");

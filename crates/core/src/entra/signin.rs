@@ -297,10 +297,13 @@ impl Core {
         let Some(user) = store::world::user_by_upn(w.c(), sandbox, &upn).await? else {
             return Ok(again("AADSTS50034: We couldn't find an account with that username."));
         };
-        if flow.tenant.is_some_and(|t| t != user.tenant_id) {
-            return Ok(again(
-                "AADSTS50034: We couldn't find an account with that username in this tenant.",
-            ));
+        if let Some(t) = flow.tenant.filter(|t| *t != user.tenant_id) {
+            // A partner user signs in to a customer's tenant through GDAP, or not at all.
+            let now = w.now;
+            let base = self.settings.base_url.clone();
+            if let Err(e) = self.gdap_sign_in(w.c(), sandbox, &user, t, now, &base).await {
+                return Ok(again(&format!("AADSTS{}: {}", e.code, e.description)));
+            }
         }
         let now = w.now.timestamp();
         let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
@@ -717,15 +720,21 @@ impl Core {
                 field: Some("user".into()),
             });
         };
-        if flow.tenant.is_some_and(|t| t != u.tenant_id) {
-            return Err(domain::FieldError::new(
-                "user",
-                format!(
-                    "{} is not a user of the tenant the client signs in to",
-                    u.user_principal_name
-                ),
-            )
-            .into());
+        if let Some(t) = flow.tenant.filter(|t| *t != u.tenant_id) {
+            let now = w.now;
+            let base = self.settings.base_url.clone();
+            if let Err(e) = self.gdap_sign_in(w.c(), sandbox, &u, t, now, &base).await {
+                return Err(domain::FieldError::new(
+                    "user",
+                    format!(
+                        "{} is not a user of the tenant the client signs in to, and GDAP gives it no access there: AADSTS{} ({})",
+                        u.user_principal_name,
+                        e.code,
+                        e.explanation.unwrap_or_default()
+                    ),
+                )
+                .into());
+            }
         }
         match (u.mfa, mfa) {
             (MfaState::Registered, true) | (MfaState::Unregistered, false) => {}

@@ -186,12 +186,13 @@ impl Core {
             .ok_or_else(|| {
                 EntraError::user_not_found(&path.label()).because(format!("The sandbox has no user {username}."))
             })?;
+        let mut guest_of = None;
         if let TenantPath::Specific { tenant, .. } = path {
             if tenant.id != user.tenant_id {
-                return Err(EntraError::user_not_found(&path.label()).because(format!(
-                    "{username} is a user of another tenant than {} of the authority.",
-                    tenant.domain
-                )));
+                let now = w.now;
+                self.gdap_sign_in(w.c(), c.sandbox, &user, tenant.id, now, &req.issuer_base)
+                    .await?;
+                guest_of = Some(tenant.id);
             }
         }
         let lockout = w.sandbox.sign_in_lockout == SignInLockout::On;
@@ -253,7 +254,7 @@ impl Core {
         }
         let grant = StoredGrant {
             client_id: c.app.client_id,
-            tenant_id: Some(user.tenant_id),
+            tenant_id: Some(guest_of.unwrap_or(user.tenant_id)),
             user_id: Some(user.id),
             mfa: false,
             scope: req.get("scope").or(req.get("resource")).unwrap_or_default().to_owned(),
@@ -392,7 +393,7 @@ impl Core {
             mfa: grant.mfa,
         };
         let uti = opaque(self.random.as_ref(), 16);
-        let claims = claims::access_token(&AccessTokenSpec {
+        let mut claims = claims::access_token(&AccessTokenSpec {
             issuer_base: &req.issuer_base,
             tenant_id: tenant,
             resource: requested.resource,
@@ -403,6 +404,31 @@ impl Core {
             lifetime_secs: ACCESS_TOKEN_SECS,
             uti: &uti,
         });
+        // A partner user in a customer's tenant (GDAP): checked again at every issuance, so a
+        // relationship or assignment that ended stops the next token (refresh included).
+        if tenant != user.tenant_id {
+            let at = w.now;
+            let roles = self
+                .gdap_sign_in(w.c(), c.sandbox, user, tenant, at, &req.issuer_base)
+                .await?;
+            claims.insert(
+                "idp".into(),
+                json!(format!("https://sts.windows.net/{}/", user.tenant_id)),
+            );
+            claims.insert("wids".into(), json!(roles));
+        }
+        // Microsoft Graph with named permissions: scp is what was asked for (`.default` gives
+        // the app's configured permissions).
+        if requested.resource == claims::GRAPH_RESOURCE && !requested.default {
+            let named: Vec<&str> = requested
+                .scope
+                .split_whitespace()
+                .filter_map(|s| s.rsplit_once('/').map(|(_, p)| p))
+                .collect();
+            if !named.is_empty() {
+                claims.insert("scp".into(), json!(named.join(" ")));
+            }
+        }
         let mut out = self
             .token_response(c.sandbox, &claims, requested, req.endpoint_version, now)
             .await?;

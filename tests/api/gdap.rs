@@ -1,0 +1,452 @@
+//! GDAP end to end: a relationship made through Graph, locked for approval, approved by the
+//! customer's Global Administrator on the invitation page, a security group assigned, a partner
+//! user signing in to the customer's tenant with MFA and reading with the granted role (and
+//! refused without it), then expiry and auto-extension on the sandbox clock.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::portal::{create, field, now_of, testkit_token, Browser};
+use crate::support::{get, post, Server};
+
+const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+const GRAPH: &str = "https://graph.microsoft.com/.default";
+
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn public_client(sb: &Value) -> String {
+    sb["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["publicClient"] == true)
+        .unwrap()["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A device-code sign-in at `tenant`'s authority completed by the control plane (with the TOTP
+/// step): the token response, or the sign-in's refusal.
+async fn device_token(s: &Server, sb: &Value, tenant: &str, upn: &str) -> Result<Value, Value> {
+    let client = public_client(sb);
+    let res = s
+        .client()
+        .post(format!("{}/{tenant}/oauth2/v2.0/devicecode", s.uri()))
+        .form(&[("client_id", client.as_str()), ("scope", GRAPH)])
+        .send()
+        .await
+        .unwrap();
+    let dc: Value = res.json().await.unwrap();
+    let (st, done) = post(
+        s,
+        "/sandbox/v1/sandboxes/default/sign-ins",
+        json!({"userCode": dc["user_code"], "user": upn, "mfa": true}),
+    )
+    .await;
+    if st != StatusCode::OK {
+        return Err(done);
+    }
+    let res = s
+        .client()
+        .post(format!("{}/{tenant}/oauth2/v2.0/token", s.uri()))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("client_id", client.as_str()),
+            ("device_code", dc["device_code"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let t: Value = res.json().await.unwrap();
+    if t["access_token"].is_string() {
+        Ok(t)
+    } else {
+        Err(t)
+    }
+}
+
+struct Graph<'a> {
+    s: &'a Server,
+    token: String,
+}
+
+impl Graph<'_> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let mut req = self
+            .s
+            .client()
+            .request(method, format!("{}/v1.0{path}", self.s.uri()))
+            .bearer_auth(&self.token);
+        if let Some(e) = etag {
+            req = req.header("If-Match", e);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null), headers)
+    }
+}
+
+#[tokio::test]
+async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_tenant_and_lives_on_the_clock() {
+    let s = crate::support::server().await;
+    let sb = create(&s, "default", "default").await;
+    let contoso = sb["tenants"][0]["id"].as_str().unwrap().to_owned();
+    // A customer of Contoso: an Entra tenant with its Global Administrator.
+    let pc = testkit_token(&s, &sb, "admin@contosojp.onmicrosoft.com").await;
+    let res = s
+        .client()
+        .post(format!("{}/v1/customers", s.uri()))
+        .bearer_auth(&pc)
+        .json(&json!({
+            "companyProfile": {"domain": "adatumgdap"},
+            "billingProfile": {"email": "it@adatum.example", "culture": "en-US", "language": "en",
+                "companyName": "Adatum", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
+                "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let customer: Value = res.json().await.unwrap();
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    let customer_admin = format!("admin@{}", customer["companyProfile"]["domain"].as_str().unwrap());
+    let customer_password = customer["userCredentials"]["password"].as_str().unwrap().to_owned();
+
+    // The partner's admin calls Graph with MFA.
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let g = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+    let rels = "/tenantRelationships/delegatedAdminRelationships";
+    // Refusals change nothing: a long name, a duration beyond two years, GA with auto-extension.
+    let bad = [
+        json!({"displayName": "x".repeat(51), "duration": "P730D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}}),
+        json!({"displayName": "Adatum", "duration": "P731D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}}),
+        json!({"displayName": "Adatum", "duration": "P730D", "autoExtendDuration": "P180D",
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"}]}}),
+    ];
+    for b in bad {
+        let (st, e, _) = g.call(Method::POST, rels, None, Some(b)).await;
+        assert_eq!((st, e["error"]["code"].as_str()), (400, Some("badRequest")), "{e}");
+    }
+    let (st, rel, headers) = g
+        .call(
+            Method::POST,
+            rels,
+            None,
+            Some(json!({"displayName": "Adatum helpdesk", "duration": "P730D",
+                "customer": {"tenantId": cid},
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}, {"roleDefinitionId": EXCHANGE}]}})),
+        )
+        .await;
+    assert_eq!(st, 201, "{rel}");
+    let id = rel["id"].as_str().unwrap().to_owned();
+    assert!(id.ends_with(&contoso), "two GUIDs, the second the partner's: {id}");
+    assert_eq!(rel["status"], "created");
+    assert_eq!(rel["autoExtendDuration"], "PT0S");
+    assert!(rel["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("$metadata#delegatedAdminRelationships"));
+    assert!(headers["location"].to_str().unwrap().ends_with(&format!("{rels}/{id}")));
+    let (st, e, _) = g
+        .call(
+            Method::POST,
+            rels,
+            None,
+            Some(json!({"displayName": "adatum HELPDESK", "duration": "P1D",
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}})),
+        )
+        .await;
+    assert_eq!(st, 409, "display names are unique per partner: {e}");
+    let (_, list, _) = g
+        .call(
+            Method::GET,
+            &format!("{rels}?$count=true&$select=displayName"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(list["@odata.count"], 1, "{list}");
+    assert!(list["value"][0].get("duration").is_none(), "$select: {list}");
+
+    // Locked for approval: the invitation link is mailed to the partner.
+    let (st, req, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/requests"),
+            None,
+            Some(json!({"action": "lockForApproval"})),
+        )
+        .await;
+    assert_eq!((st, req["action"].as_str()), (201, Some("lockForApproval")), "{req}");
+    let (_, mail) = get(
+        &s,
+        "/sandbox/v1/sandboxes/default/mailbox?to=admin@contosojp.onmicrosoft.com",
+    )
+    .await;
+    let link = mail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["links"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .find(|l| l.contains("/AdminPortal/partners/invitation/granularAdminRelationships/"))
+        .unwrap_or_else(|| panic!("{mail}"))
+        .to_owned();
+    let path = link[link.find("/AdminPortal").unwrap()..].to_owned();
+
+    // The partner's own admin cannot approve; the customer's Global Administrator does, on the page.
+    let (st, e) = post(
+        &s,
+        "/sandbox/v1/sandboxes/default/actions/approve-gdap-relationship",
+        json!({"as": "admin@contosojp.onmicrosoft.com", "relationshipId": id}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let mut b = Browser::new(&s);
+    let start = b.get(&path).await;
+    let page = b
+        .sign_in(start, &customer_admin, &customer_password, None, now_of(&sb))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Contoso"), "{}", page.html);
+    assert!(page.html.contains("User Administrator"), "{}", page.html);
+    let csrf = field(&page.html, "csrf");
+    let done = b.submit(&path, &[("csrf", &csrf), ("decision", "approve")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(
+        done.html.contains(r#"data-testid="gdap-status">active"#),
+        "{}",
+        done.html
+    );
+    let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
+    assert_eq!(rel["status"], "active", "{rel}");
+    assert!(
+        rel["activatedDateTime"].is_string() && rel["endDateTime"].is_string(),
+        "{rel}"
+    );
+    let (_, customers, _) = g
+        .call(Method::GET, "/tenantRelationships/delegatedAdminCustomers", None, None)
+        .await;
+    assert_eq!(customers["value"][0]["tenantId"], cid.as_str(), "{customers}");
+
+    // Without a group holding an assignment the agent cannot sign in to the customer's tenant.
+    let refused = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("AADSTS50020"), "{refused}");
+    let (st, group) = post(
+        &s,
+        &format!("/sandbox/v1/sandboxes/default/tenants/{contoso}/groups"),
+        json!({"displayName": "Helpdesk agents", "members": ["agent@contosojp.onmicrosoft.com"]}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{group}");
+    let gid = group["id"].as_str().unwrap().to_owned();
+    let assign = |roles: &[&str]| {
+        json!({"accessContainer": {"accessContainerId": gid, "accessContainerType": "securityGroup"},
+            "accessDetails": {"unifiedRoles": roles.iter().map(|r| json!({"roleDefinitionId": r})).collect::<Vec<_>>()}})
+    };
+    let (st, e, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/accessAssignments"),
+            None,
+            Some(assign(&["62e90394-69f5-4237-9190-012177145e10"])),
+        )
+        .await;
+    assert_eq!(st, 400, "a role the relationship does not hold: {e}");
+    let (st, a, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/accessAssignments"),
+            None,
+            Some(assign(&[USER_ADMIN])),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let aid = a["id"].as_str().unwrap().to_owned();
+    let (st, e, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/accessAssignments"),
+            None,
+            Some(assign(&[EXCHANGE])),
+        )
+        .await;
+    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+
+    // The agent signs in to the customer's tenant with MFA: tid = customer, idp = partner, wids.
+    let t = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let at = t["access_token"].as_str().unwrap();
+    let c = claims(at);
+    assert_eq!(c["tid"], cid.as_str());
+    assert_eq!(c["idp"], format!("https://sts.windows.net/{contoso}/"));
+    assert_eq!(c["wids"], json!([USER_ADMIN]));
+    assert_eq!(c["amr"], json!(["pwd", "mfa"]));
+    let agent = Graph {
+        s: &s,
+        token: at.to_owned(),
+    };
+    let (st, users, _) = agent.call(Method::GET, "/users", None, None).await;
+    assert_eq!(st, 200, "{users}");
+    assert!(users.to_string().contains(&customer_admin), "{users}");
+
+    // The assignment changes to Exchange only (If-Match required): a long-running operation.
+    let (st, e, _) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{id}/accessAssignments/{aid}"),
+            None,
+            Some(assign(&[EXCHANGE])),
+        )
+        .await;
+    assert_eq!(st, 428, "{e}");
+    let (st, _, _) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{id}/accessAssignments/{aid}"),
+            Some("W/\"stale\""),
+            Some(assign(&[EXCHANGE])),
+        )
+        .await;
+    assert_eq!(st, 412);
+    let etag = a["@odata.etag"].as_str().unwrap().to_owned();
+    let (st, _, headers) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{id}/accessAssignments/{aid}"),
+            Some(&etag),
+            Some(assign(&[EXCHANGE])),
+        )
+        .await;
+    assert_eq!(st, 202);
+    assert_eq!(headers["retry-after"], "10");
+    let op_url = headers["location"].to_str().unwrap().to_owned();
+    let op_path = &op_url[op_url.find("/tenantRelationships").unwrap()..];
+    let (_, op, _) = g.call(Method::GET, op_path, None, None).await;
+    assert_eq!(
+        (op["status"].as_str(), op["operationType"].as_str()),
+        (Some("succeeded"), Some("delegatedAdminAccessAssignmentUpdate")),
+        "{op}"
+    );
+    assert!(op["data"].is_string(), "data is a JSON string: {op}");
+    let t = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let agent = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+    assert_eq!(claims(&agent.token)["wids"], json!([EXCHANGE]));
+    let (st, e, _) = agent.call(Method::GET, "/users", None, None).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str(), e["error"]["message"].as_str()),
+        (
+            403,
+            Some("Authorization_RequestDenied"),
+            Some("Insufficient privileges to complete the operation.")
+        ),
+        "{e}"
+    );
+
+    // Auto-extension (no Global Administrator here) carries it past its end on the clock.
+    let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
+    let end = rel["endDateTime"].as_str().unwrap().to_owned();
+    let (st, rel, _) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{id}"),
+            Some(rel["@odata.etag"].as_str().unwrap()),
+            Some(json!({"autoExtendDuration": "P180D"})),
+        )
+        .await;
+    assert_eq!((st, rel["autoExtendDuration"].as_str()), (200, Some("P180D")), "{rel}");
+    let (st, _) = post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P731D"})).await;
+    assert_eq!(st, StatusCode::OK);
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let g = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+    let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
+    assert_eq!(rel["status"], "active", "{rel}");
+    let extended = rel["endDateTime"].as_str().unwrap();
+    let days = (chrono::DateTime::parse_from_rfc3339(extended).unwrap()
+        - chrono::DateTime::parse_from_rfc3339(&end).unwrap())
+    .num_days();
+    assert_eq!(days, 180, "{end} -> {extended}");
+    // Without it, reminders are mailed and the relationship expires: the agent is out.
+    let (st, rel, _) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{id}"),
+            Some(rel["@odata.etag"].as_str().unwrap()),
+            Some(json!({"autoExtendDuration": "PT0S"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{rel}");
+    let (st, _) = post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P175D"})).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P6D"})).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, mail) = get(
+        &s,
+        "/sandbox/v1/sandboxes/default/mailbox?to=admin@contosojp.onmicrosoft.com",
+    )
+    .await;
+    let subjects: Vec<&str> = mail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("expires in 30 days")),
+        "{subjects:?}"
+    );
+    assert!(subjects.iter().any(|s| s.contains("expired")), "{subjects:?}");
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let g = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+    let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
+    assert_eq!(rel["status"], "expired", "{rel}");
+    let refused = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("AADSTS50020"), "{refused}");
+}
