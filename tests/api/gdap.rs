@@ -184,16 +184,33 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
         )
         .await;
     assert_eq!(st, 409, "display names are unique per partner: {e}");
+    // The customer came with Partner Center's default relationship (enableGDAPByDefault left out).
     let (_, list, _) = g
         .call(
             Method::GET,
-            &format!("{rels}?$count=true&$select=displayName"),
+            &format!("{rels}?$count=true&$select=displayName,status"),
             None,
             None,
         )
         .await;
-    assert_eq!(list["@odata.count"], 1, "{list}");
+    assert_eq!(list["@odata.count"], 2, "{list}");
     assert!(list["value"][0].get("duration").is_none(), "$select: {list}");
+    let default = &list["value"][0];
+    assert!(
+        default["displayName"].as_str().unwrap().starts_with("Default_"),
+        "{list}"
+    );
+    assert_eq!(default["status"], "active", "{list}");
+    let (_, one, _) = g
+        .call(
+            Method::GET,
+            &format!("{rels}?$filter=status eq 'created'&$top=1"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(one["value"].as_array().unwrap().len(), 1, "{one}");
+    assert_eq!(one["value"][0]["id"], id.as_str(), "{one}");
 
     // Locked for approval: the invitation link is mailed to the partner.
     let (st, req, _) = g
@@ -449,4 +466,258 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("AADSTS50020"), "{refused}");
+}
+
+async fn status_of(g: &Graph<'_>, id: &str) -> Value {
+    let path = format!("/tenantRelationships/delegatedAdminRelationships/{id}");
+    g.call(Method::GET, &path, None, None).await.1["status"].clone()
+}
+
+async fn mint(s: &Server, sb: &Value, body: Value) -> String {
+    let mut body = body;
+    body["clientId"] = sb["apps"][0]["clientId"].clone();
+    let (st, t) = post(s, "/sandbox/v1/sandboxes/default/tokens", body).await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    t["accessToken"]
+        .as_str()
+        .or(t["access_token"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn timing_faults_and_refusals_on_the_clock() {
+    let s = crate::support::server().await;
+    let sb = create(&s, "default", "default").await;
+    let contoso = sb["tenants"][0]["id"].as_str().unwrap().to_owned();
+    let rels = "/tenantRelationships/delegatedAdminRelationships";
+    let new_rel = |name: &str| {
+        json!({"displayName": name, "duration": "P30D",
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}})
+    };
+    // Who may call: a user of the partner with MFA and the permission; not app-only.
+    let no_mfa = Graph {
+        s: &s,
+        token: mint(
+            &s,
+            &sb,
+            json!({"userId": "admin@contosojp.onmicrosoft.com", "mfa": false, "audience": "https://graph.microsoft.com"}),
+        )
+        .await,
+    };
+    let (st, e, _) = no_mfa.call(Method::POST, rels, None, Some(new_rel("x"))).await;
+    assert_eq!(st, 403, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("multifactor"), "{e}");
+    let app = Graph {
+        s: &s,
+        token: mint(&s, &sb, json!({"audience": "https://graph.microsoft.com"})).await,
+    };
+    let (st, e, _) = app.call(Method::GET, rels, None, None).await;
+    assert_eq!(st, 403, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2832473f-ec63-45fb-976f-5d45a7d4bb91"),
+        "{e}"
+    );
+    let (st, e, _) = app.call(Method::GET, rels, Some("x"), None).await;
+    assert_eq!(st, 403, "{e}");
+    let pc = Graph {
+        s: &s,
+        token: testkit_token(&s, &sb, "admin@contosojp.onmicrosoft.com").await,
+    };
+    let (st, e, _) = pc.call(Method::GET, rels, None, None).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken")),
+        "a Partner Center token: {e}"
+    );
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let g = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+
+    // Deleting needs If-Match and a relationship still `created`.
+    let (_, doomed, _) = g.call(Method::POST, rels, None, Some(new_rel("Doomed"))).await;
+    let doomed_id = doomed["id"].as_str().unwrap();
+    let (st, _, _) = g.call(Method::DELETE, &format!("{rels}/{doomed_id}"), None, None).await;
+    assert_eq!(st, 428);
+    let (st, _, _) = g
+        .call(
+            Method::DELETE,
+            &format!("{rels}/{doomed_id}"),
+            doomed["@odata.etag"].as_str(),
+            None,
+        )
+        .await;
+    assert_eq!(st, 204);
+    let (st, _, _) = g.call(Method::GET, &format!("{rels}/{doomed_id}"), None, None).await;
+    assert_eq!(st, 404);
+
+    // Ten minutes from approval to active; assignments stuck in pending.
+    let (st, settings) = crate::support::call(
+        &s,
+        Method::PATCH,
+        "/sandbox/v1/sandboxes/default/gdap",
+        Some(json!({"activationDelay": "PT10M", "stuckAssignments": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{settings}");
+    assert_eq!(settings, json!({"activationDelay": "PT600S", "stuckAssignments": true}));
+    let pc_token = testkit_token(&s, &sb, "admin@contosojp.onmicrosoft.com").await;
+    let res = s
+        .client()
+        .post(format!("{}/v1/customers", s.uri()))
+        .bearer_auth(&pc_token)
+        .json(&json!({
+            "enableGDAPByDefault": false,
+            "companyProfile": {"domain": "fourthcoffeegdap"},
+            "billingProfile": {"email": "it@fourthcoffee.example", "culture": "en-US", "language": "en",
+                "companyName": "Fourth Coffee", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
+                "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    let customer: Value = res.json().await.unwrap();
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    // GDAP webhook events are recorded (the URL answers nothing: each delivery is journaled).
+    let res = s
+        .client()
+        .post(format!("{}/webhooks/v1/registration", s.uri()))
+        .bearer_auth(&pc_token)
+        .json(&json!({"WebhookUrl": "http://127.0.0.1:9/callback",
+            "WebhookEvents": ["granular-admin-relationship-approved", "granular-admin-relationship-activated",
+                "granular-admin-relationship-terminated"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let (_, list, _) = g.call(Method::GET, rels, None, None).await;
+    assert_eq!(
+        list["value"].as_array().unwrap().len(),
+        0,
+        "enableGDAPByDefault false: {list}"
+    );
+    let (_, rel, _) = g.call(Method::POST, rels, None, Some(new_rel("Fourth Coffee"))).await;
+    let id = rel["id"].as_str().unwrap().to_owned();
+    let (st, _, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/requests"),
+            None,
+            Some(json!({"action": "approve"})),
+        )
+        .await;
+    assert_eq!(st, 400, "a partner does not approve its own relationship");
+    let (st, _, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/requests"),
+            None,
+            Some(json!({"action": "lockForApproval"})),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let admin = format!("admin@{}", customer["companyProfile"]["domain"].as_str().unwrap());
+    let (st, done) = post(
+        &s,
+        "/sandbox/v1/sandboxes/default/actions/approve-gdap-relationship",
+        json!({"as": admin, "relationshipId": id}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{done}");
+    assert_eq!(done["relationship"]["status"], "approved", "{done}");
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT6M"})).await;
+    assert_eq!(status_of(&g, &id).await, "activating");
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT5M"})).await;
+    assert_eq!(status_of(&g, &id).await, "active");
+    // Activated by the clock, not by a request: its event is sent after that write committed.
+    let mut names = String::new();
+    for _ in 0..50 {
+        let (_, d) = get(&s, "/sandbox/v1/sandboxes/default/webhook-deliveries").await;
+        names = d.to_string();
+        if names.contains("granular-admin-relationship-activated") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(names.contains("granular-admin-relationship-approved"), "{names}");
+    assert!(names.contains("granular-admin-relationship-activated"), "{names}");
+    let (_, group) = post(
+        &s,
+        &format!("/sandbox/v1/sandboxes/default/tenants/{contoso}/groups"),
+        json!({"displayName": "Agents", "members": ["agent@contosojp.onmicrosoft.com"]}),
+    )
+    .await;
+    let (st, a, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/accessAssignments"),
+            None,
+            Some(
+                json!({"accessContainer": {"accessContainerId": group["id"], "accessContainerType": "securityGroup"},
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}}),
+            ),
+        )
+        .await;
+    assert_eq!((st, a["status"].as_str()), (201, Some("pending")), "{a}");
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P1D"})).await;
+    // Tokens live an hour of sandbox time.
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let g = Graph {
+        s: &s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
+    };
+    let (_, list, _) = g
+        .call(Method::GET, &format!("{rels}/{id}/accessAssignments"), None, None)
+        .await;
+    assert_eq!(list["value"][0]["status"], "pending", "stuck: {list}");
+    let refused = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("AADSTS50020"), "{refused}");
+
+    // An injected 500 answers as Graph does, once.
+    let (st, _) = post(
+        &s,
+        "/sandbox/v1/sandboxes/default/faults",
+        json!({"path": "/v1.0/tenantRelationships/**", "status": 500, "times": 1}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, e, _) = g.call(Method::GET, rels, None, None).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (500, Some("unexpectedError")), "{e}");
+    let (st, _, _) = g.call(Method::GET, rels, None, None).await;
+    assert_eq!(st, 200);
+
+    // Termination takes the delay: terminationRequested, terminating, terminated.
+    let (st, r, _) = g
+        .call(
+            Method::POST,
+            &format!("{rels}/{id}/requests"),
+            None,
+            Some(json!({"action": "terminate"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(status_of(&g, &id).await, "terminationRequested");
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT6M"})).await;
+    assert_eq!(status_of(&g, &id).await, "terminating");
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT5M"})).await;
+    assert_eq!(status_of(&g, &id).await, "terminated");
+    let (_, list, _) = g
+        .call(Method::GET, &format!("{rels}/{id}/accessAssignments"), None, None)
+        .await;
+    assert_eq!(list["value"][0]["status"], "deleted", "{list}");
+    let (_, customers, _) = g
+        .call(Method::GET, "/tenantRelationships/delegatedAdminCustomers", None, None)
+        .await;
+    assert_eq!(customers["value"].as_array().unwrap().len(), 0, "{customers}");
 }

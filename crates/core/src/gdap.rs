@@ -799,35 +799,9 @@ impl Core {
     /// Webhook events for what happened (to the partner's registration).
     async fn gdap_events(&self, sandbox: SandboxId, r: &Relationship, happened: &[Happened]) {
         for h in happened {
-            let (name, resource, path) = match h {
-                Happened::Approved => (
-                    "granular-admin-relationship-approved",
-                    "delegatedAdminRelationship",
-                    format!("delegatedAdminRelationships/{}", r.id),
-                ),
-                Happened::Activated => (
-                    "granular-admin-relationship-activated",
-                    "delegatedAdminRelationship",
-                    format!("delegatedAdminRelationships/{}", r.id),
-                ),
-                Happened::Terminated => (
-                    "granular-admin-relationship-terminated",
-                    "delegatedAdminRelationship",
-                    format!("delegatedAdminRelationships/{}", r.id),
-                ),
-                Happened::Expired => (
-                    "granular-admin-relationship-expired",
-                    "delegatedAdminRelationship",
-                    format!("delegatedAdminRelationships/{}", r.id),
-                ),
-                Happened::AssignmentActivated { id } => (
-                    "granular-admin-access-assignment-activated",
-                    "delegatedAdminAccessAssignment",
-                    format!("delegatedAdminRelationships/{}/accessAssignments/{id}", r.id),
-                ),
-                _ => continue,
-            };
-            self.emit(sandbox, r.partner_tenant, name, resource, &path).await;
+            if let Some((name, resource, path)) = event_of(r, h) {
+                self.emit(sandbox, r.partner_tenant, name, resource, &path).await;
+            }
         }
     }
 
@@ -843,6 +817,11 @@ impl Core {
         for mut r in due {
             let happened = r.settle(now, delay);
             self.save_relationship(w, &r, delay).await?;
+            for h in &happened {
+                if let Some((name, resource, path)) = event_of(&r, h) {
+                    w.events.push((r.partner_tenant, name, resource, path));
+                }
+            }
             if r.created_by.is_empty() {
                 continue;
             }
@@ -979,6 +958,86 @@ impl Core {
         }
     }
 
+    /// The default GDAP relationship of a customer the partner just created (inside that
+    /// write): approved by the system at once, active after the sandbox's activation delay.
+    pub(crate) async fn default_gdap(
+        &self,
+        w: &mut Write<'_>,
+        who: &crate::partner_center::Principal,
+        partner_name: &str,
+        customer: &domain::world::Tenant,
+    ) -> Result<Relationship> {
+        let sandbox = w.id();
+        let delay = self.gdap_delay(w.c(), sandbox).await?;
+        let existing: Vec<Relationship> = store::gdap::list(w.c(), Kind::Relationship, who.tenant).await?;
+        domain::limits::within(
+            "delegatedAdminRelationships",
+            "GDAP relationships of a partner",
+            existing.len() + 1,
+            gdap::MAX_RELATIONSHIPS_PER_PARTNER,
+        )?;
+        let mut name = gdap::default_name(partner_name, &customer.display_name);
+        let taken: Vec<String> = existing.into_iter().map(|r| r.display_name).collect();
+        // Two customers of the same name: the later default relationship gets a suffix.
+        let mut n = 2;
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+            let suffix = format!("_{n}");
+            name = name
+                .chars()
+                .take(gdap::MAX_DISPLAY_NAME - suffix.len())
+                .collect::<String>()
+                + &suffix;
+            n += 1;
+        }
+        let roles: Vec<String> = gdap::DEFAULT_ROLES.iter().map(|r| (*r).to_owned()).collect();
+        let now = w.now;
+        let mut r = gdap::create(
+            NewRelationship {
+                id: gdap::relationship_id(self.random.uuid(), who.tenant),
+                partner_tenant: who.tenant,
+                display_name: &name,
+                duration: "P730D",
+                customer: Some(Customer {
+                    tenant_id: Some(customer.id),
+                    display_name: Some(customer.display_name.clone()),
+                }),
+                roles: &roles,
+                auto_extend: None,
+            },
+            Vec::new(),
+            now,
+        )
+        .map_err(graph)?;
+        r.created_by = who.user.as_ref().map(|u| u.upn.clone()).unwrap_or_default();
+        r.lock_for_approval(now).map_err(graph)?;
+        r.approve(customer.id, &customer.display_name, "Microsoft Partner Center", now)
+            .map_err(graph)?;
+        r.settle(now, delay);
+        store::gdap::insert(
+            w.c(),
+            Kind::Relationship,
+            &r.id,
+            Placement {
+                sandbox,
+                tenant: who.tenant,
+                customer: Some(customer.id),
+                due_at_ms: r.next_due(delay).map(|d| d.timestamp_millis()),
+            },
+            &r,
+        )
+        .await?;
+        Ok(r)
+    }
+
+    /// The webhook events of a relationship made approved (and maybe active) at once.
+    pub(crate) async fn gdap_created_active(&self, sandbox: SandboxId, r: &Relationship) {
+        let mut happened = vec![Happened::Approved];
+        if r.status == gdap::Status::Active {
+            happened.push(Happened::Activated);
+        }
+        self.gdap_events(sandbox, r, &happened).await;
+    }
+
     // -- security groups of partner tenants (control plane) --------------------------------
 
     pub async fn create_group(
@@ -1102,6 +1161,42 @@ impl Core {
         w.commit().await?;
         Ok(s)
     }
+}
+
+/// The Partner Center webhook event of something that happened to a relationship.
+fn event_of(r: &Relationship, h: &Happened) -> Option<(&'static str, &'static str, String)> {
+    let rel = || format!("delegatedAdminRelationships/{}", r.id);
+    Some(match h {
+        Happened::Approved => (
+            "granular-admin-relationship-approved",
+            "delegatedAdminRelationship",
+            rel(),
+        ),
+        Happened::Activated => (
+            "granular-admin-relationship-activated",
+            "delegatedAdminRelationship",
+            rel(),
+        ),
+        Happened::Terminated => (
+            "granular-admin-relationship-terminated",
+            "delegatedAdminRelationship",
+            rel(),
+        ),
+        Happened::Expired => (
+            "granular-admin-relationship-expired",
+            "delegatedAdminRelationship",
+            rel(),
+        ),
+        Happened::AssignmentActivated { id } => (
+            "granular-admin-access-assignment-activated",
+            "delegatedAdminAccessAssignment",
+            format!("delegatedAdminRelationships/{}/accessAssignments/{id}", r.id),
+        ),
+        Happened::AssignmentDeleted { .. }
+        | Happened::Extended { .. }
+        | Happened::Reminder { .. }
+        | Happened::OperationSucceeded { .. } => return None,
+    })
 }
 
 async fn member_in(w: &mut Write<'_>, tenant: TenantId, who: &UserRef, field: &str) -> Result<UserId> {

@@ -92,12 +92,17 @@ pub struct Core {
     pub settings: Arc<CoreSettings>,
     /// Posts webhook events to the partners' URLs.
     pub webhook_client: reqwest::Client,
+    /// Webhook events of what a write settled, raised by a worker once the write committed (a
+    /// commit cannot await a delivery: delivering is itself a write).
+    pub(crate) settled: tokio::sync::mpsc::UnboundedSender<(domain::SandboxId, uow::Event)>,
 }
 
 impl Core {
     /// Needs a Tokio runtime: it starts the journal writer.
     pub fn new(store: Store, catalog: Catalog, keys: Arc<keys::Keys>, settings: CoreSettings) -> Self {
-        Self {
+        let (settled, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let core = Self {
+            settled,
             journal: partner_center::Journal::start(store.clone(), settings.journal_limit),
             pc_tokens: Arc::new(partner_center::TokenCache::new()),
             lookups: Arc::new(lookup::Lookups::default()),
@@ -114,6 +119,16 @@ impl Core {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
-        }
+        };
+        // The worker's own copy sends nowhere, so the channel closes (and the worker ends) when
+        // the last other copy of this Core is dropped.
+        let mut worker = core.clone();
+        worker.settled = tokio::sync::mpsc::unbounded_channel().0;
+        tokio::spawn(async move {
+            while let Some((sandbox, (tenant, name, resource, path))) = events.recv().await {
+                worker.emit(sandbox, tenant, name, resource, &path).await;
+            }
+        });
+        core
     }
 }

@@ -48,7 +48,12 @@ pub struct Write<'a> {
     /// Whether the commit makes the sandbox's cached reads stale (every write but the identity
     /// surface's own records).
     stale_on_commit: bool,
+    /// Webhook events of what settled in this write, raised once it committed.
+    pub(crate) events: Vec<Event>,
 }
+
+/// A webhook event to raise after the commit: (partner tenant, event name, resource name, path).
+pub type Event = (domain::TenantId, &'static str, &'static str, String);
 
 impl Core {
     /// Begins a write in a sandbox; what fell due by now on its clock is settled first.
@@ -76,6 +81,7 @@ impl Core {
             sandbox,
             now,
             stale_on_commit,
+            events: Vec::new(),
         })
     }
 }
@@ -100,6 +106,10 @@ impl<'a> Write<'a> {
         self.tx.commit().await.map_err(store::StoreError::from)?;
         if self.stale_on_commit {
             self.core.caches.stale(id);
+        }
+        for e in self.events {
+            // The worker is gone only when the server is shutting down.
+            let _ = self.core.settled.send((id, e));
         }
         Ok(())
     }

@@ -28,6 +28,8 @@ pub const BUILT_IN_ROLES: &[(&str, &str)] = &[
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
     ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
     ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
+    ("9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers"),
+    ("e6d1a23a-da11-4be4-9570-befc86d067a7", "Compliance Data Administrator"),
     ("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"),
     (
         "158c047a-c907-4556-b7ef-446551a6b5f7",
@@ -70,6 +72,29 @@ pub const DIRECTORY_READ_ROLES: &[&str] = &[
     "5d6b6bb7-de71-4623-b4af-96380a352509",
     "194ae4cb-b126-40b2-bd5b-6091b380977d",
 ];
+
+/// The roles of the default GDAP relationship Partner Center makes with a new customer
+/// (`POST /v1/customers`, `enableGDAPByDefault`): the nine roles of Graph's example of such a
+/// relationship (api-reference/v1.0 tenantrelationship-list-delegatedadminrelationships).
+pub const DEFAULT_ROLES: [&str; 9] = [
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
+    "f023fd81-a637-4b56-95fd-791ac0226033",
+    "9360feb5-f418-4baa-8175-e2a00bac4301",
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+];
+
+/// The default relationship's display name: `Default_{partner}_{customer}`, cut to 50 characters.
+pub fn default_name(partner: &str, customer: &str) -> String {
+    format!("Default_{partner}_{customer}")
+        .chars()
+        .take(MAX_DISPLAY_NAME)
+        .collect()
+}
 
 /// A built-in role by template id (any case).
 pub fn built_in_role(id: &str) -> Option<(&'static str, &'static str)> {

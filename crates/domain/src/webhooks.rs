@@ -47,6 +47,14 @@ pub const EMITTED: &[&str] = &[
     "subscription-updated",
     "customer-created",
     "reseller-relationship-accepted-by-customer",
+    "granular-admin-relationship-approved",
+    "granular-admin-relationship-activated",
+    "granular-admin-relationship-terminated",
+    "granular-admin-relationship-expired",
+    "granular-admin-access-assignment-created",
+    "granular-admin-access-assignment-activated",
+    "granular-admin-access-assignment-updated",
+    "granular-admin-access-assignment-deleted",
 ];
 
 /// Attempts to deliver one event (the docs: 10, then an offline queue).

@@ -575,6 +575,8 @@ pub struct CustomerIn {
     billing_profile: Option<BillingProfileIn>,
     #[serde(rename = "associatedpartnerid")]
     associated_partner_id: Option<String>,
+    #[serde(rename = "enablegdapbydefault")]
+    enable_gdap_by_default: Option<bool>,
 }
 
 pub async fn create_customer(
@@ -598,6 +600,7 @@ pub async fn create_customer(
             organization_registration_number: company.organization_registration_number,
         },
         associated_partner_id: body.associated_partner_id,
+        enable_gdap_by_default: body.enable_gdap_by_default,
     };
     let created = s.core.create_customer(&who, r).await?;
     let mut out = created_out(&created.customer);

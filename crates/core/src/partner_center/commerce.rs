@@ -41,6 +41,9 @@ pub struct CreatedCustomer {
 pub struct CustomerRequest {
     pub customer: NewCustomer,
     pub associated_partner_id: Option<String>,
+    /// `enableGDAPByDefault`: absent or true, the customer starts with the default GDAP
+    /// relationship (Partner Center's behaviour since November 2023); false, without one.
+    pub enable_gdap_by_default: Option<bool>,
 }
 
 fn customer_not_found(id: &str) -> CoreError {
@@ -362,7 +365,18 @@ impl Core {
             &profile,
         )
         .await?;
+        let default_gdap = if r.enable_gdap_by_default != Some(false) {
+            Some(
+                self.default_gdap(&mut w, who, &me.0.legal_business_profile.company_name, &tenant)
+                    .await?,
+            )
+        } else {
+            None
+        };
         w.commit().await?;
+        if let Some(rel) = &default_gdap {
+            self.gdap_created_active(who.sandbox, rel).await;
+        }
         let path = format!("customers/{}", customer.id);
         self.emit(who.sandbox, who.tenant, "customer-created", "customer", &path)
             .await;
