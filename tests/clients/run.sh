@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real-client (MSAL Python + msal-node) tests against a pcsandbox binary.
+# Runs the real-client (MSAL Python, msal-node, the Partner Center and Graph Python SDKs) tests
+# against a pcsandbox binary.
 # Usage: ./run.sh [extra pytest args...]
 # Set PCSANDBOX_BIN to use an already-built binary; otherwise it is built with cargo.
 set -euo pipefail
