@@ -721,3 +721,120 @@ async fn timing_faults_and_refusals_on_the_clock() {
         .await;
     assert_eq!(customers["value"].as_array().unwrap().len(), 0, "{customers}");
 }
+
+#[tokio::test]
+async fn hostile_graph_input_gets_graph_errors_and_changes_nothing() {
+    let s = crate::support::server().await;
+    let sb = create(&s, "default", "default").await;
+    let contoso = sb["tenants"][0]["id"].as_str().unwrap().to_owned();
+    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
+        .await
+        .unwrap();
+    let token = t["access_token"].as_str().unwrap().to_owned();
+    let rels = format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", s.uri());
+    let raw = |method: Method, url: String, body: &'static str| {
+        let req = s
+            .client()
+            .request(method, url)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let v: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap_or(Value::Null);
+            (status, v)
+        }
+    };
+    let cases: Vec<(Method, String, &'static str)> = vec![
+        (Method::POST, rels.clone(), "not json"),
+        (Method::POST, rels.clone(), "[1, 2]"),
+        (Method::POST, rels.clone(), r#"{"displayName": 5, "duration": "P1D"}"#),
+        (
+            Method::POST,
+            rels.clone(),
+            r#"{"displayName": "a", "duration": "P1D", "accessDetails": {"unifiedRoles": "x"}}"#,
+        ),
+        (
+            Method::POST,
+            rels.clone(),
+            r#"{"displayName": "a", "duration": "P1D", "accessDetails": {"unifiedRoles": [{}]}}"#,
+        ),
+        (
+            Method::POST,
+            rels.clone(),
+            r#"{"displayName": "a", "duration": "P99999999999999999999D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1"}]}}"#,
+        ),
+        (
+            Method::POST,
+            rels.clone(),
+            r#"{"displayName": "a", "duration": "P1D", "customer": {"tenantId": "nope"}, "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1"}]}}"#,
+        ),
+        (Method::GET, format!("{rels}?$filter=displayName gt 'a'"), ""),
+        (Method::GET, format!("{rels}?$filter=表示名 eq 'a' and 状態 eq 'b'"), ""),
+        (Method::GET, format!("{rels}?$filter=secret eq 'a'"), ""),
+        (Method::GET, format!("{rels}?$filter=status eq active"), ""),
+        (Method::GET, format!("{rels}?$top=301"), ""),
+        (Method::GET, format!("{rels}?$top=-1"), ""),
+        (Method::GET, format!("{rels}?$skiptoken=abc"), ""),
+        (Method::GET, format!("{rels}?$orderby=status"), ""),
+        (Method::GET, format!("{rels}?$count=maybe"), ""),
+        (Method::GET, format!("{rels}/{}", "x".repeat(5000)), ""),
+        (
+            Method::POST,
+            format!("{rels}/nope/requests"),
+            r#"{"action": "lockForApproval"}"#,
+        ),
+        (Method::POST, format!("{rels}/nope/requests"), r#"{"action": 1}"#),
+        (Method::PATCH, format!("{rels}/nope"), r#"{"displayName": "b"}"#),
+        (Method::DELETE, format!("{rels}/nope"), ""),
+        (Method::GET, format!("{rels}/nope/accessAssignments/also-nope"), ""),
+        (Method::GET, format!("{rels}/nope/operations/also-nope"), ""),
+        (
+            Method::GET,
+            format!(
+                "{}/v1.0/tenantRelationships/delegatedAdminCustomers/nope/serviceManagementDetails",
+                s.uri()
+            ),
+            "",
+        ),
+    ];
+    for (method, url, body) in cases {
+        let (st, e) = raw(method.clone(), url.clone(), body).await;
+        assert!((400..500).contains(&st), "{method} {url} {body}: {st} {e}");
+        assert!(
+            e["error"]["code"].is_string() && e["error"]["message"].is_string(),
+            "{method} {url}: {e}"
+        );
+    }
+    // Quoted values may hold anything, " and " and non-ASCII text included.
+    let (st, e) = raw(
+        Method::GET,
+        format!("{rels}?$filter=displayName eq '株式会社 and x' and status eq 'active'"),
+        "",
+    )
+    .await;
+    assert_eq!((st, e["value"].clone()), (200, json!([])), "{e}");
+    // A body past 64 KiB is refused before it is read.
+    let big = format!(r#"{{"displayName": "{}"}}"#, "x".repeat(70 * 1024));
+    let res = s
+        .client()
+        .post(&rels)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    // Nothing was made.
+    let (st, list) = raw(Method::GET, rels.clone(), "").await;
+    assert_eq!(st, 200);
+    assert_eq!(list["value"], json!([]), "{list}");
+    // Without a token, or with a forged one: 401 InvalidAuthenticationToken.
+    let res = s.client().get(&rels).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let res = s.client().get(&rels).bearer_auth(forged).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+}

@@ -539,6 +539,8 @@ fn list_query(uri: &axum::http::Uri, filterable: &[&str]) -> Result<ListQuery, F
     Ok(q)
 }
 
+/// Splits a `$filter` at ` and ` outside quotes. Byte-wise: ` and ` is ASCII, so every split
+/// falls on a character boundary whatever the quoted values hold.
 fn split_and(s: &str) -> Vec<String> {
     let lower = s.to_ascii_lowercase();
     let mut out = Vec::new();
@@ -550,7 +552,7 @@ fn split_and(s: &str) -> Vec<String> {
         if b[i] == b'\'' {
             quoted = !quoted;
         }
-        if !quoted && lower[i..].starts_with(" and ") {
+        if !quoted && lower.as_bytes()[i..].starts_with(b" and ") {
             out.push(s[start..i].to_owned());
             i += 5;
             start = i;

@@ -366,6 +366,7 @@ impl Core {
             .collect();
         let removes_ga = r.update(&patch, now, taken).map_err(graph)?;
         let op = if removes_ga {
+            r.room_for_operation().map_err(graph)?;
             let data = json!({"id": r.id, "accessDetails": {"unifiedRoles": r.roles.iter()
                 .filter(|x| *x != gdap::GLOBAL_ADMINISTRATOR)
                 .map(|x| json!({"roleDefinitionId": x})).collect::<Vec<_>>()}})
@@ -579,6 +580,7 @@ impl Core {
         if roles == a.roles {
             return Ok((a, None));
         }
+        r.room_for_operation().map_err(graph)?;
         let data = json!({"id": a.id, "accessContainer": {"accessContainerId": a.group_id,
             "accessContainerType": "securityGroup"},
             "accessDetails": {"unifiedRoles": roles.iter().map(|x| json!({"roleDefinitionId": x})).collect::<Vec<_>>()},

@@ -969,7 +969,25 @@ impl Relationship {
         Ok(r)
     }
 
-    /// A long-running operation, due after the delay.
+    /// Whether another operation may start: the record keeps the newest
+    /// [`MAX_OPERATIONS_PER_RELATIONSHIP`], dropping finished ones, never one still running.
+    pub fn room_for_operation(&self) -> Result<(), GraphError> {
+        let busy = self
+            .operations
+            .iter()
+            .filter(|o| matches!(o.status, OperationStatus::NotStarted | OperationStatus::Running))
+            .count();
+        if busy >= MAX_OPERATIONS_PER_RELATIONSHIP {
+            return Err(GraphError::new(
+                429,
+                "tooManyRequests",
+                format!("{MAX_OPERATIONS_PER_RELATIONSHIP} operations of this relationship are still running: retry once some finished."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A long-running operation, due after the delay (check [`Self::room_for_operation`] first).
     pub fn start_operation(
         &mut self,
         id: String,
@@ -993,7 +1011,13 @@ impl Relationship {
             version: 1,
         };
         if self.operations.len() >= MAX_OPERATIONS_PER_RELATIONSHIP {
-            self.operations.remove(0);
+            if let Some(i) = self
+                .operations
+                .iter()
+                .position(|o| matches!(o.status, OperationStatus::Succeeded | OperationStatus::Failed))
+            {
+                self.operations.remove(i);
+            }
         }
         self.operations.push(op.clone());
         op
