@@ -1040,6 +1040,19 @@ impl Core {
         self.gdap_events(sandbox, r, &happened).await;
     }
 
+    /// The console's view: a sandbox's relationships (settled to its clock) and groups.
+    pub async fn gdap_overview(&self, sandbox: SandboxId, limit: u32) -> Result<(Vec<Relationship>, Vec<Group>)> {
+        let now = self.sandbox_now_of(sandbox).await?;
+        let mut c = self.store.conn().await?;
+        let delay = self.gdap_delay(&mut c, sandbox).await?;
+        let mut rels: Vec<Relationship> = store::gdap::of_sandbox(&mut c, Kind::Relationship, sandbox, limit).await?;
+        for r in &mut rels {
+            r.settle(now, delay);
+        }
+        let groups = store::gdap::of_sandbox(&mut c, Kind::Group, sandbox, limit).await?;
+        Ok((rels, groups))
+    }
+
     // -- security groups of partner tenants (control plane) --------------------------------
 
     pub async fn create_group(

@@ -102,6 +102,22 @@ pub async fn of_customer<T: DeserializeOwned>(c: &mut Conn, customer: TenantId) 
     rows.iter().map(|r| rows::json(r, "data")).collect()
 }
 
+/// A sandbox's documents of a kind, oldest first, at most `limit`.
+pub async fn of_sandbox<T: DeserializeOwned>(
+    c: &mut Conn,
+    kind: Kind,
+    sandbox: SandboxId,
+    limit: u32,
+) -> Result<Vec<T>> {
+    let rows = sqlx::query("SELECT data FROM gdap_docs WHERE kind = ? AND sandbox_id = ? ORDER BY rowid LIMIT ?")
+        .bind(kind.as_str())
+        .bind(sandbox.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(|r| rows::json(r, "data")).collect()
+}
+
 /// How many documents of a kind a partner tenant has.
 pub async fn count(c: &mut Conn, kind: Kind, tenant: TenantId) -> Result<usize> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM gdap_docs WHERE kind = ? AND tenant_id = ?")

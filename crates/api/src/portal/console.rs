@@ -348,8 +348,22 @@ struct SandboxPage {
     tenants: Vec<TenantRow>,
     requests: Vec<(String, String, String, &'static str, String)>,
     customers: Vec<CustomerRow>,
+    gdap: Vec<GdapRow>,
+    groups: Vec<(String, String, String, String)>,
     notice: Option<String>,
     error: bool,
+}
+
+/// A GDAP relationship on the console.
+struct GdapRow {
+    name: String,
+    partner: String,
+    customer: String,
+    status: &'static str,
+    ends: String,
+    roles: String,
+    assignments: Vec<String>,
+    invitation: Option<String>,
 }
 
 async fn sandbox_page(
@@ -404,6 +418,79 @@ async fn sandbox_page(
                     refund_until: x.cancel_until.format("%Y-%m-%d %H:%M UTC").to_string(),
                 })
                 .collect(),
+        })
+        .collect();
+    let (rels, groups) = s.core.gdap_overview(st.sandbox.id, 200).await.unwrap_or_default();
+    let tenant_name = |id: domain::TenantId| {
+        st.world
+            .tenants
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.display_name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let upn_of = |id: &domain::UserId| {
+        st.world
+            .users
+            .iter()
+            .find(|u| u.id == *id)
+            .map(|u| u.user_principal_name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let group_name = |id: &str| {
+        groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.display_name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let gdap = rels
+        .iter()
+        .map(|r| GdapRow {
+            name: r.display_name.clone(),
+            partner: tenant_name(r.partner_tenant),
+            customer: r
+                .customer
+                .as_ref()
+                .map(|c| {
+                    c.display_name
+                        .clone()
+                        .or_else(|| c.tenant_id.map(|t| t.to_string()))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_else(|| "(whoever approves)".to_owned()),
+            status: r.status.as_str(),
+            ends: r
+                .end_at
+                .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+            roles: pcsandbox_core::gdap::gdap_role_names(&r.roles).join(", "),
+            assignments: r
+                .assignments
+                .iter()
+                .filter(|a| a.live())
+                .map(|a| {
+                    format!(
+                        "{}: {} ({})",
+                        group_name(&a.group_id),
+                        pcsandbox_core::gdap::gdap_role_names(&a.roles).join(", "),
+                        a.status.as_str()
+                    )
+                })
+                .collect(),
+            invitation: (r.status == domain::gdap::Status::ApprovalPending)
+                .then(|| format!("/AdminPortal/partners/invitation/granularAdminRelationships/{}", r.id)),
+        })
+        .collect();
+    let groups = groups
+        .iter()
+        .map(|g| {
+            (
+                tenant_name(g.tenant_id),
+                g.display_name.clone(),
+                g.id.clone(),
+                g.members.iter().map(upn_of).collect::<Vec<_>>().join(", "),
+            )
         })
         .collect();
     let v = views::sandbox(&st, &s.urls);
@@ -491,6 +578,8 @@ async fn sandbox_page(
         tenants,
         requests,
         customers,
+        gdap,
+        groups,
         error: notice.as_deref().is_some_and(|_| status.is_client_error()),
         notice,
         v,

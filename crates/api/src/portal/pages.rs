@@ -314,6 +314,10 @@ fn done_notice(lang: Lang, done: Option<&str>) -> Option<Notice> {
             "You approved the indirect provider.",
         ),
         "postpone" => lang.t("要求を延期しました。", "You postponed the request."),
+        "gdap-approved" => lang.t(
+            "パートナーの管理者アクセス要求を承認しました。有効になると、パートナーは割り当てたロールでお客様のテナントを管理できます。",
+            "You approved the partner's request for admin access. Once it is active, the partner manages your tenant with the roles it assigns.",
+        ),
         _ => return None,
     };
     Some(Notice {
@@ -1299,8 +1303,30 @@ struct GdapPage {
     name: String,
     duration: String,
     status: &'static str,
+    status_label: &'static str,
     roles: Vec<String>,
     pending: bool,
+}
+
+/// A relationship's status in the page's language.
+fn gdap_status_label(lang: Lang, s: domain::gdap::Status) -> &'static str {
+    use domain::gdap::Status;
+    let (ja, en) = match s {
+        Status::Created => ("作成済み", "Created"),
+        Status::ApprovalPending => ("承認待ち", "Approval pending"),
+        Status::Approved => ("承認済み", "Approved"),
+        Status::Activating => ("アクティブ化しています", "Activating"),
+        Status::Active => ("アクティブ", "Active"),
+        Status::Expiring => ("期限切れの処理中", "Expiring"),
+        Status::Expired => ("期限切れ", "Expired"),
+        Status::TerminationRequested => ("終了が要求されました", "Termination requested"),
+        Status::Terminating => ("終了しています", "Terminating"),
+        Status::Terminated => ("終了", "Terminated"),
+    };
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
 }
 
 async fn gdap_page(ctx: &Ctx, s: &AppState, id: &str, notice: Option<Notice>, status: StatusCode) -> Response {
@@ -1331,6 +1357,7 @@ async fn gdap_page(ctx: &Ctx, s: &AppState, id: &str, notice: Option<Notice>, st
         name: r.display_name.clone(),
         duration: r.duration.clone(),
         status: r.status.as_str(),
+        status_label: gdap_status_label(ctx.lang, r.status),
         roles: pcsandbox_core::gdap::gdap_role_names(&r.roles),
         pending: r.status == domain::gdap::Status::ApprovalPending,
     };
@@ -1369,7 +1396,7 @@ pub async fn gdap_approve(
         .await
     {
         Ok(_) => ctx.done(&format!(
-            "/AdminPortal/partners/invitation/granularAdminRelationships/{}?done=approve",
+            "/AdminPortal/partners/invitation/granularAdminRelationships/{}?done=gdap-approved",
             pcsandbox_core::entra::signin::pct(&id)
         )),
         Err(e) => {
