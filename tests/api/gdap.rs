@@ -834,3 +834,84 @@ async fn hostile_graph_input_gets_graph_errors_and_changes_nothing() {
     let res = s.client().get(&rels).bearer_auth(forged).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }
+
+/// Gives `member` (a user of the partner whose admin is `partner_admin`) `roles` in the customer's
+/// tenant through GDAP: a relationship the customer's admin approves, a security group holding the
+/// member, an access assignment. Returns the relationship's id.
+pub(crate) async fn grant(
+    sb: &testkit::SandboxHandle,
+    partner_admin: &str,
+    customer: &str,
+    customer_admin: &str,
+    member: &str,
+    roles: &[&str],
+) -> String {
+    let token = sb
+        .user_token_for(partner_admin, testkit::Mfa::Yes, "https://graph.microsoft.com")
+        .await
+        .unwrap();
+    let partner = sb.json()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["userPrincipalName"] == partner_admin)
+        })
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rels = format!(
+        "{}/v1.0/tenantRelationships/delegatedAdminRelationships",
+        sb.authority()
+    );
+    let unified: Vec<Value> = roles.iter().map(|r| json!({"roleDefinitionId": r})).collect();
+    let post = |url: String, body: Value| {
+        let req = sb.client().post(url).bearer_auth(&token).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let st = res.status().as_u16();
+            (st, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let name = format!("GDAP {}", &customer[..8]);
+    let (st, rel) = post(
+        rels.clone(),
+        json!({"displayName": name, "duration": "P730D", "customer": {"tenantId": customer},
+            "accessDetails": {"unifiedRoles": unified}}),
+    )
+    .await;
+    assert_eq!(st, 201, "{rel}");
+    let id = rel["id"].as_str().unwrap().to_owned();
+    let (st, _) = post(format!("{rels}/{id}/requests"), json!({"action": "lockForApproval"})).await;
+    assert_eq!(st, 201);
+    let (st, ok) = sb
+        .act(
+            "approve-gdap-relationship",
+            json!({"as": customer_admin, "relationshipId": id}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{ok}");
+    let (st, group) = sb
+        .control(
+            Method::POST,
+            &format!("/tenants/{partner}/groups"),
+            Some(json!({"displayName": format!("{name} group"), "members": [member]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{group}");
+    let (st, a) = post(
+        format!("{rels}/{id}/accessAssignments"),
+        json!({"accessContainer": {"accessContainerId": group["id"], "accessContainerType": "securityGroup"},
+            "accessDetails": {"unifiedRoles": unified}}),
+    )
+    .await;
+    assert_eq!(st, 201, "{a}");
+    id
+}

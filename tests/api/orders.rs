@@ -606,14 +606,27 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
         e["error_description"].as_str().unwrap().starts_with("AADSTS7000229"),
         "{e}"
     );
+    let consent_body = json!({"applicationId": app, "applicationGrants": [
+        {"enterpriseApplicationId": "00000003-0000-0000-c000-000000000000", "scope": "Directory.Read.All,User.Read.All"}]});
+    let consents = format!("/v1/customers/{cid}/applicationconsents");
+    // Under GDAP, consenting needs Cloud Application Administrator (or Application Administrator,
+    // or Global Administrator) in the customer's tenant: the default relationship has none of them.
+    let (st, e) = sb
+        .v1(Method::POST, &consents, &token, Some(consent_body.clone()))
+        .await
+        .unwrap();
+    assert_eq!((st, e["code"].as_u64()), (403, Some(900150)), "{e}");
+    crate::gdap::grant(
+        &sb,
+        "admin@contosojp.onmicrosoft.com",
+        &cid,
+        &format!("admin@{domain}"),
+        "admin@contosojp.onmicrosoft.com",
+        &["158c047a-c907-4556-b7ef-446551a6b5f7"],
+    )
+    .await;
     let (st, consent) = sb
-        .v1(
-            Method::POST,
-            &format!("/v1/customers/{cid}/applicationconsents"),
-            &token,
-            Some(json!({"applicationId": app, "applicationGrants": [
-                {"enterpriseApplicationId": "00000003-0000-0000-c000-000000000000", "scope": "Directory.Read.All,User.Read.All"}]})),
-        )
+        .v1(Method::POST, &consents, &token, Some(consent_body))
         .await
         .unwrap();
     assert_eq!(st, 201, "{consent}");

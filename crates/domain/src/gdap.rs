@@ -96,6 +96,15 @@ pub fn default_name(partner: &str, customer: &str) -> String {
         .collect()
 }
 
+/// The roles that let a partner user consent an application in a customer's tenant through
+/// Partner Center (`POST /v1/customers/{id}/applicationconsents`): Global Administrator,
+/// Application Administrator, Cloud Application Administrator.
+pub const CONSENT_ROLES: [&str; 3] = [
+    "62e90394-69f5-4237-9190-012177145e10",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "158c047a-c907-4556-b7ef-446551a6b5f7",
+];
+
 /// A built-in role by template id (any case).
 pub fn built_in_role(id: &str) -> Option<(&'static str, &'static str)> {
     BUILT_IN_ROLES

@@ -434,6 +434,14 @@ impl SandboxHandle {
         self.mint(body).await
     }
 
+    /// An App+User token of the first app for another resource, such as Microsoft Graph
+    /// (`https://graph.microsoft.com`) for the GDAP API.
+    pub async fn user_token_for(&self, user: &str, mfa: Mfa, audience: &str) -> anyhow::Result<String> {
+        let body = json!({"clientId": self.first_app()?, "userId": self.user_id(user)?, "mfa": mfa == Mfa::Yes,
+            "audience": audience});
+        self.mint(body).await
+    }
+
     /// A Partner Center `/v1` request with a bearer token: the status and the JSON answer
     /// (`null` for an empty body).
     pub async fn v1(

@@ -400,6 +400,35 @@ impl Core {
             });
         }
         let mut w = self.write(who.sandbox).await?;
+        // Under GDAP a partner user consents only with an active relationship whose access
+        // assignment gives the user's group Global Administrator, Application Administrator or
+        // Cloud Application Administrator in that customer's tenant (Partner Center's GDAP FAQ).
+        if let Some(user) = &who.user {
+            let now = w.now;
+            let roles = self
+                .gdap_roles(w.c(), who.sandbox, user.id, who.tenant, cu.id, now)
+                .await?
+                .unwrap_or_default();
+            if !roles
+                .iter()
+                .any(|r| domain::gdap::CONSENT_ROLES.iter().any(|c| c.eq_ignore_ascii_case(r)))
+            {
+                return Err(Fault::explained(
+                    403,
+                    900150,
+                    "The supplied role does not have the rights to perform the requested operation",
+                    format!(
+                        "{} needs an active GDAP relationship with {} whose access assignment gives one of the user's security \
+                         groups Global Administrator, Application Administrator or Cloud Application Administrator \
+                         (the user's GDAP roles there: {})",
+                        user.upn,
+                        cu.domain,
+                        if roles.is_empty() { "none".to_owned() } else { roles.join(", ") }
+                    ),
+                )
+                .into());
+            }
+        }
         if store::world::app(w.c(), app)
             .await?
             .filter(|(s, _)| *s == who.sandbox)
