@@ -3,7 +3,7 @@
 -- operations) and the security groups of partner tenants; `due_at` (ms, sandbox clock) is when
 -- the document next changes by itself (activation, expiry, auto-extension, a reminder).
 CREATE TABLE gdap_docs (
-    kind        TEXT NOT NULL,      -- relationship | group
+    kind        TEXT NOT NULL,      -- relationship | group | servicePrincipal
     id          TEXT NOT NULL,
     sandbox_id  TEXT NOT NULL REFERENCES sandboxes(id) ON DELETE CASCADE,
     tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,

@@ -537,6 +537,60 @@ async fn timing_faults_and_refusals_on_the_clock() {
         token: t["access_token"].as_str().unwrap().to_owned(),
     };
 
+    // App-only works once the partner's admin provisioned the Partner Customer Delegated
+    // Administration service principal in its tenant.
+    let pcda = json!({"appId": "2832473f-ec63-45fb-976f-5d45a7d4bb91"});
+    let (st, e, _) = g
+        .call(
+            Method::POST,
+            "/servicePrincipals",
+            None,
+            Some(json!({"appId": "00000003-0000-0000-c000-000000000000"})),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    let (st, sp, headers) = g
+        .call(Method::POST, "/servicePrincipals", None, Some(pcda.clone()))
+        .await;
+    assert_eq!(st, 201, "{sp}");
+    assert_eq!(sp["appId"], "2832473f-ec63-45fb-976f-5d45a7d4bb91");
+    assert!(headers.contains_key("location"));
+    let (st, e, _) = g.call(Method::POST, "/servicePrincipals", None, Some(pcda)).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (409, Some("Request_MultipleObjectsWithSameKeyValue")),
+        "{e}"
+    );
+    let (st, list, _) = app.call(Method::GET, rels, None, None).await;
+    assert_eq!(st, 200, "app-only with the service principal: {list}");
+    let (st, made, _) = app.call(Method::POST, rels, None, Some(new_rel("Made app-only"))).await;
+    assert_eq!(st, 201, "{made}");
+    let (st, _, _) = app
+        .call(
+            Method::POST,
+            &format!("{rels}/{}/requests", made["id"].as_str().unwrap()),
+            None,
+            Some(json!({"action": "lockForApproval"})),
+        )
+        .await;
+    assert_eq!(st, 201);
+    // Its invitation goes to the partner's primary contact.
+    let contact = sb["tenants"][0]["partner"]["legalBusinessProfile"]["primaryContact"]["email"]
+        .as_str()
+        .map(str::to_owned);
+    let (_, mail) = get(&s, "/sandbox/v1/sandboxes/default/mailbox").await;
+    let invitation = mail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap_or_default().contains("Made app-only"))
+        .unwrap_or_else(|| panic!("{mail}"))
+        .clone();
+    if let Some(contact) = contact {
+        assert_eq!(invitation["to"], contact.as_str());
+    }
+    assert!(!invitation["to"].as_str().unwrap().is_empty(), "{invitation}");
+
     // Deleting needs If-Match and a relationship still `created`.
     let (_, doomed, _) = g.call(Method::POST, rels, None, Some(new_rel("Doomed"))).await;
     let doomed_id = doomed["id"].as_str().unwrap();
@@ -593,7 +647,14 @@ async fn timing_faults_and_refusals_on_the_clock() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let (_, list, _) = g.call(Method::GET, rels, None, None).await;
+    let (_, list, _) = g
+        .call(
+            Method::GET,
+            &format!("{rels}?$filter=customer/tenantId eq '{cid}'"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(
         list["value"].as_array().unwrap().len(),
         0,

@@ -71,6 +71,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 &format!("{v}/tenantRelationships/delegatedAdminCustomers/{{cid}}/serviceManagementDetails"),
                 get(service_management),
             )
+            .route(
+                &format!("{v}/servicePrincipals"),
+                get(list_service_principals).post(create_service_principal),
+            )
             .route(&format!("{v}/users"), get(list_users))
             .route(&format!("{v}/organization"), get(organization));
     }
@@ -950,6 +954,44 @@ fn stable_id(text: &str) -> String {
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);
     uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+// -- service principals (the Partner Customer Delegated Administration one) ------------------
+
+fn service_principal_json(sp: &pcsandbox_core::gdap::ServicePrincipal) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(sp.id));
+    m.insert("appId".into(), json!(sp.app_id));
+    m.insert("displayName".into(), json!(sp.display_name));
+    m.insert("appDisplayName".into(), json!(sp.display_name));
+    m.insert("accountEnabled".into(), json!(true));
+    m.insert("servicePrincipalType".into(), json!("Application"));
+    m.insert(
+        "appOwnerOrganizationId".into(),
+        json!("f8cdef31-a31e-4b4a-93e4-5f571e91255a"),
+    );
+    m.insert("servicePrincipalNames".into(), json!([sp.app_id]));
+    m
+}
+
+async fn create_service_principal(State(s): State<AppState>, c: Ctx, body: Bytes) -> Answer {
+    let v = body_json(&body)?;
+    let sp = s.core.create_service_principal(&c.who, &v).await?;
+    let mut m = service_principal_json(&sp);
+    m.insert(
+        "@odata.context".into(),
+        json!(format!("{}/$metadata#servicePrincipals/$entity", c.base)),
+    );
+    let origin = c.base.rsplit_once('/').map(|(o, _)| o).unwrap_or(&c.base);
+    let loc = format!("{origin}/v1.0/servicePrincipals/{}", sp.id);
+    Ok(ok_json(StatusCode::CREATED, Value::Object(order_odata(m)), Some(loc)))
+}
+
+async fn list_service_principals(State(s): State<AppState>, c: Ctx, uri: axum::http::Uri) -> Answer {
+    let q = list_query(&uri, &["appId", "displayName", "id"])?;
+    let sps = s.core.service_principals(&c.who).await?;
+    let items = sps.iter().map(service_principal_json).collect();
+    Ok(collection(&c.base, &uri, "$metadata#servicePrincipals", items, q))
 }
 
 // -- the customer's directory, read with GDAP roles -----------------------------------------

@@ -177,16 +177,31 @@ impl Core {
     }
 
     /// The partner side of the GDAP API: a user of the partner's own tenant (GDAP APIs enforce
-    /// MFA) with the permission, holding Global admin or Admin agent in Partner Center.
-    fn gdap_partner(&self, who: &GraphCaller, write: bool) -> Result<TenantId> {
+    /// MFA) with the permission, holding Global admin or Admin agent in Partner Center; or an
+    /// application of the partner's tenant, once that tenant holds the Partner Customer Delegated
+    /// Administration service principal (as the docs require for application permissions).
+    async fn gdap_partner(&self, who: &GraphCaller, write: bool) -> Result<TenantId> {
         let Some(user) = &who.user else {
+            let mut c = self.store.conn().await?;
+            let home = store::world::app(&mut c, who.app_id).await?.map(|(_, a)| a.tenant_id);
+            let provisioned = store::gdap::get::<ServicePrincipal>(
+                &mut c,
+                Kind::ServicePrincipal,
+                who.sandbox,
+                &sp_key(who.tenant, PCDA_APP_ID),
+            )
+            .await?
+            .is_some();
+            if home == Some(who.tenant) && provisioned {
+                return Ok(who.tenant);
+            }
             return Err(graph(GraphError::new(
                 403,
                 "Authorization_RequestDenied",
                 format!(
-                    "Insufficient privileges to complete the operation. App-only calls need the Partner Customer Delegated \
-                     Administration service principal ({PCDA_APP_ID}) in the partner tenant, which pcsandbox does not emulate: \
-                     call as a user (App+User)."
+                    "Insufficient privileges to complete the operation. App-only calls need an application of the partner's \
+                     tenant and, in that tenant, the Partner Customer Delegated Administration service principal \
+                     ({PCDA_APP_ID}): POST /v1.0/servicePrincipals {{\"appId\": \"{PCDA_APP_ID}\"}} as its admin."
                 ),
             )));
         };
@@ -245,7 +260,7 @@ impl Core {
     }
 
     pub async fn gdap_relationships(&self, who: &GraphCaller) -> Result<Seen<Vec<Relationship>>> {
-        let partner = self.gdap_partner(who, false)?;
+        let partner = self.gdap_partner(who, false).await?;
         let now = self.sandbox_now_of(who.sandbox).await?;
         let mut c = self.store.conn().await?;
         let delay = self.gdap_delay(&mut c, who.sandbox).await?;
@@ -257,7 +272,7 @@ impl Core {
     }
 
     pub async fn gdap_relationship(&self, who: &GraphCaller, id: &str) -> Result<Seen<Relationship>> {
-        let partner = self.gdap_partner(who, false)?;
+        let partner = self.gdap_partner(who, false).await?;
         self.read_relationship(who, partner, id).await
     }
 
@@ -280,7 +295,7 @@ impl Core {
 
     /// `POST /tenantRelationships/delegatedAdminRelationships`.
     pub async fn create_gdap_relationship(&self, who: &GraphCaller, body: &Value) -> Result<Seen<Relationship>> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let text = |k: &str| body.get(k).and_then(Value::as_str);
         let display_name =
             text("displayName").ok_or_else(|| graph(GraphError::bad_request("displayName is required.")))?;
@@ -316,7 +331,15 @@ impl Core {
             w.now,
         )
         .map_err(graph)?;
-        r.created_by = who.user.as_ref().map(|u| u.upn.clone()).unwrap_or_default();
+        // Its mails go to the user who made it; made app-only, to the partner's primary contact.
+        r.created_by = match &who.user {
+            Some(u) => u.upn.clone(),
+            None => w
+                .partner(partner)
+                .await
+                .map(|p| p.legal_business_profile.primary_contact.email)
+                .unwrap_or_default(),
+        };
         let now = w.now;
         store::gdap::insert(
             w.c(),
@@ -344,7 +367,7 @@ impl Core {
         if_match: Option<&str>,
         body: &Value,
     ) -> Result<(Seen<Relationship>, Option<Operation>)> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let patch = Patch {
             display_name: opt_text(body, "displayName")?,
             duration: opt_text(body, "duration")?,
@@ -390,7 +413,7 @@ impl Core {
 
     /// `DELETE .../{id}` with `If-Match`: only while `created`.
     pub async fn delete_gdap_relationship(&self, who: &GraphCaller, id: &str, if_match: Option<&str>) -> Result<()> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let mut w = self.write(who.sandbox).await?;
         let r = self.relationship_in(&mut w, partner, id).await?;
         check_etag(if_match, &r.etag())?;
@@ -408,7 +431,7 @@ impl Core {
     /// `POST .../{id}/requests`: `lockForApproval` (mails the invitation link to the partner) or
     /// `terminate`.
     pub async fn create_gdap_request(&self, who: &GraphCaller, id: &str, body: &Value) -> Result<Seen<Request>> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let raw = body
             .get("action")
             .and_then(Value::as_str)
@@ -438,18 +461,28 @@ impl Core {
         let happened = r.settle(now, delay);
         self.save_relationship(&mut w, &r, delay).await?;
         if action == RequestAction::LockForApproval {
-            let to = if r.created_by.is_empty() {
+            // To whoever made it; made app-only, to the partner's primary contact.
+            let mut to = if r.created_by.is_empty() {
                 who.user.as_ref().map(|u| u.upn.clone()).unwrap_or_default()
             } else {
                 r.created_by.clone()
             };
-            let m = domain::mail::gdap_invitation(
-                &to,
-                &r.display_name,
-                &invitation_url(&self.settings.base_url, &r.id),
-                &gdap_role_names(&r.roles),
-            );
-            w.send(&m).await?;
+            if to.is_empty() {
+                to = w
+                    .partner(r.partner_tenant)
+                    .await
+                    .map(|p| p.legal_business_profile.primary_contact.email)
+                    .unwrap_or_default();
+            }
+            if !to.is_empty() {
+                let m = domain::mail::gdap_invitation(
+                    &to,
+                    &r.display_name,
+                    &invitation_url(&self.settings.base_url, &r.id),
+                    &gdap_role_names(&r.roles),
+                );
+                w.send(&m).await?;
+            }
         }
         w.commit().await?;
         self.gdap_events(who.sandbox, &r, &happened).await;
@@ -457,7 +490,7 @@ impl Core {
     }
 
     pub async fn gdap_requests(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Request>>> {
-        let partner = self.gdap_partner(who, false)?;
+        let partner = self.gdap_partner(who, false).await?;
         let s = self.read_relationship(who, partner, id).await?;
         Ok(Seen {
             item: s.item.requests,
@@ -473,7 +506,7 @@ impl Core {
         id: &str,
         body: &Value,
     ) -> Result<(String, Assignment)> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let container = body.get("accessContainer");
         let group_id = container
             .and_then(|c| c.get("accessContainerId"))
@@ -539,7 +572,7 @@ impl Core {
     }
 
     pub async fn gdap_assignments(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Assignment>>> {
-        let partner = self.gdap_partner(who, false)?;
+        let partner = self.gdap_partner(who, false).await?;
         let s = self.read_relationship(who, partner, id).await?;
         Ok(Seen {
             item: s.item.assignments,
@@ -557,7 +590,7 @@ impl Core {
         if_match: Option<&str>,
         body: &Value,
     ) -> Result<(Assignment, Option<Operation>)> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let roles = unified_roles(body.get("accessDetails"))?
             .ok_or_else(|| graph(GraphError::bad_request("accessDetails is required.")))?;
         let mut w = self.write(who.sandbox).await?;
@@ -619,7 +652,7 @@ impl Core {
         aid: &str,
         if_match: Option<&str>,
     ) -> Result<()> {
-        let partner = self.gdap_partner(who, true)?;
+        let partner = self.gdap_partner(who, true).await?;
         let mut w = self.write(who.sandbox).await?;
         let delay = self.gdap_delay(w.c(), who.sandbox).await?;
         let mut r = self.relationship_in(&mut w, partner, id).await?;
@@ -655,7 +688,7 @@ impl Core {
     }
 
     pub async fn gdap_operations(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Operation>>> {
-        let partner = self.gdap_partner(who, false)?;
+        let partner = self.gdap_partner(who, false).await?;
         let s = self.read_relationship(who, partner, id).await?;
         Ok(Seen {
             item: s.item.operations,
@@ -1053,6 +1086,74 @@ impl Core {
         Ok((rels, groups))
     }
 
+    /// `POST /servicePrincipals` in the caller's tenant: only the Partner Customer Delegated
+    /// Administration application is provisioned here (what app-only GDAP needs).
+    pub async fn create_service_principal(&self, who: &GraphCaller, body: &Value) -> Result<ServicePrincipal> {
+        let Some(user) = who.user.as_ref().filter(|u| u.home_tenant == who.tenant) else {
+            return Err(graph(GraphError::denied()));
+        };
+        if !user.roles.contains(&Role::GlobalAdmin) {
+            return Err(graph(GraphError::denied()));
+        }
+        let app = body
+            .get("appId")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .ok_or_else(|| graph(GraphError::new(400, "Request_BadRequest", "appId is required.")))?;
+        if !app.eq_ignore_ascii_case(PCDA_APP_ID) {
+            return Err(graph(GraphError::new(
+                400,
+                "Request_BadRequest",
+                format!(
+                    "pcsandbox provisions only the Partner Customer Delegated Administration service principal ({PCDA_APP_ID})."
+                ),
+            )));
+        }
+        let mut w = self.write(who.sandbox).await?;
+        let key = sp_key(who.tenant, PCDA_APP_ID);
+        if store::gdap::get::<ServicePrincipal>(w.c(), Kind::ServicePrincipal, who.sandbox, &key)
+            .await?
+            .is_some()
+        {
+            return Err(graph(GraphError::new(
+                409,
+                "Request_MultipleObjectsWithSameKeyValue",
+                "Another object with the same value for property servicePrincipalNames already exists.",
+            )));
+        }
+        let sp = ServicePrincipal {
+            id: self.random.uuid().to_string(),
+            app_id: PCDA_APP_ID.to_owned(),
+            display_name: "Partner Customer Delegated Administration".to_owned(),
+            tenant_id: who.tenant,
+            created_at: w.now,
+        };
+        store::gdap::insert(
+            w.c(),
+            Kind::ServicePrincipal,
+            &key,
+            Placement {
+                sandbox: who.sandbox,
+                tenant: who.tenant,
+                customer: None,
+                due_at_ms: None,
+            },
+            &sp,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(sp)
+    }
+
+    /// `GET /servicePrincipals` of the caller's tenant (the ones pcsandbox provisions).
+    pub async fn service_principals(&self, who: &GraphCaller) -> Result<Vec<ServicePrincipal>> {
+        if who.user.as_ref().is_some_and(|u| u.home_tenant != who.tenant) {
+            return Err(graph(GraphError::denied()));
+        }
+        let mut c = self.store.conn().await?;
+        Ok(store::gdap::list(&mut c, Kind::ServicePrincipal, who.tenant).await?)
+    }
+
     // -- security groups of partner tenants (control plane) --------------------------------
 
     pub async fn create_group(
@@ -1212,6 +1313,21 @@ fn event_of(r: &Relationship, h: &Happened) -> Option<(&'static str, &'static st
         | Happened::Reminder { .. }
         | Happened::OperationSucceeded { .. } => return None,
     })
+}
+
+/// A service principal provisioned in a tenant.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub tenant_id: TenantId,
+    pub created_at: DateTime<Utc>,
+}
+
+fn sp_key(tenant: TenantId, app: &str) -> String {
+    format!("{tenant}:{}", app.to_ascii_lowercase())
 }
 
 async fn member_in(w: &mut Write<'_>, tenant: TenantId, who: &UserRef, field: &str) -> Result<UserId> {

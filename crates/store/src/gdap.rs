@@ -13,6 +13,8 @@ use crate::{map_write_err, Conn, Result};
 pub enum Kind {
     Relationship,
     Group,
+    /// A service principal provisioned in a tenant (`{tenant}:{appId}`).
+    ServicePrincipal,
 }
 
 impl Kind {
@@ -20,6 +22,7 @@ impl Kind {
         match self {
             Kind::Relationship => "relationship",
             Kind::Group => "group",
+            Kind::ServicePrincipal => "servicePrincipal",
         }
     }
 }
