@@ -741,6 +741,76 @@ async fn timing_faults_and_refusals_on_the_clock() {
         .unwrap_err();
     assert!(refused.to_string().contains("AADSTS50020"), "{refused}");
 
+    // Global Administrator leaves an active relationship by a long-running operation (202).
+    let (_, ga, _) = g
+        .call(
+            Method::POST,
+            rels,
+            None,
+            Some(
+                json!({"displayName": "With GA", "duration": "P30D", "customer": {"tenantId": cid},
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"},
+                    {"roleDefinitionId": USER_ADMIN}]}}),
+            ),
+        )
+        .await;
+    let ga_id = ga["id"].as_str().unwrap().to_owned();
+    g.call(
+        Method::POST,
+        &format!("{rels}/{ga_id}/requests"),
+        None,
+        Some(json!({"action": "lockForApproval"})),
+    )
+    .await;
+    let (st, _) = post(
+        &s,
+        "/sandbox/v1/sandboxes/default/actions/approve-gdap-relationship",
+        json!({"as": admin, "relationshipId": ga_id}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT11M"})).await;
+    let (_, ga, _) = g.call(Method::GET, &format!("{rels}/{ga_id}"), None, None).await;
+    assert_eq!(ga["status"], "active", "{ga}");
+    let (st, e, _) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{ga_id}"),
+            ga["@odata.etag"].as_str(),
+            Some(json!({"accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}, {"roleDefinitionId": EXCHANGE}]}})),
+        )
+        .await;
+    assert_eq!(
+        st, 400,
+        "roles are fixed once active but for removing Global Administrator: {e}"
+    );
+    let (st, _, headers) = g
+        .call(
+            Method::PATCH,
+            &format!("{rels}/{ga_id}"),
+            ga["@odata.etag"].as_str(),
+            Some(json!({"accessDetails": {"unifiedRoles": [{"roleDefinitionId": USER_ADMIN}]}})),
+        )
+        .await;
+    assert_eq!(st, 202);
+    let op = headers["location"].to_str().unwrap().to_owned();
+    let op_path = &op[op.find("/tenantRelationships").unwrap()..];
+    let (_, o, _) = g.call(Method::GET, op_path, None, None).await;
+    assert_eq!(
+        (o["status"].as_str(), o["operationType"].as_str()),
+        (Some("notStarted"), Some("delegatedAdminRelationshipUpdate")),
+        "the ten-minute delay: {o}"
+    );
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT10M"})).await;
+    let (_, o, _) = g.call(Method::GET, op_path, None, None).await;
+    assert_eq!(o["status"], "succeeded", "{o}");
+    let (_, ga, _) = g.call(Method::GET, &format!("{rels}/{ga_id}"), None, None).await;
+    assert_eq!(
+        ga["accessDetails"]["unifiedRoles"],
+        json!([{"roleDefinitionId": USER_ADMIN}]),
+        "{ga}"
+    );
+
     // An injected 500 answers as Graph does, once.
     let (st, _) = post(
         &s,
@@ -773,6 +843,21 @@ async fn timing_faults_and_refusals_on_the_clock() {
         .call(Method::GET, &format!("{rels}/{id}/accessAssignments"), None, None)
         .await;
     assert_eq!(list["value"][0]["status"], "deleted", "{list}");
+    // The customer stays a delegatedAdminCustomer while another relationship with it lives.
+    let (_, customers, _) = g
+        .call(Method::GET, "/tenantRelationships/delegatedAdminCustomers", None, None)
+        .await;
+    assert_eq!(customers["value"].as_array().unwrap().len(), 1, "{customers}");
+    let (_, ga, _) = g.call(Method::GET, &format!("{rels}/{ga_id}"), None, None).await;
+    g.call(
+        Method::POST,
+        &format!("{rels}/{ga_id}/requests"),
+        None,
+        Some(json!({"action": "terminate"})),
+    )
+    .await;
+    post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "PT10M"})).await;
+    assert_eq!(status_of(&g, &ga_id).await, "terminated", "{ga}");
     let (_, customers, _) = g
         .call(Method::GET, "/tenantRelationships/delegatedAdminCustomers", None, None)
         .await;
