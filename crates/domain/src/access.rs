@@ -437,38 +437,76 @@ pub const ROUTES: &[(&str, &str, Operation)] = &[
 /// path's shape (it is left to the router's 404).
 pub fn canonical_path(path: &str) -> Option<String> {
     let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
-    let segments: Vec<&str> = trimmed.split('/').collect();
-    let fits = |template: &str| {
-        let t: Vec<&str> = template.split('/').collect();
-        t.len() == segments.len()
-            && t.iter()
-                .zip(&segments)
-                .all(|(t, s)| t.starts_with('{') || t.eq_ignore_ascii_case(s))
-    };
-    // Literal routes win over parameter ones (`/customers/relationshiprequests` over `/customers/{id}`).
-    let literal_count = |template: &str| template.split('/').filter(|t| !t.starts_with('{')).count();
-    let template = ROUTES
+    let n = trimmed.split('/').count();
+    // On every /v1 request: no allocation unless the path must change.
+    let mut best: Option<&Template> = None;
+    for t in TEMPLATES.iter().filter(|t| t.segments.len() == n) {
+        let fits = t
+            .segments
+            .iter()
+            .zip(trimmed.split('/'))
+            .all(|(t, s)| t.starts_with('{') || t.eq_ignore_ascii_case(s));
+        // Literal routes win over parameter ones (`/customers/relationshiprequests` over `/customers/{id}`).
+        if fits && best.is_none_or(|b| t.literals > b.literals) {
+            best = Some(t);
+        }
+    }
+    let t = best?;
+    let exact = trimmed.len() == path.len()
+        && t.segments
+            .iter()
+            .zip(trimmed.split('/'))
+            .all(|(t, s)| t.starts_with('{') || *t == s);
+    if exact {
+        return None;
+    }
+    let out: Vec<&str> = t
+        .segments
         .iter()
-        .map(|(_, t, _)| *t)
-        .filter(|t| fits(t))
-        .max_by_key(|t| literal_count(t))?;
-    let out: Vec<&str> = template
-        .split('/')
-        .zip(&segments)
-        .map(|(t, s)| if t.starts_with('{') { *s } else { t })
+        .zip(trimmed.split('/'))
+        .map(|(t, s)| if t.starts_with('{') { s } else { *t })
         .collect();
     let out = out.join("/");
     (out != path).then_some(out)
 }
 
+/// A route template cut into its segments once, with its count of literal segments.
+struct Template {
+    segments: Vec<&'static str>,
+    literals: usize,
+}
+
+/// [`ROUTES`] by (method, template).
+static BY_ROUTE: std::sync::LazyLock<std::collections::HashMap<(&'static str, &'static str), Operation>> =
+    std::sync::LazyLock::new(|| ROUTES.iter().map(|(m, t, op)| ((*m, *t), *op)).collect());
+
+/// The distinct templates of [`ROUTES`], split once.
+static TEMPLATES: std::sync::LazyLock<Vec<Template>> = std::sync::LazyLock::new(|| {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for (_, t, _) in ROUTES {
+        if seen.contains(t) {
+            continue;
+        }
+        seen.push(t);
+        let segments: Vec<&'static str> = t.split('/').collect();
+        let literals = segments.iter().filter(|s| !s.starts_with('{')).count();
+        out.push(Template { segments, literals });
+    }
+    out
+});
+
 impl Operation {
     /// The operation a matched route serves.
     pub fn from_route(method: &str, template: &str) -> Option<Operation> {
+        // Every /v1 request asks: one hash lookup, a scan only for an unusual method spelling.
         let find = |method: &str| {
-            ROUTES
-                .iter()
-                .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
-                .map(|(_, _, op)| *op)
+            BY_ROUTE.get(&(method, template)).copied().or_else(|| {
+                ROUTES
+                    .iter()
+                    .find(|(m, t, _)| m.eq_ignore_ascii_case(method) && *t == template)
+                    .map(|(_, _, op)| *op)
+            })
         };
         // HEAD of a GET route is that GET without its body (HTTP semantics; axum serves it so).
         find(method).or_else(|| method.eq_ignore_ascii_case("HEAD").then(|| find("GET")).flatten())
