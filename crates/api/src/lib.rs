@@ -173,11 +173,9 @@ pub fn app(state: AppState) -> Router {
             context::request_context,
         ))
         .with_state(state);
-    // Paths are made canonical before routing (routing happens before any layer of the router).
-    Router::new().fallback_service(tower::ServiceExt::map_request(
-        surfaces,
-        partner_center::canonical_request::<axum::body::Body>,
-    ))
+    // Paths are made canonical before routing, by the server as it takes each request (routing
+    // happens before any layer of the router, and an outer router per request costs a lookup).
+    surfaces
 }
 
 #[cfg(test)]

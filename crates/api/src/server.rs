@@ -282,10 +282,11 @@ async fn accept_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                // The peer address, for the journal's source IP (axum's ConnectInfo).
+                // The peer address, for the journal's source IP (axum's ConnectInfo); the path
+                // made canonical for the router (`/V1/Customers/`).
                 let with_peer = tower::ServiceExt::map_request(app.clone(), move |mut r: axum::http::Request<hyper::body::Incoming>| {
                     r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                    r
+                    crate::partner_center::canonical_request(r)
                 });
                 // A response marked by a "drop" fault becomes an error: hyper closes the
                 // connection without answering.
