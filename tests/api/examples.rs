@@ -87,6 +87,17 @@ async fn every_example_runs_as_pasted() {
                 "[('Fabrikam Japan 株式会社', 'Active')]",
             ],
         ),
+        (
+            "examples/gdap.sh",
+            &[
+                "lockForApproval",
+                "active",
+                "active",
+                "['fe930be7-5e62-47db-91af-98c3a49a38b1'] ['pwd', 'mfa']",
+                "['admin@adatumexample.onmicrosoft.com']",
+                "expired",
+            ],
+        ),
         ("examples/identity.sh", &["Bearer 3600"]),
         (
             "examples/mfa-gate.sh",
