@@ -6,23 +6,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::orders::claims;
 use crate::portal::{create, field, now_of, testkit_token, Browser};
 use crate::support::{get, post, Server};
 
 const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 const GRAPH: &str = "https://graph.microsoft.com/.default";
-
-fn claims(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
-}
 
 fn public_client(sb: &Value) -> String {
     sb["apps"]
@@ -73,6 +63,15 @@ async fn device_token(s: &Server, sb: &Value, tenant: &str, upn: &str) -> Result
         Ok(t)
     } else {
         Err(t)
+    }
+}
+
+/// A Graph client of `upn`, signed in at `tenant`'s authority with the TOTP step.
+async fn graph_as<'a>(s: &'a Server, sb: &Value, tenant: &str, upn: &str) -> Graph<'a> {
+    let t = device_token(s, sb, tenant, upn).await.unwrap();
+    Graph {
+        s,
+        token: t["access_token"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -135,13 +134,7 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
     let customer_password = customer["userCredentials"]["password"].as_str().unwrap().to_owned();
 
     // The partner's admin calls Graph with MFA.
-    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let g = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let g = graph_as(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com").await;
     let rels = "/tenantRelationships/delegatedAdminRelationships";
     // Refusals change nothing: a long name, a duration beyond two years, GA with auto-extension.
     let bad = [
@@ -372,13 +365,7 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
         "{op}"
     );
     assert!(op["data"].is_string(), "data is a JSON string: {op}");
-    let t = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let agent = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let agent = graph_as(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com").await;
     assert_eq!(claims(&agent.token)["wids"], json!([EXCHANGE]));
     let (st, e, _) = agent.call(Method::GET, "/users", None, None).await;
     assert_eq!(
@@ -405,13 +392,7 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
     assert_eq!((st, rel["autoExtendDuration"].as_str()), (200, Some("P180D")), "{rel}");
     let (st, _) = post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P731D"})).await;
     assert_eq!(st, StatusCode::OK);
-    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let g = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let g = graph_as(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com").await;
     let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
     assert_eq!(rel["status"], "active", "{rel}");
     let extended = rel["endDateTime"].as_str().unwrap();
@@ -449,13 +430,7 @@ async fn a_relationship_is_approved_on_the_page_assigned_used_in_the_customer_te
         "{subjects:?}"
     );
     assert!(subjects.iter().any(|s| s.contains("expired")), "{subjects:?}");
-    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let g = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let g = graph_as(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com").await;
     let (_, rel, _) = g.call(Method::GET, &format!("{rels}/{id}"), None, None).await;
     assert_eq!(rel["status"], "expired", "{rel}");
     let refused = device_token(&s, &sb, &cid, "agent@contosojp.onmicrosoft.com")
@@ -529,13 +504,7 @@ async fn timing_faults_and_refusals_on_the_clock() {
         (401, Some("InvalidAuthenticationToken")),
         "a Partner Center token: {e}"
     );
-    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let g = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let g = graph_as(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com").await;
 
     // App-only works once the partner's admin provisioned the Partner Customer Delegated
     // Administration service principal in its tenant.
@@ -725,13 +694,7 @@ async fn timing_faults_and_refusals_on_the_clock() {
     assert_eq!((st, a["status"].as_str()), (201, Some("pending")), "{a}");
     post(&s, "/sandbox/v1/sandboxes/default/clock", json!({"advance": "P1D"})).await;
     // Tokens live an hour of sandbox time.
-    let t = device_token(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com")
-        .await
-        .unwrap();
-    let g = Graph {
-        s: &s,
-        token: t["access_token"].as_str().unwrap().to_owned(),
-    };
+    let g = graph_as(&s, &sb, &contoso, "admin@contosojp.onmicrosoft.com").await;
     let (_, list, _) = g
         .call(Method::GET, &format!("{rels}/{id}/accessAssignments"), None, None)
         .await;

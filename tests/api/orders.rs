@@ -335,7 +335,8 @@ async fn token_at(sb: &testkit::SandboxHandle, tenant: &str, form: &[(&str, &str
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn claims(token: &str) -> Value {
+/// The payload of a JWT, unverified (the tests verify signatures elsewhere).
+pub(crate) fn claims(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(

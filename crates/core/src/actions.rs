@@ -587,13 +587,7 @@ impl Core {
     async fn newest_open_request(&self, sandbox: SandboxId, actor: &UserRef) -> Result<String> {
         let tenant = {
             let mut c = self.store.read().await?;
-            let user = match actor {
-                UserRef::Id(id) => store::world::user(&mut c, *id)
-                    .await?
-                    .filter(|(s, _)| *s == sandbox)
-                    .map(|(_, u)| u),
-                UserRef::Upn(upn) => store::world::user_by_upn(&mut c, sandbox, upn).await?,
-            };
+            let user = actor.find(&mut c, sandbox).await?;
             user.map(|u| u.tenant_id)
         };
         let Some(tenant) = tenant else {
@@ -697,14 +691,7 @@ impl Core {
             }
             Action::RevokeSessions(who) => {
                 let mut w = self.write(sandbox).await?;
-                let user = match &who {
-                    UserRef::Id(id) => store::world::user(w.c(), *id)
-                        .await?
-                        .filter(|(s, _)| *s == sandbox)
-                        .map(|(_, u)| u),
-                    UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
-                }
-                .ok_or_else(|| CoreError::NotFound {
+                let user = who.find(w.c(), sandbox).await?.ok_or_else(|| CoreError::NotFound {
                     what: "user",
                     id: match &who {
                         UserRef::Id(id) => id.to_string(),

@@ -146,10 +146,7 @@ impl Core {
         } else {
             None
         };
-        let mfa = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")));
+        let mfa = crate::partner_center::auth::amr_has_mfa(&claims);
         let scopes = claim("scp").split_whitespace().map(str::to_owned).collect();
         let wids = claims
             .get("wids")
@@ -269,6 +266,21 @@ impl Core {
             r.settle(now, delay);
         }
         Ok(Seen { item: all, now })
+    }
+
+    /// A part of a partner's relationship (its requests, assignments, operations), as of now.
+    async fn relationship_part<T>(
+        &self,
+        who: &GraphCaller,
+        id: &str,
+        part: impl FnOnce(Relationship) -> T,
+    ) -> Result<Seen<T>> {
+        let partner = self.gdap_partner(who, false).await?;
+        let s = self.read_relationship(who, partner, id).await?;
+        Ok(Seen {
+            item: part(s.item),
+            now: s.now,
+        })
     }
 
     pub async fn gdap_relationship(&self, who: &GraphCaller, id: &str) -> Result<Seen<Relationship>> {
@@ -490,12 +502,7 @@ impl Core {
     }
 
     pub async fn gdap_requests(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Request>>> {
-        let partner = self.gdap_partner(who, false).await?;
-        let s = self.read_relationship(who, partner, id).await?;
-        Ok(Seen {
-            item: s.item.requests,
-            now: s.now,
-        })
+        self.relationship_part(who, id, |r| r.requests).await
     }
 
     /// `POST .../{id}/accessAssignments`: a security group of the partner and a subset of the
@@ -559,25 +566,14 @@ impl Core {
         if a.status == gdap::AssignmentStatus::Active {
             happened.push(Happened::AssignmentActivated { id: a.id.clone() });
         }
-        self.emit(
-            who.sandbox,
-            partner,
-            "granular-admin-access-assignment-created",
-            "delegatedAdminAccessAssignment",
-            &format!("delegatedAdminRelationships/{}/accessAssignments/{}", r.id, a.id),
-        )
-        .await;
+        self.assignment_event(who.sandbox, &r, &a.id, "granular-admin-access-assignment-created")
+            .await;
         self.gdap_events(who.sandbox, &r, &happened).await;
         Ok((r.id, a))
     }
 
     pub async fn gdap_assignments(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Assignment>>> {
-        let partner = self.gdap_partner(who, false).await?;
-        let s = self.read_relationship(who, partner, id).await?;
-        Ok(Seen {
-            item: s.item.assignments,
-            now: s.now,
-        })
+        self.relationship_part(who, id, |r| r.assignments).await
     }
 
     /// `PATCH .../accessAssignments/{aid}` with `If-Match`: a long-running operation (202), or
@@ -632,14 +628,8 @@ impl Core {
         r.settle(now, delay);
         self.save_relationship(&mut w, &r, delay).await?;
         w.commit().await?;
-        self.emit(
-            who.sandbox,
-            partner,
-            "granular-admin-access-assignment-updated",
-            "delegatedAdminAccessAssignment",
-            &format!("delegatedAdminRelationships/{}/accessAssignments/{}", r.id, a.id),
-        )
-        .await;
+        self.assignment_event(who.sandbox, &r, &a.id, "granular-admin-access-assignment-updated")
+            .await;
         let a = assignment_of(&r, aid)?;
         Ok((a, Some(op)))
     }
@@ -676,24 +666,13 @@ impl Core {
         r.settle(now, delay);
         self.save_relationship(&mut w, &r, delay).await?;
         w.commit().await?;
-        self.emit(
-            who.sandbox,
-            partner,
-            "granular-admin-access-assignment-deleted",
-            "delegatedAdminAccessAssignment",
-            &format!("delegatedAdminRelationships/{}/accessAssignments/{}", r.id, a.id),
-        )
-        .await;
+        self.assignment_event(who.sandbox, &r, &a.id, "granular-admin-access-assignment-deleted")
+            .await;
         Ok(())
     }
 
     pub async fn gdap_operations(&self, who: &GraphCaller, id: &str) -> Result<Seen<Vec<Operation>>> {
-        let partner = self.gdap_partner(who, false).await?;
-        let s = self.read_relationship(who, partner, id).await?;
-        Ok(Seen {
-            item: s.item.operations,
-            now: s.now,
-        })
+        self.relationship_part(who, id, |r| r.operations).await
     }
 
     /// `delegatedAdminCustomers`: the customers of the partner's relationships that exist
@@ -729,14 +708,7 @@ impl Core {
     ) -> Result<Relationship> {
         let mut w = self.write(sandbox).await?;
         let delay = self.gdap_delay(w.c(), sandbox).await?;
-        let user = match actor {
-            UserRef::Id(uid) => store::world::user(w.c(), *uid)
-                .await?
-                .filter(|(s, _)| *s == sandbox)
-                .map(|(_, u)| u),
-            UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
-        }
-        .ok_or_else(|| CoreError::NotFound {
+        let user = actor.find(w.c(), sandbox).await?.ok_or_else(|| CoreError::NotFound {
             what: "user",
             id: actor.shown(),
             field: Some("as".into()),
@@ -829,6 +801,13 @@ impl Core {
     pub async fn gdap_sandbox_of(&self, id: &str) -> Result<Option<SandboxId>> {
         let mut c = self.store.conn().await?;
         Ok(store::gdap::sandbox_of(&mut c, id.trim()).await?)
+    }
+
+    /// A webhook event about an access assignment (to the partner's registration).
+    async fn assignment_event(&self, sandbox: SandboxId, r: &Relationship, assignment: &str, name: &str) {
+        let path = format!("delegatedAdminRelationships/{}/accessAssignments/{assignment}", r.id);
+        self.emit(sandbox, r.partner_tenant, name, "delegatedAdminAccessAssignment", &path)
+            .await;
     }
 
     /// Webhook events for what happened (to the partner's registration).
@@ -1332,13 +1311,7 @@ fn sp_key(tenant: TenantId, app: &str) -> String {
 
 async fn member_in(w: &mut Write<'_>, tenant: TenantId, who: &UserRef, field: &str) -> Result<UserId> {
     let sandbox = w.id();
-    let u = match who {
-        UserRef::Id(uid) => store::world::user(w.c(), *uid)
-            .await?
-            .filter(|(s, _)| *s == sandbox)
-            .map(|(_, u)| u),
-        UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
-    };
+    let u = who.find(w.c(), sandbox).await?;
     match u {
         Some(u) if u.tenant_id == tenant => Ok(u.id),
         Some(u) => Err(domain::FieldError::new(

@@ -30,6 +30,17 @@ impl UserRef {
         }
     }
 
+    /// The user this names in a sandbox, if any (an id of another sandbox names no one).
+    pub async fn find(&self, c: &mut store::Conn, sandbox: SandboxId) -> Result<Option<User>> {
+        Ok(match self {
+            UserRef::Id(uid) => store::world::user(c, *uid)
+                .await?
+                .filter(|(s, _)| *s == sandbox)
+                .map(|(_, u)| u),
+            UserRef::Upn(upn) => store::world::user_by_upn(c, sandbox, upn).await?,
+        })
+    }
+
     pub fn shown(&self) -> String {
         match self {
             UserRef::Id(id) => id.to_string(),
@@ -124,14 +135,7 @@ impl<'a> Write<'a> {
             field: Some("as".into()),
         };
         let id = self.id();
-        let user = match who {
-            UserRef::Id(uid) => store::world::user(self.c(), *uid)
-                .await?
-                .filter(|(s, _)| *s == id)
-                .map(|(_, u)| u),
-            UserRef::Upn(upn) => store::world::user_by_upn(self.c(), id, upn).await?,
-        }
-        .ok_or_else(unknown)?;
+        let user = who.find(self.c(), id).await?.ok_or_else(unknown)?;
         let (_, tenant) = store::world::tenant(self.c(), user.tenant_id)
             .await?
             .ok_or_else(unknown)?;

@@ -706,13 +706,7 @@ impl Core {
         if w.id() != sandbox {
             return Err(domain::FieldError::new(field, "that sign-in belongs to another sandbox").into());
         }
-        let found = match user {
-            crate::UserRef::Id(id) => store::world::user(w.c(), *id)
-                .await?
-                .filter(|(s, _)| *s == sandbox)
-                .map(|(_, u)| u),
-            crate::UserRef::Upn(upn) => store::world::user_by_upn(w.c(), sandbox, upn).await?,
-        };
+        let found = user.find(w.c(), sandbox).await?;
         let Some(u) = found else {
             return Err(crate::CoreError::NotFound {
                 what: "user",

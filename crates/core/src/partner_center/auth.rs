@@ -175,10 +175,7 @@ impl Core {
         } else {
             None
         };
-        let mfa = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")));
+        let mfa = amr_has_mfa(&claims);
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or_default();
         let journal = Arc::new(store::journal::Who {
             tenant_id: Some(tid),
@@ -213,4 +210,12 @@ impl Core {
         );
         Ok(principal)
     }
+}
+
+/// Whether a verified token's `amr` holds `mfa` (the user passed a second factor).
+pub(crate) fn amr_has_mfa(claims: &serde_json::Map<String, Value>) -> bool {
+    claims
+        .get("amr")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("mfa")))
 }

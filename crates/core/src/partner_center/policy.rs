@@ -95,13 +95,7 @@ impl Core {
             None => None,
             Some(who) => {
                 let mut c = self.store.conn().await?;
-                let found = match &who {
-                    crate::uow::UserRef::Id(uid) => store::world::user(&mut c, *uid)
-                        .await?
-                        .filter(|(s, _)| *s == sandbox)
-                        .map(|(_, u)| u),
-                    crate::uow::UserRef::Upn(upn) => store::world::user_by_upn(&mut c, sandbox, upn).await?,
-                };
+                let found = who.find(&mut c, sandbox).await?;
                 Some(found.ok_or_else(|| CoreError::NotFound {
                     what: "user",
                     id: who.shown(),
