@@ -14,7 +14,8 @@ const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 const GRAPH: &str = "https://graph.microsoft.com/.default";
 
-fn public_client(sb: &Value) -> String {
+/// The client id of the sandbox's public client app.
+pub(crate) fn public_client(sb: &Value) -> String {
     sb["apps"]
         .as_array()
         .unwrap()

@@ -373,15 +373,7 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
     let cid = customer["id"].as_str().unwrap().to_owned();
     let domain = customer["companyProfile"]["domain"].as_str().unwrap().to_owned();
     // The customer is an Entra tenant: its admin signs in with the password shown once.
-    let public = sb.json()["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["publicClient"] == true)
-        .unwrap()["clientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let public = crate::gdap::public_client(sb.json());
     let admin = customer["userCredentials"]["password"].as_str().unwrap().to_owned();
     let (st, t) = token_at(
         &sb,

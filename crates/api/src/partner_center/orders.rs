@@ -133,16 +133,50 @@ fn listed<'a>(cat: &'a Catalog, view: &'a str, country: &'a str) -> impl Iterato
         .filter(move |p| p.skus.iter().any(|s| s.price(country).is_some()))
 }
 
+/// A view's products that sell in a country, as one collection.
+fn products_answer(cat: &Catalog, view: &str, country: &str, self_link: &str) -> Response {
+    let items: Vec<Value> = listed(cat, view, country).map(|p| product_out(p, country)).collect();
+    json_response(&whole(items, self_link))
+}
+
+/// A product's SKUs in a country; `self_link` takes the product's id.
+fn skus_answer(
+    cat: &Catalog,
+    id: &str,
+    country: &str,
+    self_link: impl Fn(&str) -> String,
+) -> Result<Response, PcError> {
+    let p = cat
+        .product(id)
+        .ok_or_else(|| not_found(400013, "The parent product was not found."))?;
+    let items = p.skus.iter().map(|s| sku_out(p, s, country)).collect();
+    Ok(json_response(&whole(items, &self_link(&p.id))))
+}
+
+/// A SKU's availabilities in a country; `self_link` takes the product's and the SKU's ids.
+fn availabilities_answer(
+    cat: &Catalog,
+    (id, sku): (&str, &str),
+    country: &str,
+    self_link: impl Fn(&str, &str) -> String,
+) -> Result<Response, PcError> {
+    let p = find_product(cat, id)?;
+    let s = find_sku(p, sku)?;
+    let items = availability_out(p, s, country).into_iter().collect();
+    Ok(json_response(&whole(items, &self_link(&p.id, &s.id))))
+}
+
 /// `GET /v1/products?country=&targetView=`.
 pub async fn products(State(st): State<AppState>, Caller(who): Caller, q: PcQuery) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
     let view = catalog_view(q.get("targetView"))?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let items: Vec<Value> = listed(&cat, view, &country).map(|p| product_out(p, &country)).collect();
-    Ok(json_response(&whole(
-        items,
+    Ok(products_answer(
+        &cat,
+        view,
+        &country,
         &format!("/products?country={country}&targetView={view}"),
-    )))
+    ))
 }
 
 pub async fn product(
@@ -164,14 +198,7 @@ pub async fn skus(
 ) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let p = cat
-        .product(&id)
-        .ok_or_else(|| not_found(400013, "The parent product was not found."))?;
-    let items = p.skus.iter().map(|s| sku_out(p, s, &country)).collect();
-    Ok(json_response(&whole(
-        items,
-        &format!("/products/{}/skus?country={country}", p.id),
-    )))
+    skus_answer(&cat, &id, &country, |p| format!("/products/{p}/skus?country={country}"))
 }
 
 pub async fn sku(
@@ -194,13 +221,9 @@ pub async fn availabilities(
 ) -> Result<Response, PcError> {
     let country = catalog_country(q.get("country"))?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let p = find_product(&cat, &id)?;
-    let s = find_sku(p, &sku)?;
-    let items = availability_out(p, s, &country).into_iter().collect();
-    Ok(json_response(&whole(
-        items,
-        &format!("/products/{}/skus/{}/availabilities?country={country}", p.id, s.id),
-    )))
+    availabilities_answer(&cat, (&id, &sku), &country, |p, s| {
+        format!("/products/{p}/skus/{s}/availabilities?country={country}")
+    })
 }
 
 fn availability_or_404(p: &Product, s: &Sku, id: &str, country: &str) -> Result<Value, PcError> {
@@ -233,11 +256,12 @@ pub async fn customer_products(
     let view = catalog_view(q.get("targetView"))?;
     let country = st.core.customer_catalog_country(&who, &customer).await?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let items: Vec<Value> = listed(&cat, view, &country).map(|p| product_out(p, &country)).collect();
-    Ok(json_response(&whole(
-        items,
+    Ok(products_answer(
+        &cat,
+        view,
+        &country,
         &format!("/customers/{customer}/products?targetView={view}"),
-    )))
+    ))
 }
 
 pub async fn customer_product(
@@ -257,14 +281,9 @@ pub async fn customer_skus(
 ) -> Result<Response, PcError> {
     let country = st.core.customer_catalog_country(&who, &customer).await?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let p = cat
-        .product(&id)
-        .ok_or_else(|| not_found(400013, "The parent product was not found."))?;
-    let items = p.skus.iter().map(|s| sku_out(p, s, &country)).collect();
-    Ok(json_response(&whole(
-        items,
-        &format!("/customers/{customer}/products/{}/skus", p.id),
-    )))
+    skus_answer(&cat, &id, &country, |p| {
+        format!("/customers/{customer}/products/{p}/skus")
+    })
 }
 
 pub async fn customer_availabilities(
@@ -274,13 +293,9 @@ pub async fn customer_availabilities(
 ) -> Result<Response, PcError> {
     let country = st.core.customer_catalog_country(&who, &customer).await?;
     let cat = st.core.catalog_for(who.sandbox).await?;
-    let p = find_product(&cat, &id)?;
-    let s = find_sku(p, &sku)?;
-    let items = availability_out(p, s, &country).into_iter().collect();
-    Ok(json_response(&whole(
-        items,
-        &format!("/customers/{customer}/products/{}/skus/{}/availabilities", p.id, s.id),
-    )))
+    availabilities_answer(&cat, (&id, &sku), &country, |p, s| {
+        format!("/customers/{customer}/products/{p}/skus/{s}/availabilities")
+    })
 }
 
 fn cart_out(c: &Cart) -> Value {

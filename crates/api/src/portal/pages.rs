@@ -1149,21 +1149,13 @@ pub async fn respond(
         "decision": decision,
         "consent": form.get("consent").is_some_and(|v| v == "on" || v == "true"),
     });
-    match ctx.act(&s, "respond-relationship-request", body).await {
-        Ok(_) => {
-            let done = if decision == "postpone" { "postpone" } else { "approve" };
-            ctx.done(&format!(
-                "/commerce/indirectresellers/relationshiprequest/{}?done={done}",
-                pcsandbox_core::entra::signin::pct(&id)
-            ))
-        }
-        Err(e) => {
-            let (status, notice, note) = ctx.refusal(&e);
-            let mut res = request_page(&ctx, &s, &id, Some(notice), status).await;
-            res.extensions_mut().insert(note);
-            res
-        }
-    }
+    let result = ctx.act(&s, "respond-relationship-request", body).await;
+    let done = if decision == "postpone" { "postpone" } else { "approve" };
+    let to = format!(
+        "/commerce/indirectresellers/relationshiprequest/{}?done={done}",
+        pcsandbox_core::entra::signin::pct(&id)
+    );
+    after_form!(ctx, s, result, &to, |c, s, n, st| request_page(c, s, &id, n, st))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1391,19 +1383,12 @@ pub async fn gdap_approve(
         Ok(c) => c,
         Err(r) => return r,
     };
-    match ctx
+    let result = ctx
         .act(&s, "approve-gdap-relationship", json!({"relationshipId": id}))
-        .await
-    {
-        Ok(_) => ctx.done(&format!(
-            "/AdminPortal/partners/invitation/granularAdminRelationships/{}?done=gdap-approved",
-            pcsandbox_core::entra::signin::pct(&id)
-        )),
-        Err(e) => {
-            let (status, notice, note) = ctx.refusal(&e);
-            let mut res = gdap_page(&ctx, &s, &id, Some(notice), status).await;
-            res.extensions_mut().insert(note);
-            res
-        }
-    }
+        .await;
+    let to = format!(
+        "/AdminPortal/partners/invitation/granularAdminRelationships/{}?done=gdap-approved",
+        pcsandbox_core::entra::signin::pct(&id)
+    );
+    after_form!(ctx, s, result, &to, |c, s, n, st| gdap_page(c, s, &id, n, st))
 }
