@@ -89,12 +89,12 @@ async fn sandbox_creation_core(rows: &mut Vec<Row>, total: usize) -> anyhow::Res
     let server = api::Server::build(api::Settings::for_tests()).await?;
     let core = server.state().core.clone();
     for _ in 0..50 {
-        core.create_sandbox(None, None).await?;
+        core.create_sandbox(Default::default()).await?;
     }
     let mut lat = Vec::with_capacity(total);
     for _ in 0..total {
         let t = Instant::now();
-        core.create_sandbox(None, None).await?;
+        core.create_sandbox(Default::default()).await?;
         lat.push(t.elapsed());
     }
     lat.sort();
@@ -123,11 +123,19 @@ async fn big_sandbox(rows: &mut Vec<Row>) -> anyhow::Result<()> {
             spec.clone(),
         )))
     };
-    core.create_sandbox(None, source()).await?;
+    core.create_sandbox(pcsandbox_core::sandboxes::NewSandbox {
+        source: source(),
+        ..Default::default()
+    })
+    .await?;
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        core.create_sandbox(None, source()).await?;
+        core.create_sandbox(pcsandbox_core::sandboxes::NewSandbox {
+            source: source(),
+            ..Default::default()
+        })
+        .await?;
         times.push(t.elapsed());
     }
     times.sort();

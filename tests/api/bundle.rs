@@ -191,3 +191,51 @@ async fn a_sandbox_exported_and_imported_answers_the_same() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "the copy only");
 }
+
+#[tokio::test]
+async fn an_imported_sandbox_keeps_its_start_and_its_clock() {
+    let s = server().await;
+    s.create_sandbox(json!({"name": "started", "scenario": "empty", "startAt": "2027-01-08T03:00:00Z"}))
+        .await
+        .unwrap();
+    post(&s, "/sandbox/v1/sandboxes/started/clock", json!({"advance": "P3D"})).await;
+    let (_, bundle) = get(&s, "/sandbox/v1/sandboxes/started/export").await;
+    assert_eq!(bundle["sandbox"]["start_at"], "2027-01-08T03:00:00+00:00");
+    let (st, copy) = post(
+        &s,
+        "/sandbox/v1/sandboxes",
+        json!({"name": "copy", "import": bundle.clone()}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{copy}");
+    assert_eq!(copy["startAt"], "2027-01-08T03:00:00.000Z");
+    let now: chrono::DateTime<chrono::Utc> = copy["now"].as_str().unwrap().parse().unwrap();
+    let expected: chrono::DateTime<chrono::Utc> = "2027-01-11T03:00:00Z".parse().unwrap();
+    assert!((now - expected).num_seconds().abs() < 60, "{now}");
+    let (_, reset) = post(&s, "/sandbox/v1/sandboxes/copy/reset", json!({})).await;
+    let now: chrono::DateTime<chrono::Utc> = reset["now"].as_str().unwrap().parse().unwrap();
+    assert!((now - "2027-01-08T03:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap()).num_seconds() < 60);
+    // An import keeps the bundle's start: stating another is refused, as is a start the
+    // server could not keep.
+    let (st, body) = post(
+        &s,
+        "/sandbox/v1/sandboxes",
+        json!({"name": "copy2", "import": bundle.clone(), "startAt": "2030-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        (st, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("startAt")),
+        "{body}"
+    );
+    let mut bad = bundle;
+    bad["sandbox"]["start_at"] = json!("1970-01-01T00:00:00Z");
+    let (st, body) = post(&s, "/sandbox/v1/sandboxes", json!({"name": "copy3", "import": bad})).await;
+    assert_eq!(
+        (st, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("import.sandbox.start_at")),
+        "{body}"
+    );
+    let (st, _) = get(&s, "/sandbox/v1/sandboxes/copy3").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

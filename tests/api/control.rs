@@ -200,20 +200,43 @@ async fn reset_restores_the_scenario_with_the_same_ids_and_credentials() {
     assert_eq!(st, StatusCode::CREATED);
 }
 
+fn instant(v: &Value, key: &str) -> chrono::DateTime<chrono::Utc> {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+        .parse()
+        .unwrap()
+}
+
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().unwrap()
+}
+
+/// Within a minute of `expected`: the clock runs on in real time after it starts.
+fn about(got: chrono::DateTime<chrono::Utc>, expected: &str) {
+    let d = (got - at(expected)).num_milliseconds();
+    assert!((0..60_000).contains(&d), "{got} is not just after {expected}");
+}
+
 #[tokio::test]
 async fn the_clock_moves_by_durations_and_business_days() {
     let s = server().await;
-    s.create_sandbox(json!({"name": "clocked", "scenario": "empty"}))
+    // 2027-01-08 is a Friday: the sandbox starts there whatever today is.
+    let sb = s
+        .create_sandbox(json!({"name": "clocked", "scenario": "empty", "startAt": "2027-01-08T03:00:00Z"}))
         .await
         .unwrap();
-    let (_, before) = get(&s, "/sandbox/v1/sandboxes/clocked/clock").await;
-    let before: chrono::DateTime<chrono::Utc> = before["now"].as_str().unwrap().parse().unwrap();
+    assert_eq!(sb["startAt"], "2027-01-08T03:00:00.000Z");
+    about(instant(&sb, "now"), "2027-01-08T03:00:00Z");
     let (st, after) = post(&s, "/sandbox/v1/sandboxes/clocked/clock", json!({"businessDays": 5})).await;
     assert_eq!(st, StatusCode::OK);
-    let after: chrono::DateTime<chrono::Utc> = after["now"].as_str().unwrap().parse().unwrap();
-    // Five business days are always exactly seven calendar days.
-    let days = (after - before).num_hours() as f64 / 24.0;
-    assert!((6.99..7.01).contains(&days), "{days}");
+    // Five business days from a Friday are the next Friday.
+    about(instant(&after, "now"), "2027-01-15T03:00:00Z");
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/clocked/clock", json!({"advance": "P1DT2H"})).await;
+    about(instant(&after, "now"), "2027-01-16T05:00:00Z");
+    // From that Saturday one business day is Monday.
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/clocked/clock", json!({"businessDays": 1})).await;
+    about(instant(&after, "now"), "2027-01-18T05:00:00Z");
     assert_problem(
         &post(&s, "/sandbox/v1/sandboxes/clocked/clock", json!({"advance": "P1M"})).await,
         400,
@@ -232,6 +255,102 @@ async fn the_clock_moves_by_durations_and_business_days() {
         "InvalidField",
         Some("advance"),
     );
+}
+
+#[tokio::test]
+async fn a_sandbox_started_on_a_saturday_counts_business_days_from_monday() {
+    let s = server().await;
+    s.create_sandbox(json!({"name": "weekend", "scenario": "empty", "startAt": "2027-01-09T03:00:00Z"}))
+        .await
+        .unwrap();
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/weekend/clock", json!({"businessDays": 5})).await;
+    about(instant(&after, "now"), "2027-01-15T03:00:00Z");
+}
+
+#[tokio::test]
+async fn a_reset_takes_the_clock_back_to_its_start() {
+    let s = server().await;
+    s.create_sandbox(json!({"name": "restart", "startAt": "2027-03-31T23:30:00+09:00"}))
+        .await
+        .unwrap();
+    post(&s, "/sandbox/v1/sandboxes/restart/clock", json!({"advance": "P40D"})).await;
+    let (st, reset) = post(&s, "/sandbox/v1/sandboxes/restart/reset", json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{reset}");
+    assert_eq!(reset["startAt"], "2027-03-31T14:30:00.000Z");
+    about(instant(&reset, "now"), "2027-03-31T14:30:00Z");
+    // A sandbox without a start goes back to real time, as before.
+    let plain = s
+        .create_sandbox(json!({"name": "plain", "scenario": "empty"}))
+        .await
+        .unwrap();
+    assert!(plain.get("startAt").is_none());
+    post(&s, "/sandbox/v1/sandboxes/plain/clock", json!({"advance": "P40D"})).await;
+    let (_, reset) = post(&s, "/sandbox/v1/sandboxes/plain/reset", json!({})).await;
+    let real = chrono::Utc::now();
+    assert!((instant(&reset, "now") - real).num_seconds().abs() < 60);
+}
+
+#[tokio::test]
+async fn a_scenario_states_its_start_and_the_request_wins_over_it() {
+    let s = server().await;
+    let scenario = json!({"startAt": "2028-02-28T12:00:00Z", "tenants": [{"displayName": "Fabrikam"}]});
+    let sb = s
+        .create_sandbox(json!({"name": "leap", "scenario": scenario.clone()}))
+        .await
+        .unwrap();
+    about(instant(&sb, "now"), "2028-02-28T12:00:00Z");
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/leap/clock", json!({"advance": "P1D"})).await;
+    about(instant(&after, "now"), "2028-02-29T12:00:00Z");
+    let sb = s
+        .create_sandbox(json!({"name": "leap2", "scenario": scenario, "startAt": "2030-06-03T00:00:00Z"}))
+        .await
+        .unwrap();
+    about(instant(&sb, "now"), "2030-06-03T00:00:00Z");
+    // A past start runs behind real time, and moves forward from there.
+    let sb = s
+        .create_sandbox(json!({"name": "past", "scenario": "empty", "startAt": "2024-05-01T00:00:00Z"}))
+        .await
+        .unwrap();
+    about(instant(&sb, "now"), "2024-05-01T00:00:00Z");
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/past/clock", json!({"advance": "P2D"})).await;
+    about(instant(&after, "now"), "2024-05-03T00:00:00Z");
+}
+
+#[tokio::test]
+async fn a_bad_start_is_refused_naming_the_field_and_creates_nothing() {
+    let s = server().await;
+    for bad in [
+        "2027-01-08",
+        "2027-01-08T03:00:00",
+        "tomorrow",
+        "1999-12-31T23:59:59Z",
+        "2999-01-01T00:00:00Z",
+    ] {
+        assert_problem(
+            &post(
+                &s,
+                "/sandbox/v1/sandboxes",
+                json!({"name": "bad-start", "startAt": bad}),
+            )
+            .await,
+            400,
+            "InvalidField",
+            Some("startAt"),
+        );
+    }
+    assert_problem(
+        &post(
+            &s,
+            "/sandbox/v1/sandboxes",
+            json!({"name": "bad-start", "scenario": {"startAt": "1990-01-01T00:00:00Z"}}),
+        )
+        .await,
+        400,
+        "InvalidField",
+        Some("scenario.startAt"),
+    );
+    let (st, _) = get(&s, "/sandbox/v1/sandboxes/bad-start").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -99,7 +99,10 @@ impl Core {
         if bundle["format"] != FORMAT || bundle["version"] != VERSION {
             return Err(bad("format", format!("not a {FORMAT} of version {VERSION}")));
         }
-        if bundle["schema"] != store::bundle::SCHEMA {
+        let readable = bundle["schema"]
+            .as_u64()
+            .is_some_and(|n| store::bundle::READABLE_SCHEMAS.iter().any(|r| u64::from(*r) == n));
+        if !readable {
             return Err(bad(
                 "schema",
                 format!(
@@ -222,12 +225,23 @@ impl Core {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| bad("now", "the bundle has no sandbox time"))?;
+        let clock_offset_ms = domain::clock::start_offset("import.now", real, was)?;
+        let start_at = match &sb["start_at"] {
+            Value::Null => None,
+            Value::String(t) => {
+                let t = domain::clock::parse_instant("import.sandbox.start_at", t)?;
+                domain::clock::start_offset("import.sandbox.start_at", real, t)?;
+                Some(t)
+            }
+            _ => return Err(bad("sandbox.start_at", "must be an RFC 3339 instant or null")),
+        };
         let parse = |k: &str| sb[k].as_str().unwrap_or_default().to_owned();
         let sandbox = Sandbox {
             id,
             name: name.clone(),
             scenario_name: sb["scenario_name"].as_str().map(str::to_owned),
-            clock_offset_ms: (was - real).num_milliseconds(),
+            clock_offset_ms,
+            start_at,
             created_at: real,
             mfa_enforcement: domain::world::MfaEnforcement::parse(&parse("mfa_enforcement")).unwrap_or_default(),
             review_business_days: sb["review_business_days"]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::scenario::{self, ScenarioSpec, Step};
 use domain::world::{Sandbox, World};
-use domain::{FieldError, SandboxId};
+use domain::{clock, FieldError, SandboxId};
 
 use crate::actions::Action;
 use crate::clock::Advance;
@@ -68,6 +68,15 @@ impl SandboxName {
     }
 }
 
+/// What a new sandbox is made of: its name, its scenario and the instant its clock starts at
+/// (real time when neither this nor the scenario states one).
+#[derive(Debug, Clone, Default)]
+pub struct NewSandbox {
+    pub name: Option<SandboxName>,
+    pub source: Option<ScenarioSource>,
+    pub start_at: Option<DateTime<Utc>>,
+}
+
 /// A page of sandboxes and where the next one starts.
 #[derive(Debug, Clone)]
 pub struct SandboxPage {
@@ -105,25 +114,29 @@ impl Core {
     }
 
     /// Creates a sandbox in one transaction; generated credentials are in the answer and nowhere else.
-    pub async fn create_sandbox(
-        &self,
-        name: Option<SandboxName>,
-        source: Option<ScenarioSource>,
-    ) -> Result<SandboxState> {
-        let (scenario_name, spec) = self.resolve(source)?;
+    pub async fn create_sandbox(&self, new: NewSandbox) -> Result<SandboxState> {
+        let (scenario_name, spec) = self.resolve(new.source)?;
         let plan = scenario::plan(&spec).map_err(|e| e.within("scenario"))?;
         let id = SandboxId(self.random.uuid());
-        let name = match name {
+        let name = match new.name {
             Some(n) => n.0,
             None => format!("sbx-{}", &id.0.simple().to_string()[..12]),
         };
         let real = self.clock.now();
-        let minted = mint_scenario(self.random.as_ref(), &plan, real);
+        // The request's start wins over the scenario's.
+        let (start_at, clock_offset_ms) = match (new.start_at, plan.start_at) {
+            (Some(t), _) => (Some(t), clock::start_offset("startAt", real, t)?),
+            (None, Some(t)) => (Some(t), clock::start_offset("scenario.startAt", real, t)?),
+            (None, None) => (None, 0),
+        };
+        let now = start_at.unwrap_or(real);
+        let minted = mint_scenario(self.random.as_ref(), &plan, now);
         let sandbox = Sandbox {
             id,
             name,
             scenario_name,
-            clock_offset_ms: 0,
+            clock_offset_ms,
+            start_at,
             created_at: real,
             mfa_enforcement: minted.world.mfa_enforcement,
             review_business_days: minted.world.review_business_days,
@@ -146,7 +159,7 @@ impl Core {
         tx.commit().await.map_err(store::StoreError::from)?;
         if plan.steps.is_empty() {
             return Ok(SandboxState {
-                now: real,
+                now,
                 sandbox,
                 world: minted.world,
                 secrets: minted.secrets,
@@ -275,7 +288,8 @@ impl Core {
     }
 
     /// Back to the scenario: the same tenants, users, apps and credentials as at creation;
-    /// everything added since is gone and the clock is back to real time.
+    /// everything added since is gone and the clock is back to where it started (its `startAt`,
+    /// or real time).
     pub async fn reset_sandbox(&self, id: SandboxId) -> Result<SandboxState> {
         // Requests answered before the reset must not be journaled after it.
         self.journal.flush().await;
@@ -284,7 +298,10 @@ impl Core {
         let snapshot = store::sandboxes::snapshot(w.c(), id).await?;
         store::world::clear_world(w.c(), id).await?;
         store::world::insert_world(w.c(), id, &snapshot).await?;
-        w.sandbox.clock_offset_ms = 0;
+        w.sandbox.clock_offset_ms = match w.sandbox.start_at {
+            Some(t) => clock::start_offset("startAt", self.clock.now(), t)?,
+            None => 0,
+        };
         w.sandbox.mfa_enforcement = snapshot.mfa_enforcement;
         w.sandbox.review_business_days = snapshot.review_business_days;
         w.sandbox.sign_in_lockout = Default::default();
@@ -343,10 +360,11 @@ impl Core {
             return Ok((self.sandbox_state(id).await?, false));
         }
         let state = self
-            .create_sandbox(
-                Some(SandboxName::parse(name)?),
-                Some(ScenarioSource::Named(scenario.to_owned())),
-            )
+            .create_sandbox(NewSandbox {
+                name: Some(SandboxName::parse(name)?),
+                source: Some(ScenarioSource::Named(scenario.to_owned())),
+                start_at: None,
+            })
             .await?;
         Ok((state, true))
     }

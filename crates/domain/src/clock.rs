@@ -77,7 +77,51 @@ pub fn offset_for(field: &str, real: DateTime<Utc>, target: DateTime<Utc>) -> Re
             "the sandbox clock can run at most 100 years ahead of real time; reset the sandbox to start again",
         ));
     }
-    Ok(offset.max(0))
+    // A sandbox that started in the past (`startAt`) runs behind real time: its offset is
+    // negative, and a move forward keeps it so.
+    Ok(offset.max(-MAX_OFFSET_MS))
+}
+
+/// The earliest instant a sandbox may start at: TOTP steps, partner-ID dates and document ages
+/// are all counted after it.
+pub const EARLIEST_START: &str = "2000-01-01T00:00:00Z";
+
+/// The clock offset that makes a sandbox clock read `start` at real time `real` (a sandbox that
+/// starts at a chosen instant, `startAt`): from 2000-01-01 to a century ahead of real time.
+pub fn start_offset(field: &str, real: DateTime<Utc>, start: DateTime<Utc>) -> Result<i64, FieldError> {
+    let earliest = earliest_start();
+    if start < earliest {
+        return Err(FieldError::new(
+            field,
+            format!("a sandbox clock starts on {EARLIEST_START} or later"),
+        ));
+    }
+    let offset = start.signed_duration_since(real).num_milliseconds();
+    if offset > MAX_OFFSET_MS {
+        return Err(FieldError::new(
+            field,
+            "a sandbox clock starts at most 100 years ahead of real time",
+        ));
+    }
+    Ok(offset)
+}
+
+fn earliest_start() -> DateTime<Utc> {
+    // 2000-01-01T00:00:00Z as seconds since the epoch: a constant, so no parse can fail.
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or_default()
+}
+
+/// Parses an instant as clients send it (RFC 3339 with a zone, such as
+/// `2027-01-08T03:00:00Z` or `2027-01-08T12:00:00+09:00`).
+pub fn parse_instant(field: &str, text: &str) -> Result<DateTime<Utc>, FieldError> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                format!("'{text}' is not an RFC 3339 instant with a zone, such as 2027-01-08T03:00:00Z"),
+            )
+        })
 }
 
 /// `real + offset`, saturating instead of overflowing (an offset is bounded when written; a
@@ -174,6 +218,41 @@ mod tests {
             assert!(parse_duration("advance", &text).is_err(), "{text} should be refused");
         }
         assert_eq!(parse_duration("a", "P3660D").unwrap(), Duration::days(3660));
+    }
+
+    #[test]
+    fn five_business_days_are_seven_calendar_days_from_a_weekday_only() {
+        // 2027-01-08 is a Friday.
+        let friday = Utc.with_ymd_and_hms(2027, 1, 8, 3, 0, 0).unwrap();
+        assert_eq!(add_business_days(friday, 5), friday + Duration::days(7));
+        assert_eq!(add_business_days(friday, 1), friday + Duration::days(3));
+        let saturday = friday + Duration::days(1);
+        assert_eq!(add_business_days(saturday, 5), friday + Duration::days(7));
+        let sunday = friday + Duration::days(2);
+        assert_eq!(add_business_days(sunday, 1), friday + Duration::days(3));
+        assert_eq!(add_business_days(sunday, 0), sunday);
+    }
+
+    #[test]
+    fn a_sandbox_may_start_in_the_past_or_the_future_within_bounds() {
+        let real = Utc.with_ymd_and_hms(2026, 12, 5, 7, 0, 0).unwrap();
+        let past = Utc.with_ymd_and_hms(2025, 12, 5, 7, 0, 0).unwrap();
+        let offset = start_offset("startAt", real, past).unwrap();
+        assert_eq!(shifted(real, offset), past);
+        // A move forward from a past start stays behind real time instead of jumping to it.
+        let moved = offset_for("advance", real, past + Duration::days(1)).unwrap();
+        assert_eq!(shifted(real, moved), past + Duration::days(1));
+        let before = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap();
+        assert_eq!(start_offset("startAt", real, before).unwrap_err().field, "startAt");
+        let far = real + Duration::milliseconds(MAX_OFFSET_MS + 1);
+        assert!(start_offset("startAt", real, far).is_err());
+        assert_eq!(
+            parse_instant("startAt", "2027-01-08T12:00:00+09:00").unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 8, 3, 0, 0).unwrap()
+        );
+        for bad in ["2027-01-08", "2027-01-08T03:00:00", "tomorrow", ""] {
+            assert!(parse_instant("startAt", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct ScenarioSpec {
     /// id as a built-in one replaces it in this sandbox).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub catalog: Vec<crate::catalog::Product>,
+    /// The instant the sandbox clock starts at (RFC 3339), instead of real time: a test whose
+    /// outcome depends on the weekday, the month or a holiday states it. A reset goes back to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The most steps a scenario may take.
@@ -70,6 +74,7 @@ impl ScenarioSpec {
             mfa_enforcement: self.mfa_enforcement.or(base.mfa_enforcement),
             registry: join(base.registry, self.registry),
             review_business_days: self.review_business_days.or(base.review_business_days),
+            start_at: self.start_at.or(base.start_at),
             steps: join(base.steps, self.steps),
             catalog: {
                 // A product of the same id in this scenario replaces the base's.
@@ -339,6 +344,7 @@ pub struct ScenarioPlan {
     pub review_business_days: u32,
     pub steps: Vec<Step>,
     pub catalog: Vec<crate::catalog::Product>,
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -663,6 +669,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         review_business_days,
         steps,
         catalog: crate::catalog::normalized(&spec.catalog)?,
+        start_at: spec.start_at,
     })
 }
 

@@ -74,8 +74,13 @@ pub struct Sandbox {
     pub name: String,
     /// The scenario's name when it came from the catalog.
     pub scenario_name: Option<String>,
-    /// Milliseconds the sandbox clock runs ahead of real time; only grows.
+    /// Milliseconds the sandbox clock runs ahead of real time (behind it, negative, for a
+    /// sandbox started in the past); only grows.
     pub clock_offset_ms: i64,
+    /// The instant the sandbox clock started at (`startAt`) and goes back to on a reset; none
+    /// when it started at real time.
+    #[serde(default)]
+    pub start_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub mfa_enforcement: MfaEnforcement,

@@ -9,7 +9,11 @@ use sqlx::{Column, Row, TypeInfo, ValueRef};
 use crate::{corrupt, map_write_err, Conn, Result};
 
 /// The schema a bundle's rows follow: the number of migrations.
-pub const SCHEMA: u32 = 10;
+pub const SCHEMA: u32 = 11;
+
+/// The schemas an import reads: 11 added the sandbox's nullable `start_at` and nothing else, so
+/// a bundle of schema 10 is a bundle of 11 without a start.
+pub const READABLE_SCHEMAS: [u32; 2] = [10, 11];
 
 /// The tables of a sandbox in the order an import writes them (references first). Sign-in
 /// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.

@@ -51,6 +51,17 @@ pub fn count(r: &SqliteRow, col: &str) -> Result<usize> {
 }
 
 /// An RFC 3339 time column.
+/// A nullable RFC 3339 column.
+pub fn time_opt(r: &SqliteRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let s: Option<String> = get(r, col)?;
+    s.map(|s| {
+        chrono::DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| corrupt(format!("column {col}: '{s}'")))
+    })
+    .transpose()
+}
+
 pub fn time(r: &SqliteRow, col: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let s: String = get(r, col)?;
     chrono::DateTime::parse_from_rfc3339(&s)

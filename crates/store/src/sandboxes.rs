@@ -17,6 +17,7 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
         name: get(r, "name")?,
         scenario_name: get(r, "scenario_name")?,
         clock_offset_ms: get(r, "clock_offset_ms")?,
+        start_at: rows::time_opt(r, "start_at")?,
         created_at: rows::time(r, "created_at")?,
         mfa_enforcement: MfaEnforcement::parse(&enforcement)
             .ok_or_else(|| corrupt(format!("mfa_enforcement {enforcement}")))?,
@@ -30,7 +31,7 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
 /// position to continue from when there are more.
 pub async fn page(c: &mut Conn, after: i64, limit: usize) -> Result<(Vec<Sandbox>, Option<i64>)> {
     let rows = sqlx::query(
-        "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, \
+        "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, \
          review_business_days, sign_in_lockout FROM sandboxes WHERE rowid > ? ORDER BY rowid LIMIT ?",
     )
     .bind(after)
@@ -50,7 +51,7 @@ pub async fn page(c: &mut Conn, after: i64, limit: usize) -> Result<(Vec<Sandbox
 /// A sandbox by id.
 pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
     let row = sqlx::query(
-        "SELECT id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days, \
+        "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
          sign_in_lockout FROM sandboxes WHERE id = ?",
     )
     .bind(id.to_string())
@@ -63,7 +64,7 @@ pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
 pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTreeMap<String, String>)>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows = sqlx::query(
-        "SELECT id, name, scenario_name, clock_offset_ms, created_at, mfa_enforcement, review_business_days, \
+        "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
          sign_in_lockout, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
     )
     .bind(rows::to_json(&ids)?)
@@ -133,8 +134,8 @@ pub async fn insert(
     stated_secrets: &BTreeMap<String, String>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, created_at, \
-         mfa_enforcement, review_business_days, sign_in_lockout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, start_at, \
+         created_at, mfa_enforcement, review_business_days, sign_in_lockout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(sandbox.id.to_string())
     .bind(&sandbox.name)
@@ -142,6 +143,7 @@ pub async fn insert(
     .bind(rows::to_json(snapshot)?)
     .bind(rows::to_json(stated_secrets)?)
     .bind(sandbox.clock_offset_ms)
+    .bind(sandbox.start_at.map(|t| t.to_rfc3339()))
     .bind(sandbox.created_at.to_rfc3339())
     .bind(sandbox.mfa_enforcement.as_str())
     .bind(i64::from(sandbox.review_business_days))

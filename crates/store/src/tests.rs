@@ -91,6 +91,7 @@ async fn sandbox(store: &Store) -> domain::SandboxId {
         name: format!("t-{}", id.0.simple()),
         scenario_name: None,
         clock_offset_ms: 0,
+        start_at: None,
         created_at: chrono::Utc::now(),
         mfa_enforcement: Default::default(),
         review_business_days: 2,

@@ -9,7 +9,7 @@ use domain::scenario::{ScenarioSpec, TenantSpec, UserSpec};
 use domain::TenantId;
 use pcsandbox_core::clock::Advance;
 use pcsandbox_core::directory::NewApp;
-use pcsandbox_core::sandboxes::{SandboxName, ScenarioSource, DEFAULT_PAGE, MAX_PAGE};
+use pcsandbox_core::sandboxes::{NewSandbox, SandboxName, ScenarioSource, DEFAULT_PAGE, MAX_PAGE};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -26,6 +26,8 @@ pub struct CreateSandbox {
     scenario: Option<Value>,
     /// A bundle of `GET .../export`, restored as a new sandbox.
     import: Option<Value>,
+    /// The instant the sandbox clock starts at (RFC 3339), instead of real time.
+    start_at: Option<String>,
 }
 
 pub async fn create(
@@ -37,6 +39,12 @@ pub async fn create(
             return Err(Problem::invalid(
                 "import",
                 "a sandbox comes from a scenario or from an import, not both",
+            ));
+        }
+        if body.start_at.is_some() {
+            return Err(Problem::invalid(
+                "startAt",
+                "an imported sandbox keeps the clock and the start of its bundle",
             ));
         }
         let name = body
@@ -73,7 +81,13 @@ pub async fn create(
         .map(SandboxName::parse)
         .transpose()
         .map_err(pcsandbox_core::CoreError::from)?;
-    let state = s.core.create_sandbox(name, source).await?;
+    let start_at = body
+        .start_at
+        .as_deref()
+        .map(|t| domain::clock::parse_instant("startAt", t))
+        .transpose()
+        .map_err(pcsandbox_core::CoreError::from)?;
+    let state = s.core.create_sandbox(NewSandbox { name, source, start_at }).await?;
     Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))).into_response())
 }
 

@@ -19,6 +19,10 @@ pub struct SandboxView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
     pub now: String,
+    /// The instant the clock started at and goes back to on a reset, when the sandbox was given
+    /// one (`startAt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<String>,
     pub created_at: String,
     /// Base URL for MSAL's authority, without the tenant.
     pub authority: String,
@@ -359,6 +363,10 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
         name: s.sandbox.name.clone(),
         scenario: s.sandbox.scenario_name.clone(),
         now: s.now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        start_at: s
+            .sandbox
+            .start_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
         created_at: s.sandbox.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         authority: urls.authority().to_owned(),
         partner_center_url: urls.partner_center().to_owned(),

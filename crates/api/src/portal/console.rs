@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use pcsandbox_core::clock::Advance;
 use pcsandbox_core::onboarding::MailQuery;
-use pcsandbox_core::sandboxes::{SandboxName, SandboxState, ScenarioSource};
+use pcsandbox_core::sandboxes::{NewSandbox, SandboxName, SandboxState, ScenarioSource};
 use pcsandbox_core::CoreError;
 use subtle::ConstantTimeEq;
 
@@ -269,7 +269,12 @@ async fn create(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .map(ScenarioSource::Named);
-    match s.core.create_sandbox(name, scenario).await {
+    let new = NewSandbox {
+        name,
+        source: scenario,
+        start_at: None,
+    };
+    match s.core.create_sandbox(new).await {
         Ok(st) => {
             sandbox_page(
                 &s,
