@@ -16,6 +16,7 @@ mod fidelity;
 mod gdap;
 mod headless;
 mod identity;
+mod import_hostile;
 mod onboarding;
 mod openapi;
 mod orders;

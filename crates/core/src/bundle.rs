@@ -18,6 +18,7 @@ use domain::{FieldError, MfaState, SandboxId};
 use identity::secrets;
 use serde_json::{json, Map, Value};
 
+use crate::bundle_check;
 use crate::directory::Secrets;
 use crate::error::{CoreError, Result};
 use crate::sandboxes::{SandboxName, SandboxState};
@@ -94,7 +95,10 @@ impl Core {
         }))
     }
 
-    /// `POST /sandbox/v1/sandboxes {"import": bundle}`.
+    /// `POST /sandbox/v1/sandboxes {"import": bundle}`. Everything is checked before anything
+    /// is written (see `bundle_check`), and what was written is read back through the server's
+    /// own readers before the transaction commits: a bundle either becomes a sandbox that
+    /// answers like any other, or a 400 naming what was wrong, with nothing kept.
     pub async fn import_sandbox(&self, name: Option<SandboxName>, bundle: Value) -> Result<Imported> {
         if bundle["format"] != FORMAT || bundle["version"] != VERSION {
             return Err(bad("format", format!("not a {FORMAT} of version {VERSION}")));
@@ -112,7 +116,20 @@ impl Core {
                 ),
             ));
         }
-        // Ids: kept unless one is taken here.
+        // The counts first (no work grows with a bundle past its limits), then every value.
+        bundle_check::check_shape(&bundle)?;
+        let rows_as_given: Vec<(&str, Vec<Map<String, Value>>)> = store::bundle::TABLES
+            .iter()
+            .map(|t| (*t, table(&bundle, t).cloned().collect()))
+            .collect();
+        bundle_check::check_rows(&rows_as_given)?;
+        drop(rows_as_given);
+        let snapshot_given: World = serde_json::from_value(bundle["snapshot"].clone())
+            .map_err(|e| bad("snapshot", format!("is not a world of this server: {e}")))?;
+        bundle_check::check_snapshot(&snapshot_given)?;
+        let settings = ImportedSettings::read(&bundle)?;
+
+        // Ids: kept unless one is taken here (the snapshot's too: a reset writes them).
         let mut ids: Vec<String> = Vec::new();
         for (t, col) in [
             ("tenants", "id"),
@@ -124,6 +141,11 @@ impl Core {
         ] {
             ids.extend(table(&bundle, t).filter_map(|r| r[col].as_str().map(str::to_owned)));
         }
+        ids.extend(snapshot_given.tenants.iter().map(|t| t.id.to_string()));
+        ids.extend(snapshot_given.users.iter().map(|u| u.id.to_string()));
+        ids.extend(snapshot_given.apps.iter().map(|a| a.client_id.to_string()));
+        ids.sort();
+        ids.dedup();
         let taken = {
             let mut c = self.store.conn().await?;
             store::bundle::taken_ids(&mut c, &ids).await?
@@ -154,11 +176,7 @@ impl Core {
                 format!("{}/", self.settings.base_url.trim_end_matches('/')),
             ));
         }
-        let mut text = serde_json::to_string(&bundle).map_err(|e| bad("", e.to_string()))?;
-        for (old, new) in &replace {
-            text = text.replace(old.as_str(), new);
-        }
-        let bundle: Value = serde_json::from_str(&text).map_err(|e| bad("", e.to_string()))?;
+        let bundle = replace_all(&bundle, &replace)?;
 
         // New secrets, shown once.
         let mut shown = Secrets::new();
@@ -199,7 +217,8 @@ impl Core {
             }
             tables.push((t, rows));
         }
-        let mut snapshot: World = serde_json::from_value(bundle["snapshot"].clone()).unwrap_or_default();
+        let mut snapshot: World = serde_json::from_value(bundle["snapshot"].clone())
+            .map_err(|e| bad("snapshot", format!("is not a world of this server: {e}")))?;
         for u in &mut snapshot.users {
             if let Some((hash, totp)) = user_secrets.get(&u.id.to_string()) {
                 u.password_hash = hash.clone();
@@ -213,47 +232,27 @@ impl Core {
         }
 
         // The sandbox: the bundle's settings, its clock where it was.
-        let sb = &bundle["sandbox"];
         let id = SandboxId(self.random.uuid());
         let name = match name {
             Some(n) => n.as_str().to_owned(),
             None => format!("sbx-{}", &id.0.simple().to_string()[..12]),
         };
         let real = self.clock.now();
-        let was: DateTime<Utc> = bundle["now"]
-            .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| bad("now", "the bundle has no sandbox time"))?;
-        let clock_offset_ms = domain::clock::start_offset("import.now", real, was)?;
-        let start_at = match &sb["start_at"] {
-            Value::Null => None,
-            Value::String(t) => {
-                let t = domain::clock::parse_instant("import.sandbox.start_at", t)?;
-                domain::clock::start_offset("import.sandbox.start_at", real, t)?;
-                Some(t)
-            }
-            _ => return Err(bad("sandbox.start_at", "must be an RFC 3339 instant or null")),
-        };
-        let parse = |k: &str| sb[k].as_str().unwrap_or_default().to_owned();
+        let clock_offset_ms = domain::clock::start_offset("import.now", real, settings.now)?;
+        if let Some(t) = settings.start_at {
+            domain::clock::start_offset("import.sandbox.start_at", real, t)?;
+        }
         let sandbox = Sandbox {
             id,
             name: name.clone(),
-            scenario_name: sb["scenario_name"].as_str().map(str::to_owned),
+            scenario_name: settings.scenario_name.clone(),
             clock_offset_ms,
-            start_at,
+            start_at: settings.start_at,
             created_at: real,
-            mfa_enforcement: domain::world::MfaEnforcement::parse(&parse("mfa_enforcement")).unwrap_or_default(),
-            review_business_days: sb["review_business_days"]
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(2),
-            sign_in_lockout: domain::world::SignInLockout::parse(&parse("sign_in_lockout")).unwrap_or_default(),
+            mfa_enforcement: settings.mfa_enforcement,
+            review_business_days: settings.review_business_days,
+            sign_in_lockout: settings.sign_in_lockout,
         };
-        let steps: Vec<Map<String, Value>> = sb["steps"]
-            .as_str()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
         let mut tx = self.store.begin().await?;
         store::sandboxes::insert(&mut tx, &sandbox, &snapshot, &Secrets::new())
             .await
@@ -263,24 +262,220 @@ impl Core {
                 }
                 other => other.into(),
             })?;
-        if !steps.is_empty() {
-            store::sandboxes::set_steps(&mut tx, id, &steps).await?;
+        if !settings.steps.is_empty() {
+            store::sandboxes::set_steps(&mut tx, id, &settings.steps).await?;
         }
         for (t, rows) in &tables {
             store::bundle::import_table(&mut tx, t, id, rows)
                 .await
                 .map_err(|e| bad(&format!("tables.{t}"), e.to_string()))?;
         }
+        // Everything written reads back as the server reads it, or nothing is kept.
+        read_back(&mut tx, id).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        for (i, f) in bundle["faults"].as_array().into_iter().flatten().enumerate() {
-            let spec: FaultSpec =
-                crate::actions::from_value(&strip_nulls(f)).map_err(|e| e.within(&format!("import.faults[{i}]")))?;
+        for spec in settings.faults {
             self.add_fault(id, spec)?;
         }
         let mut state = self.sandbox_state(id).await?;
         state.secrets = shown;
         Ok(Imported { state, id_map })
     }
+}
+
+/// The sandbox's own settings in a bundle, each checked as the control plane checks it.
+struct ImportedSettings {
+    now: DateTime<Utc>,
+    start_at: Option<DateTime<Utc>>,
+    scenario_name: Option<String>,
+    mfa_enforcement: domain::world::MfaEnforcement,
+    review_business_days: u32,
+    sign_in_lockout: domain::world::SignInLockout,
+    steps: Vec<Map<String, Value>>,
+    faults: Vec<FaultSpec>,
+}
+
+impl ImportedSettings {
+    fn read(bundle: &Value) -> Result<ImportedSettings> {
+        let sb = &bundle["sandbox"];
+        if !sb.is_object() {
+            return Err(bad("sandbox", "must be the sandbox's settings (an object)"));
+        }
+        let now = bundle["now"]
+            .as_str()
+            .ok_or_else(|| bad("now", "the bundle has no sandbox time"))
+            .and_then(|t| Ok(domain::clock::parse_instant("import.now", t)?))?;
+        let start_at = match &sb["start_at"] {
+            Value::Null => None,
+            Value::String(t) => Some(domain::clock::parse_instant("import.sandbox.start_at", t)?),
+            _ => return Err(bad("sandbox.start_at", "must be an RFC 3339 instant or null")),
+        };
+        let scenario_name = match &sb["scenario_name"] {
+            Value::Null => None,
+            Value::String(n) if n.len() <= 64 && !n.is_empty() && n.chars().all(|c| c.is_ascii_graphic()) => {
+                Some(n.clone())
+            }
+            _ => {
+                return Err(bad(
+                    "sandbox.scenario_name",
+                    "must be a scenario's name (1 to 64 characters) or null",
+                ))
+            }
+        };
+        let text = |k: &str| sb[k].as_str().unwrap_or_default().to_owned();
+        let mfa_enforcement = domain::world::MfaEnforcement::parse(&text("mfa_enforcement"))
+            .ok_or_else(|| bad("sandbox.mfa_enforcement", "must be enforced or off"))?;
+        let sign_in_lockout = domain::world::SignInLockout::parse(&text("sign_in_lockout"))
+            .ok_or_else(|| bad("sandbox.sign_in_lockout", "must be on or off"))?;
+        let review_business_days = sb["review_business_days"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad("sandbox.review_business_days", "must be a number of business days"))
+            .and_then(|n| {
+                Ok(domain::scenario::review_business_days(
+                    "import.sandbox.review_business_days",
+                    n,
+                )?)
+            })?;
+        // The scenario's steps run again on a reset: they must plan as a scenario's do.
+        let steps: Vec<Map<String, Value>> = match &sb["steps"] {
+            Value::Null => Vec::new(),
+            Value::String(s) => serde_json::from_str(s)
+                .map_err(|e| bad("sandbox.steps", format!("must be a JSON array of steps: {e}")))?,
+            _ => return Err(bad("sandbox.steps", "must be a JSON array of steps (as text)")),
+        };
+        if steps.len() > domain::scenario::MAX_STEPS {
+            return Err(bad(
+                "sandbox.steps",
+                format!("a scenario takes at most {} steps", domain::scenario::MAX_STEPS),
+            ));
+        }
+        for (i, s) in steps.iter().enumerate() {
+            domain::scenario::plan_step(s, &domain::scenario::ACTIONS)
+                .map_err(|e| e.within(&format!("import.sandbox.steps[{i}]")))?;
+        }
+        let faults = match &bundle["faults"] {
+            Value::Null => Vec::new(),
+            Value::Array(list) if list.len() <= domain::injection::MAX_FAULTS => list
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let spec: FaultSpec = crate::actions::from_value(&strip_nulls(f))
+                        .map_err(|e| e.within(&format!("import.faults[{i}]")))?;
+                    spec.clone()
+                        .validated(String::new())
+                        .map_err(|e| e.within(&format!("import.faults[{i}]")))?;
+                    Ok(spec)
+                })
+                .collect::<Result<Vec<_>>>()?,
+            _ => {
+                return Err(bad(
+                    "faults",
+                    format!("must be an array of at most {} faults", domain::injection::MAX_FAULTS),
+                ))
+            }
+        };
+        Ok(ImportedSettings {
+            now,
+            start_at,
+            scenario_name,
+            mfa_enforcement,
+            review_business_days,
+            sign_in_lockout,
+            steps,
+            faults,
+        })
+    }
+}
+
+/// Every old -> new replacement in one pass over the bundle's text (Aho-Corasick, leftmost
+/// longest): linear in the bundle, where a replacement at a time was quadratic.
+fn replace_all(bundle: &Value, replace: &[(String, String)]) -> Result<Value> {
+    if replace.is_empty() {
+        return Ok(bundle.clone());
+    }
+    let text = serde_json::to_string(bundle).map_err(|e| bad("", e.to_string()))?;
+    let (from, to): (Vec<&str>, Vec<&str>) = replace.iter().map(|(a, b)| (a.as_str(), b.as_str())).unzip();
+    let ac = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&from)
+        .map_err(|e| bad("", e.to_string()))?;
+    let text = ac.replace_all(&text, &to);
+    serde_json::from_str(&text).map_err(|e| bad("", e.to_string()))
+}
+
+/// Reads an imported sandbox back inside its transaction with the readers every surface uses;
+/// a row one of them cannot read fails the import, naming its table.
+async fn read_back(c: &mut store::Conn, id: SandboxId) -> Result<()> {
+    use store::commerce::Kind as C;
+    use store::gdap::Kind as G;
+    fn unreadable(table: &'static str) -> impl Fn(store::StoreError) -> CoreError {
+        move |e| bad(&format!("tables.{table}"), format!("a row cannot be read: {e}"))
+    }
+    let world = store::world::world(c, id).await.map_err(unreadable("tenants"))?;
+    store::sandboxes::many(c, &[id]).await.map_err(unreadable("sandbox"))?;
+    store::profiles::partners(c, id).await.map_err(unreadable("partners"))?;
+    store::onboarding::registry(c, id)
+        .await
+        .map_err(unreadable("registry"))?;
+    store::onboarding::mailbox(c, id, None, None, usize::MAX >> 1)
+        .await
+        .map_err(unreadable("mailbox"))?;
+    store::csp::requests_in(c, id, u32::MAX)
+        .await
+        .map_err(unreadable("relationship_requests"))?;
+    let customers = store::csp::customers_in(c, id, u32::MAX)
+        .await
+        .map_err(unreadable("customers"))?;
+    for cu in &customers {
+        store::csp::customer_agreements(c, cu.id)
+            .await
+            .map_err(unreadable("customer_agreements"))?;
+        store::commerce::list::<domain::commerce::Cart>(c, C::Cart, cu.id)
+            .await
+            .map_err(unreadable("commerce_docs"))?;
+        store::commerce::list::<domain::commerce::Order>(c, C::Order, cu.id)
+            .await
+            .map_err(unreadable("commerce_docs"))?;
+        store::commerce::list::<domain::commerce::Subscription>(c, C::Subscription, cu.id)
+            .await
+            .map_err(unreadable("commerce_docs"))?;
+        store::commerce::list::<domain::licensing::UserProfile>(c, C::User, cu.id)
+            .await
+            .map_err(unreadable("commerce_docs"))?;
+        store::commerce::list::<crate::partner_center::tenancy::Consent>(c, C::Consent, cu.id)
+            .await
+            .map_err(unreadable("commerce_docs"))?;
+    }
+    for t in &world.tenants {
+        store::profiles::organization_profile(c, t.id)
+            .await
+            .map_err(unreadable("organization_profiles"))?;
+        store::webhooks::registration(c, t.id)
+            .await
+            .map_err(unreadable("webhook_registrations"))?;
+    }
+    for u in &world.users {
+        store::world::guard(c, u.id).await.map_err(unreadable("users"))?;
+    }
+    store::webhooks::deliveries(c, id, usize::MAX >> 1)
+        .await
+        .map_err(unreadable("webhook_deliveries"))?;
+    store::gdap::of_sandbox::<domain::gdap::Relationship>(c, G::Relationship, id, u32::MAX)
+        .await
+        .map_err(unreadable("gdap_docs"))?;
+    store::gdap::of_sandbox::<domain::gdap::Group>(c, G::Group, id, u32::MAX)
+        .await
+        .map_err(unreadable("gdap_docs"))?;
+    store::gdap::of_sandbox::<crate::gdap::ServicePrincipal>(c, G::ServicePrincipal, id, u32::MAX)
+        .await
+        .map_err(unreadable("gdap_docs"))?;
+    store::gdap::settings(c, id)
+        .await
+        .map_err(unreadable("gdap_settings"))?;
+    store::journal::newest(c, id, usize::MAX >> 1)
+        .await
+        .map_err(unreadable("api_journal_pages"))?;
+    Ok(())
 }
 
 /// A bundle row without its secrets.

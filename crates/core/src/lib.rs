@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod bundle;
+mod bundle_check;
 pub mod cache;
 pub mod clock;
 pub mod csp;

@@ -1,5 +1,7 @@
 //! Sandboxes: create (from a named or inline scenario), list, read, delete, reset.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::scenario::{self, ScenarioSpec, Step};
 use domain::world::{Sandbox, World};
@@ -34,6 +36,10 @@ pub struct SandboxState {
     /// Passwords and client secrets to show: generated ones right after creation, plus those the
     /// scenario states outright.
     pub secrets: Secrets,
+    /// Why the sandbox's world could not be read (a row the server cannot read, written by an
+    /// older server's import): the sandbox is listed with an empty world and this reason, so one
+    /// such row never breaks the list for everyone. Deleting the sandbox removes it.
+    pub unreadable: Option<String>,
 }
 
 /// A validated sandbox name: 1 to 64 of `a-z 0-9 - _ .`, and not a GUID (a GUID would be
@@ -163,6 +169,7 @@ impl Core {
                 sandbox,
                 world: minted.world,
                 secrets: minted.secrets,
+                unreadable: None,
             });
         }
         // The steps run as the actions would, each in its own unit of work; one that breaks a
@@ -240,22 +247,53 @@ impl Core {
         for (id, due_ms) in due {
             let Some(sb) = self.sandbox(id).await? else { continue };
             if due_ms <= self.sandbox_now(&sb).timestamp_millis() {
-                // Opening the write settles what fell due; nothing else to do.
-                self.write(id).await?.commit().await?;
+                // Opening the write settles what fell due; nothing else to do. A sandbox whose
+                // rows cannot be read is listed as such below instead of failing the list.
+                match self.write(id).await {
+                    Ok(w) => w.commit().await?,
+                    Err(CoreError::Store(store::StoreError::Corrupt(e))) => {
+                        tracing::warn!(sandbox = %id, "cannot settle a sandbox with unreadable rows: {e}");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         let mut r = self.store.read().await?;
-        let mut worlds = store::world::worlds(&mut r, ids).await?;
         let sandboxes = store::sandboxes::many(&mut r, ids).await?;
+        let mut worlds: HashMap<SandboxId, std::result::Result<World, String>> =
+            match store::world::worlds(&mut r, ids).await {
+                Ok(w) => w.into_iter().map(|(k, v)| (k, Ok(v))).collect(),
+                // One unreadable sandbox: read them one at a time to tell which.
+                Err(store::StoreError::Corrupt(_)) => {
+                    let mut out = HashMap::new();
+                    for id in ids {
+                        let one = match store::world::world(&mut r, *id).await {
+                            Ok(w) => Ok(w),
+                            Err(store::StoreError::Corrupt(e)) => {
+                                tracing::warn!(sandbox = %id, "a sandbox's rows cannot be read: {e}");
+                                Err(format!("stored data is unreadable: {e}"))
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
+                        out.insert(*id, one);
+                    }
+                    out
+                }
+                Err(e) => return Err(e.into()),
+            };
         Ok(sandboxes
             .into_iter()
             .filter_map(|(sandbox, secrets)| {
-                let world = worlds.remove(&sandbox.id)?;
+                let (world, unreadable) = match worlds.remove(&sandbox.id)? {
+                    Ok(w) => (w, None),
+                    Err(why) => (World::default(), Some(why)),
+                };
                 Some(SandboxState {
                     now: self.sandbox_now(&sandbox),
                     sandbox,
                     world,
                     secrets,
+                    unreadable,
                 })
             })
             .collect())

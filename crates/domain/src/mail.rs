@@ -203,3 +203,13 @@ pub fn gdap_expired(to: &str, relationship: &str) -> Mail {
         links: Vec::new(),
     }
 }
+
+/// Whether a mail's link may be shown as a link: an absolute http(s) URL without spaces or
+/// control characters, at most 2,048 bytes (never `javascript:` or `data:`, which a page would
+/// run when clicked).
+pub fn is_web_link(link: &str) -> bool {
+    let lower = link.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && link.len() <= 2048
+        && !link.chars().any(|c| c.is_control() || c.is_whitespace())
+}

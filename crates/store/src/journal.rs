@@ -305,6 +305,12 @@ fn decode(sandbox: SandboxId, data: &str) -> Result<Vec<Entry>> {
     Ok(rows::from_json::<Page>("journal page", data)?.decode(sandbox))
 }
 
+/// How many entries a page holds, when its text is a page this store can read (an imported
+/// page is checked before it is written).
+pub fn check_page(data: &str) -> Result<usize> {
+    Ok(decode(nil_sandbox(), data)?.len())
+}
+
 /// Appends records, a page per sandbox. Records of a sandbox deleted meanwhile are dropped.
 pub async fn append(c: &mut Conn, records: &[Record]) -> Result<()> {
     let mut by_sandbox: Vec<(SandboxId, Vec<&Record>)> = Vec::new();

@@ -24,6 +24,10 @@ pub struct SandboxView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<String>,
     pub created_at: String,
+    /// Why the sandbox's world cannot be read (rows an older server's import let in): it is
+    /// listed with no tenants or apps and this reason; deleting it removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
     /// Base URL for MSAL's authority, without the tenant.
     pub authority: String,
     pub partner_center_url: String,
@@ -368,6 +372,7 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
             .start_at
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
         created_at: s.sandbox.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        unreadable: s.unreadable.clone(),
         authority: urls.authority().to_owned(),
         partner_center_url: urls.partner_center().to_owned(),
         mfa_enforcement: s.sandbox.mfa_enforcement.as_str(),

@@ -184,6 +184,7 @@ struct SandboxRow {
     tenants: usize,
     users: usize,
     now: String,
+    unreadable: Option<String>,
 }
 
 #[derive(Template)]
@@ -211,6 +212,7 @@ async fn home_page(s: &AppState, c: &Console, error: Option<String>, status: Sta
             tenants: st.world.tenants.len(),
             users: st.world.users.len(),
             now: st.now.format("%Y-%m-%d %H:%M UTC").to_string(),
+            unreadable: st.unreadable.clone(),
         })
         .collect();
     let mut scenarios: Vec<(String, String)> = s
@@ -722,7 +724,8 @@ struct MailRow {
     to: String,
     subject: String,
     body: String,
-    links: Vec<String>,
+    /// Each link, and whether it is shown as one (http(s) only).
+    links: Vec<(String, bool)>,
     sent_at: String,
 }
 
@@ -766,7 +769,14 @@ async fn mailbox(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<
                         to: m.to,
                         subject: m.subject,
                         body: m.body,
-                        links: m.links,
+                        links: m
+                            .links
+                            .into_iter()
+                            .map(|l| {
+                                let web = domain::mail::is_web_link(&l);
+                                (l, web)
+                            })
+                            .collect(),
                         sent_at: m.sent_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                     })
                     .collect(),
