@@ -24,3 +24,4 @@ mod partner_center;
 mod portal;
 mod security;
 mod support;
+mod teams;

@@ -99,7 +99,12 @@ impl Core {
     /// is written (see `bundle_check`), and what was written is read back through the server's
     /// own readers before the transaction commits: a bundle either becomes a sandbox that
     /// answers like any other, or a 400 naming what was wrong, with nothing kept.
-    pub async fn import_sandbox(&self, name: Option<SandboxName>, bundle: Value) -> Result<Imported> {
+    pub async fn import_sandbox(
+        &self,
+        name: Option<SandboxName>,
+        team: Option<&domain::team::TeamName>,
+        bundle: Value,
+    ) -> Result<Imported> {
         if bundle["format"] != FORMAT || bundle["version"] != VERSION {
             return Err(bad("format", format!("not a {FORMAT} of version {VERSION}")));
         }
@@ -252,6 +257,7 @@ impl Core {
             mfa_enforcement: settings.mfa_enforcement,
             review_business_days: settings.review_business_days,
             sign_in_lockout: settings.sign_in_lockout,
+            team: team.map(|t| t.as_str().to_owned()),
         };
         let mut tx = self.store.begin().await?;
         store::sandboxes::insert(&mut tx, &sandbox, &snapshot, &Secrets::new())

@@ -21,6 +21,7 @@ pub mod onboarding;
 pub mod partner_center;
 pub mod sandboxes;
 pub mod scenarios;
+pub mod teams;
 pub mod uow;
 pub mod webhooks;
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::scenario::{self, ScenarioSpec, Step};
+use domain::team::{Access, TeamName};
 use domain::world::{Sandbox, World};
 use domain::{clock, FieldError, SandboxId};
 
@@ -81,6 +82,8 @@ pub struct NewSandbox {
     pub name: Option<SandboxName>,
     pub source: Option<ScenarioSource>,
     pub start_at: Option<DateTime<Utc>>,
+    /// The team whose key asks for it (it owns the sandbox).
+    pub team: Option<TeamName>,
 }
 
 /// A page of sandboxes and where the next one starts.
@@ -147,6 +150,7 @@ impl Core {
             mfa_enforcement: minted.world.mfa_enforcement,
             review_business_days: minted.world.review_business_days,
             sign_in_lockout: Default::default(),
+            team: new.team.map(|t| t.as_str().to_owned()),
         };
         let mut tx = self.store.begin().await?;
         // The name's unique index refuses a taken name inside the transaction.
@@ -299,11 +303,12 @@ impl Core {
             .collect())
     }
 
-    /// One page of sandboxes in creation order, continuing after `after`.
-    pub async fn list_sandboxes(&self, after: Option<i64>, limit: usize) -> Result<SandboxPage> {
+    /// One page of the sandboxes this caller sees, in creation order, continuing after `after`.
+    pub async fn list_sandboxes(&self, access: &Access, after: Option<i64>, limit: usize) -> Result<SandboxPage> {
+        let team = access.team().map(TeamName::as_str);
         let (sandboxes, next) = {
             let mut c = self.store.conn().await?;
-            store::sandboxes::page(&mut c, after.unwrap_or(0), limit.clamp(1, MAX_PAGE)).await?
+            store::sandboxes::page(&mut c, after.unwrap_or(0), limit.clamp(1, MAX_PAGE), team).await?
         };
         let ids: Vec<SandboxId> = sandboxes.iter().map(|s| s.id).collect();
         Ok(SandboxPage {
@@ -402,6 +407,7 @@ impl Core {
                 name: Some(SandboxName::parse(name)?),
                 source: Some(ScenarioSource::Named(scenario.to_owned())),
                 start_at: None,
+                team: None,
             })
             .await?;
         Ok((state, true))

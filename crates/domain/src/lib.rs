@@ -33,6 +33,7 @@ pub mod program;
 pub mod registry;
 pub mod role;
 pub mod scenario;
+pub mod team;
 pub mod verification;
 pub mod vetting;
 pub mod webhooks;

@@ -89,6 +89,10 @@ pub struct Sandbox {
     pub review_business_days: u32,
     #[serde(default)]
     pub sign_in_lockout: SignInLockout,
+    /// The team whose key made it (a shared server); none when made with the admin key or on
+    /// an open loopback server.
+    #[serde(default)]
+    pub team: Option<String>,
 }
 
 impl Sandbox {

@@ -9,11 +9,12 @@ use sqlx::{Column, Row, TypeInfo, ValueRef};
 use crate::{corrupt, map_write_err, Conn, Result};
 
 /// The schema a bundle's rows follow: the number of migrations.
-pub const SCHEMA: u32 = 11;
+pub const SCHEMA: u32 = 12;
 
 /// The schemas an import reads: 11 added the sandbox's nullable `start_at` and nothing else, so
-/// a bundle of schema 10 is a bundle of 11 without a start.
-pub const READABLE_SCHEMAS: [u32; 2] = [10, 11];
+/// a bundle of schema 10 is a bundle of 11 without a start; 12 added team keys and the owner of
+/// a sandbox, which a bundle does not carry.
+pub const READABLE_SCHEMAS: [u32; 3] = [10, 11, 12];
 
 /// The tables of a sandbox in the order an import writes them (references first). Sign-in
 /// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.
@@ -144,7 +145,8 @@ pub async fn export_sandbox_row(c: &mut Conn, sandbox: domain::SandboxId) -> Res
         .ok_or_else(|| corrupt(format!("no sandbox {sandbox}")))?;
     let mut m = Map::new();
     for (i, col) in row.columns().iter().enumerate() {
-        if col.name() == "stated_secrets" {
+        // Secrets stay home, and so does the owner: an import belongs to whoever imports it.
+        if col.name() == "stated_secrets" || col.name() == "team" {
             continue;
         }
         m.insert(col.name().to_owned(), value_of(&row, i)?);

@@ -21,6 +21,7 @@ pub mod onboarding;
 pub mod profiles;
 pub mod rows;
 pub mod sandboxes;
+pub mod teams;
 pub mod webhooks;
 pub mod world;
 

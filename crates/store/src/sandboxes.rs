@@ -24,18 +24,22 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
         review_business_days: u32::try_from(get::<i64>(r, "review_business_days")?)
             .map_err(|_| corrupt("review_business_days"))?,
         sign_in_lockout: SignInLockout::parse(&lockout).ok_or_else(|| corrupt(format!("sign_in_lockout {lockout}")))?,
+        team: get(r, "team")?,
     })
 }
 
 /// One page of sandboxes in creation order, after the row `after` (a continuation), and the
 /// position to continue from when there are more.
-pub async fn page(c: &mut Conn, after: i64, limit: usize) -> Result<(Vec<Sandbox>, Option<i64>)> {
+/// With a team, only that team's sandboxes.
+pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) -> Result<(Vec<Sandbox>, Option<i64>)> {
     let rows = sqlx::query(
         "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, \
-         review_business_days, sign_in_lockout FROM sandboxes WHERE rowid > ? ORDER BY rowid LIMIT ?",
+         review_business_days, sign_in_lockout, team FROM sandboxes \
+         WHERE rowid > ?1 AND (?3 IS NULL OR team = ?3) ORDER BY rowid LIMIT ?2",
     )
     .bind(after)
     .bind(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+    .bind(team)
     .fetch_all(&mut *c)
     .await?;
     let more = rows.len() > limit;
@@ -52,7 +56,7 @@ pub async fn page(c: &mut Conn, after: i64, limit: usize) -> Result<(Vec<Sandbox
 pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
     let row = sqlx::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
-         sign_in_lockout FROM sandboxes WHERE id = ?",
+         sign_in_lockout, team FROM sandboxes WHERE id = ?",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *c)
@@ -65,7 +69,7 @@ pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTree
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows = sqlx::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
-         sign_in_lockout, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+         sign_in_lockout, team, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
     )
     .bind(rows::to_json(&ids)?)
     .fetch_all(&mut *c)
@@ -73,6 +77,15 @@ pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTree
     rows.iter()
         .map(|r| Ok((from_row(r)?, rows::json(r, "stated_secrets")?)))
         .collect()
+}
+
+/// The id of the sandbox with this id or, failing that, this name, with the team that owns it.
+pub async fn find_owned(c: &mut Conn, id_or_name: &str) -> Result<Option<(SandboxId, Option<String>)>> {
+    let row = sqlx::query("SELECT id, team FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
+        .bind(id_or_name)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| Ok((rows::parse(&r, "id")?, get(&r, "team")?))).transpose()
 }
 
 /// The id of the sandbox with this id or, failing that, this name.
@@ -135,7 +148,8 @@ pub async fn insert(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, start_at, \
-         created_at, mfa_enforcement, review_business_days, sign_in_lockout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         created_at, mfa_enforcement, review_business_days, sign_in_lockout, team) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(sandbox.id.to_string())
     .bind(&sandbox.name)
@@ -148,6 +162,7 @@ pub async fn insert(
     .bind(sandbox.mfa_enforcement.as_str())
     .bind(i64::from(sandbox.review_business_days))
     .bind(sandbox.sign_in_lockout.as_str())
+    .bind(&sandbox.team)
     .execute(&mut *c)
     .await
     .map_err(map_write_err)?;

@@ -92,6 +92,7 @@ async fn sandbox(store: &Store) -> domain::SandboxId {
         scenario_name: None,
         clock_offset_ms: 0,
         start_at: None,
+        team: None,
         created_at: chrono::Utc::now(),
         mfa_enforcement: Default::default(),
         review_business_days: 2,

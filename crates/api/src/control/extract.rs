@@ -149,3 +149,20 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
         })
     }
 }
+
+/// Who calls the control plane, as `authenticate` found (it runs on every route; a request
+/// without it is refused, never taken for an open one).
+pub struct Caller(pub domain::team::Access);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Problem> {
+        parts
+            .extensions
+            .get::<domain::team::Access>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the caller is not known"))
+    }
+}

@@ -5,6 +5,7 @@ mod error;
 mod extract;
 mod faults;
 mod gdap;
+mod keys;
 mod onboarding;
 mod partner_center;
 pub(crate) mod sandboxes;
@@ -17,6 +18,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::Router;
+use domain::team::Access;
 use domain::SandboxId;
 use subtle::ConstantTimeEq;
 
@@ -102,6 +104,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/sandbox/v1/sandboxes/{sid}/clock",
             get(sandboxes::clock).post(sandboxes::advance_clock),
         )
+        .route("/sandbox/v1/keys", get(keys::list).post(keys::create))
+        .route("/sandbox/v1/keys/{team}", axum::routing::delete(keys::revoke))
         .route("/sandbox/v1/scenarios", get(sandboxes::scenarios))
         .route("/sandbox/v1/scenarios/{name}", get(sandboxes::scenario))
         .route_layer(middleware::from_fn_with_state(state.clone(), journal_control))
@@ -109,11 +113,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
-    if state.settings.admin_key.is_some() {
-        routes.route_layer(middleware::from_fn_with_state(state.clone(), require_admin_key))
-    } else {
-        routes
-    }
+    routes.route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
 }
 
 /// The journal keeps the control-plane requests that change a sandbox or are refused (reads that
@@ -194,31 +194,62 @@ async fn method_not_allowed() -> Problem {
     )
 }
 
-/// Off loopback, the control plane wants `Authorization: Bearer <PCSANDBOX_ADMIN_KEY>`.
-async fn require_admin_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let want = state.settings.admin_key.as_deref().unwrap_or_default();
-    let got = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| key.trim())
-        .unwrap_or_default();
-    let same: bool = got.as_bytes().ct_eq(want.as_bytes()).into();
-    if same && !want.trim().is_empty() {
-        next.run(req).await
-    } else {
-        let mut res = Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "the control plane needs Authorization: Bearer <PCSANDBOX_ADMIN_KEY>",
-        )
-        .into_response();
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer realm=\"pcsandbox\""),
-        );
-        res
+/// Who calls: on an open loopback server (no admin key) everyone is [`Access::Open`]; with an
+/// admin key, `Authorization: Bearer <key>` is the admin key (compared in constant time) or a
+/// team's key, and anything else is 401. A team key sees only its team's sandboxes: every
+/// `{sid}` route answers 404 for another team's sandbox, before its handler runs.
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let access = match state.settings.admin_key.as_deref() {
+        None => Access::Open,
+        Some(want) => {
+            let got = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, key)| key.trim())
+                .unwrap_or_default();
+            let admin: bool = got.as_bytes().ct_eq(want.as_bytes()).into();
+            if admin && !want.trim().is_empty() {
+                Access::Admin
+            } else {
+                match state.core.team_of_key(got).await {
+                    Ok(Some(team)) => Access::Team(team),
+                    Ok(None) => return unauthorized(),
+                    Err(e) => return Problem::from(e).into_response(),
+                }
+            }
+        }
+    };
+    if let Access::Team(_) = &access {
+        let template = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        if template.starts_with("/sandbox/v1/sandboxes/{sid}") {
+            let raw = req.uri().path().split('/').nth(4).unwrap_or_default();
+            let sid = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+            if let Err(e) = state.core.find_sandbox_for(&access, &sid).await {
+                return Problem::from(e).into_response();
+            }
+        }
     }
+    req.extensions_mut().insert(access);
+    next.run(req).await
+}
+
+fn unauthorized() -> Response {
+    let mut res = Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        "the control plane needs Authorization: Bearer <PCSANDBOX_ADMIN_KEY> or a team key",
+    )
+    .into_response();
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer realm=\"pcsandbox\""),
+    );
+    res
 }

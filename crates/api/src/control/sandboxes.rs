@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{Problem, Result};
-use super::extract::{self, CpJson, CpQuery};
+use super::extract::{self, Caller, CpJson, CpQuery};
 use super::{sandbox_id, views};
 use crate::AppState;
 
@@ -32,6 +32,7 @@ pub struct CreateSandbox {
 
 pub async fn create(
     State(s): State<AppState>,
+    Caller(access): Caller,
     CpJson(body): CpJson<CreateSandbox>,
 ) -> Result<axum::response::Response> {
     if let Some(bundle) = body.import {
@@ -53,7 +54,7 @@ pub async fn create(
             .map(SandboxName::parse)
             .transpose()
             .map_err(pcsandbox_core::CoreError::from)?;
-        let imported = s.core.import_sandbox(name, bundle).await?;
+        let imported = s.core.import_sandbox(name, access.team(), bundle).await?;
         let mut out = serde_json::to_value(views::sandbox(&imported.state, &s.urls)).unwrap_or_default();
         if !imported.id_map.is_empty() {
             out["idMap"] = json!(imported.id_map);
@@ -87,7 +88,15 @@ pub async fn create(
         .map(|t| domain::clock::parse_instant("startAt", t))
         .transpose()
         .map_err(pcsandbox_core::CoreError::from)?;
-    let state = s.core.create_sandbox(NewSandbox { name, source, start_at }).await?;
+    let state = s
+        .core
+        .create_sandbox(NewSandbox {
+            name,
+            source,
+            start_at,
+            team: access.team().cloned(),
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(views::sandbox(&state, &s.urls))).into_response())
 }
 
@@ -133,10 +142,14 @@ pub(crate) fn continuation(raw: Option<&str>) -> Result<Option<i64>> {
 }
 
 /// `GET /sandbox/v1/sandboxes[?limit=&continuationToken=]`: a page of sandboxes in creation order.
-pub async fn list(State(s): State<AppState>, CpQuery(q): CpQuery<ListQuery>) -> Result<Json<Value>> {
+pub async fn list(
+    State(s): State<AppState>,
+    Caller(access): Caller,
+    CpQuery(q): CpQuery<ListQuery>,
+) -> Result<Json<Value>> {
     let limit = limit(q.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE)?;
     let after = continuation(q.continuation_token.as_deref())?;
-    let page = s.core.list_sandboxes(after, limit).await?;
+    let page = s.core.list_sandboxes(&access, after, limit).await?;
     let items: Vec<_> = page.items.iter().map(|st| views::sandbox(st, &s.urls)).collect();
     let mut out = json!({ "items": items });
     if let Some(next) = page.next {

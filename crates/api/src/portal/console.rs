@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use domain::team::{Access, TeamName};
 use pcsandbox_core::clock::Advance;
 use pcsandbox_core::onboarding::MailQuery;
 use pcsandbox_core::sandboxes::{NewSandbox, SandboxName, SandboxState, ScenarioSource};
@@ -57,9 +58,16 @@ struct Console {
     /// A new session's cookie, to set on the response.
     set: Option<String>,
     csrf: String,
+    access: Access,
 }
 
 impl Console {
+    /// What this session may see: everything on an open server or with the admin key, its
+    /// team's sandboxes with a team key.
+    fn access(&self, _: &AppState) -> Access {
+        self.access.clone()
+    }
+
     fn finish(&self, mut res: Response) -> Response {
         if let Some(c) = &self.set {
             res.headers_mut().append(
@@ -73,41 +81,58 @@ impl Console {
 
 // The error is the answer itself (a redirect), built once per request.
 #[allow(clippy::result_large_err)]
-fn open(s: &AppState, headers: &HeaderMap) -> Result<Console, Response> {
+async fn open(s: &AppState, headers: &HeaderMap) -> Result<Console, Response> {
     let now = s.core.clock.now().timestamp();
     if let Some(sess) = session::cookie(headers, CONSOLE_COOKIE)
         .and_then(|c| s.portal_key.open::<ConsoleSession>(CONSOLE_COOKIE, c, now))
     {
+        // A revoked team's session ends with its key.
+        let access = match (&s.settings.admin_key, &sess.team) {
+            (None, _) => Access::Open,
+            (Some(_), None) => Access::Admin,
+            (Some(_), Some(team)) => match TeamName::parse("team", team) {
+                Ok(t) if s.core.team_exists(&t).await.unwrap_or(false) => Access::Team(t),
+                _ => {
+                    let mut res = Redirect::to("/console/login").into_response();
+                    res.headers_mut()
+                        .append(header::SET_COOKIE, session::clear_cookie(CONSOLE_COOKIE, "/console"));
+                    return Err(res);
+                }
+            },
+        };
         let csrf = s.portal_key.csrf(&sess.nonce);
         return Ok(Console {
             session: sess,
             set: None,
             csrf,
+            access,
         });
     }
     if s.settings.admin_key.is_some() {
         return Err(Redirect::to("/console/login").into_response());
     }
-    let sess = new_session(s, now);
+    let sess = new_session(s, now, None);
     let csrf = s.portal_key.csrf(&sess.nonce);
     Ok(Console {
         set: Some(s.portal_key.seal(CONSOLE_COOKIE, &sess)),
         session: sess,
         csrf,
+        access: Access::Open,
     })
 }
 
-fn new_session(s: &AppState, now: i64) -> ConsoleSession {
+fn new_session(s: &AppState, now: i64, team: Option<String>) -> ConsoleSession {
     ConsoleSession {
         expires: now + CONSOLE_SECS,
         nonce: URL_SAFE_NO_PAD.encode(s.core.random.bytes(16)),
+        team,
     }
 }
 
 /// A console form: the session and its CSRF token, or the refusal.
 #[allow(clippy::result_large_err)]
-fn form_console(s: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Console, Response> {
-    let c = open(s, headers)?;
+async fn form_console(s: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Console, Response> {
+    let c = open(s, headers).await?;
     if c.set.is_some()
         || !s
             .portal_key
@@ -143,16 +168,24 @@ async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, Strin
     let Some(want) = s.settings.admin_key.as_deref() else {
         return Redirect::to("/console").into_response();
     };
-    let got = form.get("key").map(String::as_str).unwrap_or_default();
-    if want.trim().is_empty() || !bool::from(got.trim().as_bytes().ct_eq(want.as_bytes())) {
-        return render(
-            StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                error: Some("That is not the admin key (PCSANDBOX_ADMIN_KEY).".into()),
-            },
-        );
-    }
-    let sess = new_session(&s, s.core.clock.now().timestamp());
+    let got = form.get("key").map(String::as_str).unwrap_or_default().trim();
+    let admin = !want.trim().is_empty() && bool::from(got.as_bytes().ct_eq(want.as_bytes()));
+    let team = if admin {
+        None
+    } else {
+        match s.core.team_of_key(got).await {
+            Ok(Some(t)) => Some(t.to_string()),
+            _ => {
+                return render(
+                    StatusCode::UNAUTHORIZED,
+                    &LoginPage {
+                        error: Some("That is neither the admin key (PCSANDBOX_ADMIN_KEY) nor a team's key.".into()),
+                    },
+                )
+            }
+        }
+    };
+    let sess = new_session(&s, s.core.clock.now().timestamp(), team);
     let mut res = Redirect::to("/console").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -168,7 +201,7 @@ async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, Strin
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(r) = form_console(&s, &headers, &form) {
+    if let Err(r) = form_console(&s, &headers, &form).await {
         return r;
     }
     let mut res = Redirect::to("/console").into_response();
@@ -198,7 +231,7 @@ struct HomePage {
 }
 
 async fn home_page(s: &AppState, c: &Console, error: Option<String>, status: StatusCode) -> Response {
-    let page = match s.core.list_sandboxes(None, LISTED).await {
+    let page = match s.core.list_sandboxes(&c.access(s), None, LISTED).await {
         Ok(p) => p,
         Err(e) => return c.finish(render_error(&e)),
     };
@@ -243,7 +276,7 @@ fn render_error(e: &CoreError) -> Response {
 }
 
 async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    match open(&s, &headers) {
+    match open(&s, &headers).await {
         Ok(c) => home_page(&s, &c, None, StatusCode::OK).await,
         Err(r) => r,
     }
@@ -252,7 +285,7 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
 /// `POST /console/sandboxes`: a new sandbox from a scenario of the catalog. Its page is shown
 /// at once, with the passwords generated for it (they are shown only in this answer).
 async fn create(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
-    let c = match form_console(&s, &headers, &form) {
+    let c = match form_console(&s, &headers, &form).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -275,6 +308,7 @@ async fn create(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<
         name,
         source: scenario,
         start_at: None,
+        team: c.access(&s).team().cloned(),
     };
     match s.core.create_sandbox(new).await {
         Ok(st) => {
@@ -594,17 +628,17 @@ async fn sandbox_page(
     c.finish(render(status, &page))
 }
 
-async fn load(s: &AppState, sid: &str) -> Result<SandboxState, CoreError> {
-    let id = s.core.find_sandbox(sid).await?;
+async fn load(s: &AppState, c: &Console, sid: &str) -> Result<SandboxState, CoreError> {
+    let id = s.core.find_sandbox_for(&c.access(s), sid).await?;
     s.core.sandbox_state(id).await
 }
 
 async fn sandbox(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
-    let c = match open(&s, &headers) {
+    let c = match open(&s, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    match load(&s, &sid).await {
+    match load(&s, &c, &sid).await {
         Ok(st) => sandbox_page(&s, &c, st, None, StatusCode::OK).await,
         Err(e) => c.finish(render_error(&e)),
     }
@@ -616,11 +650,11 @@ async fn reset(
     Path(sid): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let c = match form_console(&s, &headers, &form) {
+    let c = match form_console(&s, &headers, &form).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let result = match s.core.find_sandbox(&sid).await {
+    let result = match s.core.find_sandbox_for(&c.access(&s), &sid).await {
         Ok(id) => s.core.reset_sandbox(id).await,
         Err(e) => Err(e),
     };
@@ -645,11 +679,11 @@ async fn delete(
     Path(sid): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let c = match form_console(&s, &headers, &form) {
+    let c = match form_console(&s, &headers, &form).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let result = match s.core.find_sandbox(&sid).await {
+    let result = match s.core.find_sandbox_for(&c.access(&s), &sid).await {
         Ok(id) => s.core.delete_sandbox(id).await,
         Err(e) => Err(e),
     };
@@ -666,14 +700,14 @@ async fn advance(
     Path(sid): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let c = match form_console(&s, &headers, &form) {
+    let c = match form_console(&s, &headers, &form).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let n: Option<u32> = form.get("amount").and_then(|v| v.trim().parse().ok());
     let unit = form.get("unit").map(String::as_str).unwrap_or("businessDays");
     let Some(n) = n.filter(|n| *n > 0) else {
-        return match load(&s, &sid).await {
+        return match load(&s, &c, &sid).await {
             Ok(st) => {
                 sandbox_page(
                     &s,
@@ -692,7 +726,7 @@ async fn advance(
         "days" if n <= 3650 => Advance::By(chrono::Duration::days(i64::from(n))),
         _ => Advance::BusinessDays(n),
     };
-    let result = match s.core.find_sandbox(&sid).await {
+    let result = match s.core.find_sandbox_for(&c.access(&s), &sid).await {
         Ok(id) => s.core.advance_clock(id, adv).await.map(|_| id),
         Err(e) => Err(e),
     };
@@ -712,7 +746,7 @@ async fn advance(
         },
         Err(e) => {
             let (status, text) = problem(&e);
-            match load(&s, &sid).await {
+            match load(&s, &c, &sid).await {
                 Ok(st) => sandbox_page(&s, &c, st, Some(text), status).await,
                 Err(e) => c.finish(render_error(&e)),
             }
@@ -737,12 +771,12 @@ struct MailboxPage {
 }
 
 async fn mailbox(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
-    let c = match open(&s, &headers) {
+    let c = match open(&s, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let result = async {
-        let id = s.core.find_sandbox(&sid).await?;
+        let id = s.core.find_sandbox_for(&c.access(&s), &sid).await?;
         let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
         let (mails, _) = s
             .core
@@ -805,13 +839,13 @@ struct JournalPage {
 }
 
 async fn journal(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>, uri: Uri) -> Response {
-    let c = match open(&s, &headers) {
+    let c = match open(&s, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let refused_only = uri.query().is_some_and(|q| q.contains("refused=1"));
     let result = async {
-        let id = s.core.find_sandbox(&sid).await?;
+        let id = s.core.find_sandbox_for(&c.access(&s), &sid).await?;
         let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
         let entries = if refused_only {
             s.core.refusals(id, SHOWN).await?
@@ -863,12 +897,12 @@ struct WebhooksPage {
 }
 
 async fn webhooks(State(s): State<AppState>, headers: HeaderMap, Path(sid): Path<String>) -> Response {
-    let c = match open(&s, &headers) {
+    let c = match open(&s, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let result = async {
-        let id = s.core.find_sandbox(&sid).await?;
+        let id = s.core.find_sandbox_for(&c.access(&s), &sid).await?;
         let name = s.core.sandbox(id).await?.map(|sb| sb.name.clone()).unwrap_or_default();
         Ok::<_, CoreError>((name, s.core.webhook_deliveries(id, SHOWN).await?))
     }

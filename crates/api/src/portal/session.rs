@@ -60,13 +60,16 @@ pub struct PendingSignIn {
     pub expires: i64,
 }
 
-/// A tester signed in to the console with the admin key.
+/// A tester signed in to the console with the admin key, or a team's key (then `team` names it
+/// and the console shows that team's sandboxes only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConsoleSession {
     #[serde(rename = "e")]
     pub expires: i64,
     #[serde(rename = "n")]
     pub nonce: String,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 /// Something with a lifetime and a nonce.
@@ -191,6 +194,7 @@ mod tests {
         ConsoleSession {
             expires,
             nonce: "n1".into(),
+            team: None,
         }
     }
 
