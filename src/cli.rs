@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use api::settings::Database;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -87,9 +88,9 @@ pub struct ServeArgs {
     /// Plain HTTP listener address; port 0 picks a free port.
     #[arg(long, env = "PCSANDBOX_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// SQLite database file.
-    #[arg(long, env = "PCSANDBOX_DATABASE", default_value = "pcsandbox.db")]
-    pub database: PathBuf,
+    /// SQLite database: a file path or a sqlite: URL.
+    #[arg(long, env = "PCSANDBOX_DATABASE", default_value = "pcsandbox.db", value_parser = database)]
+    pub database: Database,
     /// Keep the database in memory for this run only.
     #[arg(long)]
     pub ephemeral: bool,
@@ -168,9 +169,15 @@ pub enum ScenarioCommand {
 #[derive(Args)]
 pub struct CaArgs {
     /// The database whose CA to show (the CA lives beside it).
-    #[arg(long, env = "PCSANDBOX_DATABASE", default_value = "pcsandbox.db")]
-    pub database: PathBuf,
+    #[arg(long, env = "PCSANDBOX_DATABASE", default_value = "pcsandbox.db", value_parser = database)]
+    pub database: Database,
     /// The CA of --ephemeral servers.
     #[arg(long)]
     pub ephemeral: bool,
+}
+
+/// `--database`, checked when the command line is read: a scheme pcsandbox does not serve is a
+/// clear error at start, never a file of that name.
+fn database(text: &str) -> Result<Database, String> {
+    Database::parse(text)
 }

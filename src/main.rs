@@ -42,10 +42,7 @@ async fn run() -> anyhow::Result<()> {
             let settings_dir = if args.ephemeral {
                 api::tls::ephemeral_dir()
             } else {
-                match args.database.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => std::path::PathBuf::from("."),
-                }
+                api::settings::tls_dir_for(&args.database)
             };
             let path = api::tls::ca_path(&settings_dir);
             anyhow::ensure!(

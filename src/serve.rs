@@ -14,7 +14,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database: if args.ephemeral {
             Database::Ephemeral
         } else {
-            Database::File(args.database)
+            args.database
         },
         admin_key: args.admin_key,
         public_url: args.public_url,

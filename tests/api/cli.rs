@@ -114,3 +114,36 @@ async fn token_explain_apply_and_openapi_from_the_command_line() {
     assert!(ok && yaml.contains("/sandbox/v1/sandboxes"));
     drop(sb);
 }
+
+#[test]
+fn a_database_url_of_another_engine_is_a_clear_error_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        ("postgres://pc@127.0.0.1:5432/pcsandbox", "PostgreSQL"),
+        ("mysql://127.0.0.1/pcsandbox", "'mysql'"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
+            .current_dir(dir.path())
+            .args([
+                "serve",
+                "--database",
+                url,
+                "--bind",
+                "127.0.0.1:0",
+                "--https-bind",
+                "127.0.0.1:0",
+            ])
+            .env_remove("PCSANDBOX_ADMIN_KEY")
+            .env_remove("PCSANDBOX_DATABASE")
+            .output()
+            .expect("the binary runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url} started a server");
+        assert!(err.contains(says) && err.contains("--database"), "{url}: {err}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{url} left a file behind"
+        );
+    }
+}

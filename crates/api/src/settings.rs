@@ -37,16 +37,21 @@ pub struct Settings {
     pub access_log: bool,
 }
 
+/// Where the generated CA of a server on this database lives (`pcsandbox ca` asks too).
+pub fn tls_dir_for(database: &Database) -> PathBuf {
+    match database {
+        Database::File(path) => match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        Database::Ephemeral => crate::tls::ephemeral_dir(),
+    }
+}
+
 impl Settings {
     /// Where the generated CA lives: beside the database file, or a per-user temporary directory.
     pub fn tls_dir(&self) -> PathBuf {
-        match &self.database {
-            Database::File(path) => match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            },
-            Database::Ephemeral => crate::tls::ephemeral_dir(),
-        }
+        tls_dir_for(&self.database)
     }
 
     /// Settings for an in-process test server: loopback, port 0, ephemeral, no default sandbox.

@@ -47,6 +47,43 @@ pub enum Database {
     Ephemeral,
 }
 
+impl Database {
+    /// `--database` as a user writes it: a file path, or a `sqlite:` URL (`sqlite:pcsandbox.db`,
+    /// `sqlite:///var/lib/pcsandbox.db`). Any other `scheme://` is refused with a message that
+    /// names it, rather than taken for a file name.
+    pub fn parse(text: &str) -> std::result::Result<Database, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("--database is empty: give a SQLite file path".into());
+        }
+        if let Some(rest) = t.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split(['?', '#']).next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err(format!(
+                    "--database {t}: name a file (an in-memory database is --ephemeral)"
+                ));
+            }
+            return Ok(Database::File(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = t.split_once("://") {
+            let is_scheme = scheme.len() >= 2 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if is_scheme {
+                let lower = scheme.to_ascii_lowercase();
+                return Err(if lower == "postgres" || lower == "postgresql" {
+                    format!(
+                        "--database {scheme}://…: this build of pcsandbox serves SQLite only; \
+                         PostgreSQL (the team server) is not in it yet. Give a SQLite file path"
+                    )
+                } else {
+                    format!("--database {scheme}://…: '{scheme}' is not a database pcsandbox knows; give a SQLite file path or a sqlite: URL")
+                });
+            }
+        }
+        Ok(Database::File(PathBuf::from(t)))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the write (a race lost against another request).
@@ -66,6 +103,27 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[cfg(test)]
+mod database_tests {
+    use super::*;
+
+    #[test]
+    fn a_database_is_a_path_or_a_sqlite_url_and_nothing_else() {
+        let file = |p: &str| Ok(Database::File(PathBuf::from(p)));
+        assert_eq!(Database::parse("pcsandbox.db"), file("pcsandbox.db"));
+        assert_eq!(Database::parse("/var/lib/x.db"), file("/var/lib/x.db"));
+        assert_eq!(Database::parse("sqlite:x.db"), file("x.db"));
+        assert_eq!(Database::parse("sqlite:///var/lib/x.db"), file("/var/lib/x.db"));
+        assert_eq!(Database::parse("sqlite://x.db?mode=rwc"), file("x.db"));
+        assert_eq!(Database::parse(r"C:\\data\\x.db"), file(r"C:\\data\\x.db"));
+        let pg = Database::parse("postgres://u@h:5432/db").unwrap_err();
+        assert!(pg.contains("PostgreSQL") && !pg.contains("5432"), "{pg}");
+        assert!(Database::parse("mysql://h/db").unwrap_err().contains("'mysql'"));
+        assert!(Database::parse("sqlite::memory:").is_err());
+        assert!(Database::parse(" ").is_err());
+    }
+}
 
 pub(crate) fn map_write_err(e: sqlx::Error) -> StoreError {
     match &e {
