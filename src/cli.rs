@@ -130,6 +130,11 @@ pub struct ServeArgs {
     /// One INFO line per request (method, path, status, latency); otherwise they are DEBUG lines.
     #[arg(long, env = "PCSANDBOX_ACCESS_LOG")]
     pub access_log: bool,
+    /// A destination a shared server (a listener off loopback) may still deliver webhooks to: a
+    /// loopback or private CIDR range, an address or a host name (repeatable, or comma-separated
+    /// in the environment). Link-local addresses and the server's own listeners never.
+    #[arg(long = "outbound-allow", env = "PCSANDBOX_OUTBOUND_ALLOW", value_delimiter = ',', value_parser = outbound_allow)]
+    pub outbound_allow: Vec<domain::outbound::Allow>,
     /// Journaled /v1 requests kept per sandbox (the oldest are dropped).
     #[arg(long, env = "PCSANDBOX_JOURNAL_LIMIT", default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub journal_limit: u64,
@@ -180,4 +185,8 @@ pub struct CaArgs {
 /// clear error at start, never a file of that name.
 fn database(text: &str) -> Result<Database, String> {
     Database::parse(text)
+}
+
+fn outbound_allow(text: &str) -> Result<domain::outbound::Allow, String> {
+    domain::outbound::Allow::parse(text)
 }

@@ -28,6 +28,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         access_log: args.access_log,
+        outbound_allow: args.outbound_allow,
     };
     let server = Server::build(settings).await?;
     let mut out = std::io::stdout().lock();

@@ -20,6 +20,7 @@ mod import_hostile;
 mod onboarding;
 mod openapi;
 mod orders;
+mod outbound;
 mod partner_center;
 mod portal;
 mod security;

@@ -138,6 +138,11 @@ impl Server {
                 base_url: urls.http.clone(),
                 journal_limit: settings.journal_limit,
                 portal_redirect_uris: crate::portal::portal_redirect_uris(&urls),
+                outbound: domain::outbound::Policy {
+                    listeners: std::iter::once(http_addr).chain(https_addrs.iter().copied()).collect(),
+                    public: settings.public_url.as_deref().and_then(domain::outbound::target),
+                    allow: settings.outbound_allow.clone(),
+                },
             },
         );
         let ca_pem = tls.as_ref().and_then(|t| t.ca_pem.as_deref()).map(Arc::from);

@@ -35,6 +35,9 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// One access log line per request at INFO (`--access-log`); otherwise they are DEBUG lines.
     pub access_log: bool,
+    /// Destinations a shared server may still call (`--outbound-allow`): loopback or private
+    /// ranges and hosts. Link-local addresses and the server's own listeners never.
+    pub outbound_allow: Vec<domain::outbound::Allow>,
 }
 
 /// Where the generated CA of a server on this database lives (`pcsandbox ca` asks too).
@@ -71,6 +74,7 @@ impl Settings {
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
             access_log: false,
+            outbound_allow: Vec::new(),
         }
     }
 

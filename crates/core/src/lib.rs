@@ -59,6 +59,8 @@ pub struct CoreSettings {
     /// Where the portal's sign-in may send its code: `{origin}/dashboard/signin-oidc` for each
     /// origin the server answers on (see [`entra::PORTAL_CLIENT_ID`]).
     pub portal_redirect_uris: Vec<String>,
+    /// Where webhook deliveries may go (never the server itself; see `domain::outbound`).
+    pub outbound: domain::outbound::Policy,
 }
 
 impl Default for CoreSettings {
@@ -67,6 +69,7 @@ impl Default for CoreSettings {
             base_url: "http://127.0.0.1:8080".into(),
             journal_limit: domain::limits::DEFAULT_JOURNAL,
             portal_redirect_uris: Vec::new(),
+            outbound: domain::outbound::Policy::default(),
         }
     }
 }
@@ -92,8 +95,6 @@ pub struct Core {
     /// Faults injected by tests, per sandbox.
     pub faults: Arc<faults::Faults>,
     pub settings: Arc<CoreSettings>,
-    /// Posts webhook events to the partners' URLs.
-    pub webhook_client: reqwest::Client,
     /// Webhook events of what a write settled, raised by a worker once the write committed (a
     /// commit cannot await a delivery: delivering is itself a write).
     pub(crate) settled: tokio::sync::mpsc::UnboundedSender<(domain::SandboxId, uow::Event)>,
@@ -116,11 +117,6 @@ impl Core {
             catalog: Arc::new(catalog),
             keys,
             settings: Arc::new(settings),
-            webhook_client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(5))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
         };
         // The worker's own copy sends nowhere, so the channel closes (and the worker ends) when
         // the last other copy of this Core is dropped.

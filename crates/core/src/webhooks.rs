@@ -36,6 +36,18 @@ impl Core {
     /// `POST /webhooks/v1/registration` (a second one: 409), or `PUT` (`replace`) of an existing one.
     pub async fn register_webhook(&self, who: &Principal, body: &Value, replace: bool) -> Result<Registration> {
         let (url, events, in_header) = webhooks::read_registration(body)?;
+        // What can be told without resolving a name is refused at once; the rest when delivering.
+        let policy = &self.settings.outbound;
+        if let Some((host, port)) = domain::outbound::target(&url) {
+            policy
+                .check_host(&host, port)
+                .map_err(|why| webhooks::refused_url(&why))?;
+            if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+                policy
+                    .check(&host, std::net::SocketAddr::new(ip, port))
+                    .map_err(|why| webhooks::refused_url(&why))?;
+            }
+        }
         let mut w = self.write(who.sandbox).await?;
         let existing = store::webhooks::registration(w.c(), who.tenant).await?;
         let subscriber_id = match (&existing, replace) {
@@ -182,6 +194,39 @@ impl Core {
         Ok(())
     }
 
+    /// A client that connects to `url`'s host only at the addresses the outbound policy allows
+    /// (no proxy, no redirects), or why none is allowed.
+    async fn outbound_client(&self, url: &str) -> std::result::Result<reqwest::Client, String> {
+        let policy = &self.settings.outbound;
+        let (host, port) = domain::outbound::target(url).ok_or("not an http(s) URL")?;
+        policy.check_host(&host, port)?;
+        let addrs: Vec<std::net::SocketAddr> = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+            Err(_) => tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map_err(|e| format!("{host} does not resolve: {e}"))?
+                .collect(),
+        };
+        let mut allowed = Vec::new();
+        let mut refused = None;
+        for a in addrs {
+            match policy.check(&host, a) {
+                Ok(()) => allowed.push(a),
+                Err(why) => refused = refused.or(Some(why)),
+            }
+        }
+        if allowed.is_empty() {
+            return Err(refused.unwrap_or_else(|| format!("{host} has no address")));
+        }
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .resolve_to_addrs(&host, &allowed)
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
     async fn send(&self, sandbox: SandboxId, mut d: Delivery, in_header: bool) {
         let body = serde_json::to_vec(&d.event).unwrap_or_default();
         let (signature, kid) = match self.keyset_for(sandbox).await {
@@ -200,8 +245,23 @@ impl Core {
             d.tenant_id
         );
         for n in 1..=MAX_ATTEMPTS {
-            let mut req = self
-                .webhook_client
+            // The destination is resolved and checked on every attempt (a name may resolve
+            // elsewhere by now), and the request goes only to the addresses that passed.
+            let client = match self.outbound_client(&d.url).await {
+                Ok(c) => c,
+                Err(why) => {
+                    tracing::warn!(sandbox = %sandbox, url = %d.url, "webhook delivery refused: {why}");
+                    let at = self.sandbox_now_of(sandbox).await.unwrap_or_else(|_| Utc::now());
+                    d.refuse(at, why);
+                    if let Ok(mut w) = self.write_quiet(sandbox).await {
+                        if store::webhooks::update_delivery(w.c(), &d).await.is_ok() {
+                            let _ = w.commit().await;
+                        }
+                    }
+                    return;
+                }
+            };
+            let mut req = client
                 .post(&d.url)
                 .header("content-type", "application/json")
                 .header("x-ms-certificate-url", &keys_url)

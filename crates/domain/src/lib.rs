@@ -26,6 +26,7 @@ pub mod message;
 pub mod mfa;
 pub mod mfa_report;
 pub mod names;
+pub mod outbound;
 pub mod paging;
 pub mod partner_id;
 pub mod profile;

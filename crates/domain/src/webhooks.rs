@@ -86,6 +86,12 @@ fn invalid(field: &str, why: impl Into<String>) -> Fault {
     Fault::explained(400, 800002, "Invalid request input", format!("{field}: {}", why.into())).with_data([field])
 }
 
+/// A webhook URL the server's outbound policy will never call (its own listener, an address a
+/// shared server does not reach): refused at registration as invalid input, with the reason.
+pub fn refused_url(why: &str) -> Fault {
+    invalid("WebhookUrl", format!("this server does not deliver there: {why}"))
+}
+
 /// What a registration asks for: the URL (http or https, absolute) and known events.
 pub fn read_registration(body: &Value) -> Result<(String, Vec<String>, bool), Fault> {
     let url = get_ci(body, "webhookUrl")
@@ -181,6 +187,17 @@ pub struct Delivery {
 
 impl Delivery {
     /// Records an attempt; a 2xx answer delivers, the last failed attempt fails the delivery.
+    /// An attempt the outbound policy refused: recorded with its reason, and the delivery ends
+    /// (a refused destination is not a transient failure to retry).
+    pub fn refuse(&mut self, at: DateTime<Utc>, why: String) {
+        self.attempts.push(Attempt {
+            at,
+            status: None,
+            error: Some(format!("refused by the outbound policy: {why}")),
+        });
+        self.status = DeliveryStatus::Failed;
+    }
+
     pub fn record(&mut self, at: DateTime<Utc>, status: Option<u16>, error: Option<String>) {
         self.attempts.push(Attempt { at, status, error });
         if status.is_some_and(|s| (200..300).contains(&s)) {
