@@ -409,3 +409,46 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
         .unwrap_or(0);
     assert_eq!(n, 0);
 }
+
+/// A token request needs no credentials, so whatever it carries is an attacker's: its journal
+/// entry stays a few hundred bytes however large the request was.
+#[tokio::test]
+async fn unauthenticated_requests_journal_short_entries() {
+    let s = server().await;
+    let sb = s.create_sandbox(json!({"name": "flooded"})).await.unwrap();
+    let tid = sb["tenants"][0]["id"].as_str().unwrap();
+    let public = sb["apps"][1]["clientId"].as_str().unwrap();
+    let big = "x".repeat(40_000);
+    for form in [
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", big.as_str()),
+            ("client_secret", "s"),
+            ("scope", "https://api.partnercenter.microsoft.com/.default"),
+        ],
+        vec![("grant_type", big.as_str())],
+        vec![
+            ("grant_type", "password"),
+            ("client_id", public),
+            ("username", big.as_str()),
+            ("password", "x"),
+            ("scope", "openid"),
+        ],
+    ] {
+        let res = s
+            .client()
+            .post(s.url(&format!("/{tid}/oauth2/v2.0/token")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+    let (_, journal) = get(&s, "/sandbox/v1/sandboxes/flooded/requests?limit=10").await;
+    let items = journal["items"].as_array().unwrap();
+    assert!(items.len() >= 3, "{journal}");
+    for e in items {
+        let size = e.to_string().len();
+        assert!(size < 2_000, "a {size}-byte entry: {}", &e.to_string()[..300]);
+    }
+}

@@ -23,6 +23,9 @@ pub const MAX_CUSTOMERS: usize = 10_000;
 /// Journaled `/v1` requests kept per sandbox unless the server is told otherwise
 /// (`--journal-limit`); older ones are dropped.
 pub const DEFAULT_JOURNAL: usize = 50_000;
+
+/// Bytes a sandbox's request journal holds at most (its oldest pages go first).
+pub const MAX_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
 /// Sign-in flows and device codes waiting for a user, per sandbox: `/authorize` and
 /// `/devicecode` need no credentials, so without this bound anyone could fill the disk.
 pub const MAX_PENDING_SIGN_INS: usize = 10_000;

@@ -109,6 +109,69 @@ pub struct Record {
     pub refusal: Option<Box<Note>>,
 }
 
+/// The longest texts an entry keeps: a request's path, a refusal's explanation (shorter for a
+/// caller who is nobody yet, whose input an attacker controls), and every other field. An entry
+/// is then a few kilobytes at most, whatever the request carried.
+pub const MAX_PATH: usize = 1024;
+pub const MAX_EXPLANATION: usize = 2048;
+pub const MAX_UNAUTHENTICATED_EXPLANATION: usize = 512;
+pub const MAX_FIELD: usize = 256;
+
+/// `s` cut to at most `max` bytes on a character boundary, marked with `…` when cut.
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+}
+
+impl Record {
+    /// The record with every text bounded (see [`MAX_PATH`] and the others).
+    pub fn bounded(mut self) -> Record {
+        cut(&mut self.request_id, 128);
+        cut(&mut self.correlation_id, 128);
+        cut(&mut self.method, 16);
+        cut(&mut self.path, MAX_PATH);
+        if self.operation.len() > MAX_FIELD {
+            let mut op = self.operation.into_owned();
+            cut(&mut op, MAX_FIELD);
+            self.operation = std::borrow::Cow::Owned(op);
+        }
+        cut(&mut self.source_ip, 64);
+        // A caller nobody knows, or a refused sign-in (its client proved nothing): the input is
+        // an attacker's to choose.
+        let nobody = (self.who.tenant_id.is_none() && self.who.user_id.is_none() && self.who.app_id.is_none())
+            || (self.surface == ENTRA && self.status >= 400);
+        let long_who =
+            self.who.upn.as_ref().is_some_and(|u| u.len() > MAX_FIELD) || self.who.app_name.len() > MAX_FIELD;
+        if long_who {
+            let mut who = (*self.who).clone();
+            if let Some(u) = &mut who.upn {
+                cut(u, MAX_FIELD);
+            }
+            cut(&mut who.app_name, MAX_FIELD);
+            self.who = Arc::new(who);
+        }
+        if let Some(n) = &mut self.refusal {
+            cut(&mut n.code, 64);
+            if let Some(f) = &mut n.field {
+                cut(f, MAX_FIELD);
+            }
+            let max = if nobody {
+                MAX_UNAUTHENTICATED_EXPLANATION
+            } else {
+                MAX_EXPLANATION
+            };
+            cut(&mut n.explanation, max);
+        }
+        self
+    }
+}
+
 /// A journaled request as readers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -312,7 +375,8 @@ pub fn check_page(data: &str) -> Result<usize> {
 }
 
 /// Appends records, a page per sandbox. Records of a sandbox deleted meanwhile are dropped.
-pub async fn append(c: &mut Conn, records: &[Record]) -> Result<()> {
+/// Returns, per sandbox, the entries and bytes it added.
+pub async fn append(c: &mut Conn, records: &[Record]) -> Result<Vec<(SandboxId, usize, usize)>> {
     let mut by_sandbox: Vec<(SandboxId, Vec<&Record>)> = Vec::new();
     for r in records {
         match by_sandbox.iter_mut().find(|(s, _)| *s == r.sandbox_id) {
@@ -320,8 +384,10 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<()> {
             None => by_sandbox.push((r.sandbox_id, vec![r])),
         }
     }
+    let mut added = Vec::with_capacity(by_sandbox.len());
     for (sandbox, list) in by_sandbox {
         let last_at = list.iter().map(|r| r.at_ms).max().unwrap_or_default();
+        let data = rows::to_json(&Page::encode(&list))?;
         sqlx::query(
             "INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) \
              SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
@@ -329,9 +395,44 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<()> {
         .bind(sandbox.to_string())
         .bind(i64::try_from(list.len()).unwrap_or(i64::MAX))
         .bind(last_at)
-        .bind(rows::to_json(&Page::encode(&list))?)
+        .bind(&data)
         .execute(&mut *c)
         .await?;
+        added.push((sandbox, list.len(), data.len()));
+    }
+    Ok(added)
+}
+
+/// The bytes a sandbox's journal pages hold.
+pub async fn bytes(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
+    let r = sqlx::query("SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
+        .bind(sandbox.to_string())
+        .fetch_one(&mut *c)
+        .await?;
+    rows::count(&r, "n")
+}
+
+/// Drops a sandbox's oldest pages until its journal holds at most `max` bytes (the newest page
+/// always stays).
+pub async fn prune_bytes(c: &mut Conn, sandbox: SandboxId, max: usize) -> Result<()> {
+    let rows =
+        sqlx::query("SELECT seq, LENGTH(data) AS n FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
+            .bind(sandbox.to_string())
+            .fetch_all(&mut *c)
+            .await?;
+    let mut kept = 0usize;
+    for (i, r) in rows.iter().enumerate() {
+        let n = rows::count(r, "n")?;
+        if i > 0 && kept + n > max {
+            let seq: i64 = get(r, "seq")?;
+            sqlx::query("DELETE FROM api_journal_pages WHERE sandbox_id = ? AND seq <= ?")
+                .bind(sandbox.to_string())
+                .bind(seq)
+                .execute(&mut *c)
+                .await?;
+            break;
+        }
+        kept += n;
     }
     Ok(())
 }

@@ -277,3 +277,47 @@ async fn refusals_are_kept_with_their_entries_and_old_pages_still_read() {
     assert_eq!((e.surface.as_str(), e.caller.as_str()), ("partner-center", "app-only"));
     assert_eq!(e.tenant_id, "6e6aef4a-4ca9-40a8-b5bf-b53a1923c540");
 }
+
+#[tokio::test]
+async fn a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let huge = "x".repeat(40_000);
+    let mut r = entry(sb, &std::sync::Arc::new(journal::Who::nobody()), 1);
+    r.path = huge.clone();
+    r.operation = std::borrow::Cow::Owned(huge.clone());
+    r.refusal = Some(Box::new(journal::Note {
+        code: huge.clone(),
+        field: Some(huge.clone()),
+        explanation: format!("AADSTS700016: Application with identifier '{huge}' was not found"),
+    }));
+    let r = r.bounded();
+    let n = r.refusal.as_ref().unwrap();
+    assert!(r.path.len() <= journal::MAX_PATH && r.operation.len() <= journal::MAX_FIELD);
+    assert!(
+        n.explanation.len() <= journal::MAX_UNAUTHENTICATED_EXPLANATION,
+        "nobody's input stays short"
+    );
+    assert!(n.explanation.starts_with("AADSTS700016") && n.explanation.ends_with('…'));
+    assert!(n.code.len() <= 64 && n.field.as_ref().unwrap().len() <= journal::MAX_FIELD);
+    // A Japanese text is cut on a character boundary.
+    let mut j = entry(sb, &std::sync::Arc::new(journal::Who::nobody()), 2);
+    j.path = "日本".repeat(1000);
+    assert!(j.bounded().path.ends_with('…'));
+
+    // Pages past the byte bound go, oldest first; the newest stays.
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..50 {
+        let mut big = entry(sb, &std::sync::Arc::new(journal::Who::nobody()), i);
+        big.path = format!("/{i}/{}", "y".repeat(1000));
+        journal::append(&mut tx, &[big]).await.unwrap();
+    }
+    let before = journal::bytes(&mut tx, sb).await.unwrap();
+    assert!(before > 50_000, "{before}");
+    journal::prune_bytes(&mut tx, sb, 10_000).await.unwrap();
+    let after = journal::bytes(&mut tx, sb).await.unwrap();
+    assert!(after <= 10_000 && after > 0, "{after}");
+    let newest = journal::newest(&mut tx, sb, 1).await.unwrap();
+    assert!(newest[0].path.starts_with("/49/"), "the newest page stays");
+    tx.commit().await.unwrap();
+}

@@ -45,7 +45,7 @@ impl Journal {
     }
 
     pub async fn record(&self, record: Record) {
-        if self.tx.send(Msg::Record(Box::new(record))).await.is_err() {
+        if self.tx.send(Msg::Record(Box::new(record.bounded()))).await.is_err() {
             tracing::warn!("the journal writer has stopped; a request was not journaled");
         }
     }
@@ -60,32 +60,49 @@ impl Journal {
     }
 }
 
-/// Entries per sandbox, as far as the writer knows (unknown sandboxes are counted once).
+/// Entries and bytes per sandbox, as far as the writer knows (unknown sandboxes are counted once).
 struct Counts {
     limit: usize,
-    known: HashMap<SandboxId, usize>,
+    known: HashMap<SandboxId, (usize, usize)>,
 }
+
+/// The bytes a sandbox's journal holds at most (plus a tenth while it prunes), whatever its
+/// limit of entries: an entry is bounded too (`Record::bounded`), so this is about 16,000 of the
+/// largest entries and far more of ordinary ones.
+pub const MAX_BYTES: usize = domain::limits::MAX_JOURNAL_BYTES;
 
 /// Sandboxes whose counts the writer remembers before it forgets them all (and recounts).
 const MAX_COUNTED: usize = 100_000;
 
 impl Counts {
-    /// After adding `added` entries to `sandbox`: prunes when past the limit and a tenth.
-    async fn note(&mut self, c: &mut store::Conn, sandbox: SandboxId, added: usize) -> store::Result<()> {
+    /// After adding `added` entries of `bytes` to `sandbox`: prunes when past the limit (of
+    /// entries, or of bytes) and a tenth.
+    async fn note(&mut self, c: &mut store::Conn, sandbox: SandboxId, added: usize, bytes: usize) -> store::Result<()> {
         if self.known.len() >= MAX_COUNTED && !self.known.contains_key(&sandbox) {
             self.known.clear();
         }
-        let n = match self.known.get(&sandbox) {
-            Some(n) => n + added,
-            None => store::journal::count(c, sandbox).await?,
+        let (mut n, mut b) = match self.known.get(&sandbox) {
+            Some((n, b)) => (n + added, b + bytes),
+            None => (
+                store::journal::count(c, sandbox).await?,
+                store::journal::bytes(c, sandbox).await?,
+            ),
         };
-        let n = if n > self.limit + self.limit / 10 {
+        if n > self.limit + self.limit / 10 {
             store::journal::prune(c, sandbox, self.limit).await?;
-            store::journal::count(c, sandbox).await?
-        } else {
-            n
-        };
-        self.known.insert(sandbox, n);
+            (n, b) = (
+                store::journal::count(c, sandbox).await?,
+                store::journal::bytes(c, sandbox).await?,
+            );
+        }
+        if b > MAX_BYTES + MAX_BYTES / 10 {
+            store::journal::prune_bytes(c, sandbox, MAX_BYTES).await?;
+            (n, b) = (
+                store::journal::count(c, sandbox).await?,
+                store::journal::bytes(c, sandbox).await?,
+            );
+        }
+        self.known.insert(sandbox, (n, b));
         Ok(())
     }
 }
@@ -133,13 +150,8 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Msg>, limit: usize, flu
 
 async fn write(store: &Store, records: &[Record], counts: &mut Counts) -> store::Result<()> {
     let mut tx = store.begin().await?;
-    store::journal::append(&mut tx, records).await?;
-    let mut added: HashMap<SandboxId, usize> = HashMap::new();
-    for r in records {
-        *added.entry(r.sandbox_id).or_default() += 1;
-    }
-    for (sandbox, n) in added {
-        counts.note(&mut tx, sandbox, n).await?;
+    for (sandbox, n, bytes) in store::journal::append(&mut tx, records).await? {
+        counts.note(&mut tx, sandbox, n, bytes).await?;
     }
     tx.commit().await?;
     Ok(())
