@@ -23,6 +23,7 @@ mod orders;
 mod outbound;
 mod partner_center;
 mod portal;
+mod rebinding;
 mod security;
 mod support;
 mod teams;

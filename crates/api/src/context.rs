@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use crate::AppState;
@@ -34,6 +34,17 @@ fn header_or_new(req: &Request, name: &HeaderName) -> String {
 
 pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    // A name that is not the server's is another site's (DNS rebinding): 421, on every surface.
+    let authority = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if let Some(a) = authority {
+        if !state.names.host_ok(a) {
+            return misdirected(a);
+        }
+    }
     let ids = RequestIds {
         request_id: header_or_new(&req, &MS_REQUEST_ID),
         correlation_id: header_or_new(&req, &MS_CORRELATION_ID),
@@ -62,5 +73,25 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     } else {
         tracing::debug!(%method, %path, status, latency_us, "request");
     }
+    res
+}
+
+/// 421 Misdirected Request: this server does not answer to that name.
+fn misdirected(authority: &str) -> Response {
+    let shown: String = authority.chars().take(100).filter(|c| !c.is_control()).collect();
+    let body = serde_json::json!({
+        "status": 421,
+        "code": "MisdirectedRequest",
+        "title": "Misdirected Request",
+        "detail": format!(
+            "this server does not answer to the name '{shown}': use localhost, 127.0.0.1, [::1], \
+             an address it listens on, its --public-url or a --tls-san name"
+        ),
+    });
+    let mut res = (axum::http::StatusCode::MISDIRECTED_REQUEST, axum::Json(body)).into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     res
 }

@@ -7,6 +7,7 @@ pub mod entra;
 pub mod faults;
 pub mod graph;
 pub mod health;
+pub mod hosts;
 mod idle;
 
 pub mod openapi;
@@ -93,6 +94,8 @@ pub struct Shared {
     /// Signs the portal's and the console's cookies (made at start-up: sessions end with the
     /// process).
     pub portal_key: portal::session::CookieKey,
+    /// The names and origins this server answers to (see `hosts`).
+    pub names: hosts::Names,
 }
 
 impl AppState {

@@ -157,12 +157,15 @@ impl Server {
         } else {
             None
         };
+        let listeners: Vec<SocketAddr> = std::iter::once(http_addr).chain(https_addrs.iter().copied()).collect();
+        let names = crate::hosts::Names::new(&listeners, settings.public_url.as_deref(), &settings.tls_sans);
         let state = AppState::new(crate::Shared {
             core,
             urls,
             settings,
             ca_pem,
             portal_key: crate::portal::session::CookieKey::new(&identity::random::OsRandom),
+            names,
         });
         Ok(Self {
             http: http_listener,

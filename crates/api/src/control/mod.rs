@@ -199,6 +199,28 @@ async fn method_not_allowed() -> Problem {
 /// team's key, and anything else is 401. A team key sees only its team's sandboxes: every
 /// `{sid}` route answers 404 for another team's sandbox, before its handler runs.
 async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // A browser's request from another site: refused whatever it carries (a web page the
+    // developer visits must not drive a loopback control plane). Other clients send neither.
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("?").to_owned());
+    let cross_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site") || v.eq_ignore_ascii_case("same-site"));
+    if cross_site || origin.as_deref().is_some_and(|o| !state.names.origin_ok(o)) {
+        return Problem::new(
+            StatusCode::FORBIDDEN,
+            "CrossSiteRequest",
+            format!(
+                "the control plane refuses requests from web pages of another origin ({}); call it from a test, a script or the console",
+                origin.as_deref().unwrap_or("another site").chars().take(100).collect::<String>()
+            ),
+        )
+        .into_response();
+    }
     let access = match state.settings.admin_key.as_deref() {
         None => Access::Open,
         Some(want) => {
