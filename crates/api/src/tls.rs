@@ -94,6 +94,28 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An existing CA file must be this user's and written by no one else: a CA key or certificate
+/// that another user put beside a database in a shared folder would be theirs to read or swap.
+fn own_file(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        anyhow::ensure!(
+            meta.is_file() && meta.uid() == current_uid(),
+            "{} is not a file of this user (uid {}): remove it, and the server makes a new CA",
+            path.display(),
+            meta.uid()
+        );
+        anyhow::ensure!(
+            meta.permissions().mode() & 0o022 == 0,
+            "{} may be written by other users (mode {:o}): remove it, and the server makes a new CA",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        );
+    }
+    Ok(())
+}
+
 /// The CA file a server with this data directory uses.
 pub fn ca_path(dir: &Path) -> PathBuf {
     dir.join(CA_CERT)
@@ -111,6 +133,8 @@ pub fn generated(dir: &Path, private: bool, sans: &[String]) -> anyhow::Result<T
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
+    own_file(&key_path)?;
+    own_file(&cert_path)?;
     let ca_key = match std::fs::read_to_string(&key_path) {
         Ok(pem) if cert_path.exists() => KeyPair::from_pem(&pem).context("the CA key is unreadable")?,
         _ => {
@@ -260,5 +284,23 @@ mod tests {
             generated(&file, true, &[]).is_err(),
             "a file in the directory's place is refused"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_ca_beside_the_database_that_others_wrote_or_own_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        assert!(generated(dir.path(), false, &[]).is_ok());
+        let cert = dir.path().join(CA_CERT);
+        std::fs::set_permissions(&cert, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = generated(dir.path(), false, &[]).err().unwrap().to_string();
+        assert!(err.contains("may be written by other users"), "{err}");
+        std::fs::set_permissions(&cert, std::fs::Permissions::from_mode(0o644)).unwrap();
+        if rustix::process::getuid().is_root() {
+            std::os::unix::fs::chown(dir.path().join(CA_KEY), Some(65_534), None).unwrap();
+            let err = generated(dir.path(), false, &[]).err().unwrap().to_string();
+            assert!(err.contains("not a file of this user"), "{err}");
+        }
     }
 }

@@ -136,7 +136,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-/// What keeps a database file ours while the store is open: the lock on `<db>.lock`, and the
+/// What keeps a database file ours while the store is open: the lock on the file, and the
 /// temporary directory of an ephemeral database (removed when the last clone of the store goes).
 #[derive(Debug)]
 struct Owned {
@@ -175,26 +175,44 @@ fn prepare_private_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Takes `<db>.lock` for this process: a second server on the same file would otherwise answer
-/// "database is locked" errors to its clients instead of refusing to start.
+/// Locks the database file itself for this process (`flock` on the file, so a symlink or a hard
+/// link to it is the same lock): a second server on the same file would otherwise answer
+/// "database is locked" errors, or with a hard link corrupt it through a second WAL file. A file
+/// that another user owns, or that others may write, is refused: in a shared folder it could be
+/// anyone's database.
 fn lock_database(path: &Path) -> Result<std::fs::File> {
-    let lock_path = PathBuf::from(format!("{}.lock", path.display()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::MetadataExt;
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        let me = rustix::process::geteuid().as_raw();
+        if meta.uid() != me {
+            return Err(StoreError::Io(format!(
+                "{} belongs to another user (uid {}): refusing a database this user does not own",
+                p.display(),
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(StoreError::Io(format!(
+                "{} may be written by others (mode {:o}): refusing it (make it private with chmod 600)",
+                p.display(),
+                meta.mode() & 0o777
+            )));
+        }
     }
-    let file = options
-        .open(&lock_path)
-        .map_err(|e| StoreError::Io(format!("{}: {e}", lock_path.display())))?;
+    prepare_private_file(path)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
     #[cfg(unix)]
     rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| {
         StoreError::Locked(format!(
-            "another pcsandbox is already using {} (it holds {}); stop it, or give this one another --database",
-            path.display(),
-            lock_path.display()
+            "another pcsandbox is already using {} (it holds a lock on the file, under this name or another); stop it, or give this one another --database",
+            path.display()
         ))
     })?;
     Ok(file)
@@ -227,7 +245,6 @@ impl Store {
             }
         };
         let lock = lock_database(&path)?;
-        prepare_private_file(&path)?;
         let base = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)

@@ -37,7 +37,7 @@ async fn a_second_store_on_the_same_file_is_refused_with_a_clear_message() {
     let second = Store::open(&db_in(&dir)).await.unwrap_err();
     let msg = second.to_string();
     assert!(msg.contains("another pcsandbox is already using"), "{msg}");
-    assert!(msg.contains("pcsandbox.db.lock"), "{msg}");
+    assert!(msg.contains("pcsandbox.db"), "{msg}");
     first.close().await;
     drop(first);
     // Once the first is gone, the file is free again.
@@ -62,7 +62,7 @@ async fn the_database_and_its_wal_and_shm_files_are_private() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    for suffix in ["", "-wal", "-shm", ".lock"] {
+    for suffix in ["", "-wal", "-shm"] {
         let p = dir.path().join(format!("pcsandbox.db{suffix}"));
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} is {mode:o}", p.display());
@@ -320,4 +320,45 @@ async fn a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes() {
     let newest = journal::newest(&mut tx, sb, 1).await.unwrap();
     assert!(newest[0].path.starts_with("/49/"), "the newest page stays");
     tx.commit().await.unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_lock_follows_the_file_through_symlinks_and_hard_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(&db_in(&dir)).await.unwrap();
+    let real = dir.path().join("pcsandbox.db");
+    let sym = dir.path().join("via-symlink.db");
+    let hard = dir.path().join("via-hardlink.db");
+    std::os::unix::fs::symlink(&real, &sym).unwrap();
+    std::fs::hard_link(&real, &hard).unwrap();
+    for other in [&sym, &hard] {
+        let e = Store::open(&Database::File(other.clone())).await.unwrap_err();
+        assert!(e.to_string().contains("another pcsandbox is already using"), "{e}");
+    }
+    first.close().await;
+    drop(first);
+    assert!(
+        !dir.path().join("pcsandbox.db.lock").exists(),
+        "no lock file beside the database"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_database_others_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pcsandbox.db");
+    std::fs::write(&path, b"").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let e = Store::open(&Database::File(path.clone())).await.unwrap_err();
+    assert!(e.to_string().contains("may be written by others"), "{e}");
+    // Another user's file (root can make one: CI runs as root).
+    if rustix::process::geteuid().is_root() {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        let e = Store::open(&Database::File(path)).await.unwrap_err();
+        assert!(e.to_string().contains("belongs to another user"), "{e}");
+    }
 }
