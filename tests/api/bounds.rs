@@ -452,3 +452,75 @@ async fn unauthenticated_requests_journal_short_entries() {
         assert!(size < 2_000, "a {size}-byte entry: {}", &e.to_string()[..300]);
     }
 }
+
+/// README's 1 MiB holds on POST /sandbox/v1/sandboxes too: only an import may be larger.
+#[tokio::test]
+async fn only_an_import_may_be_larger_than_a_mebibyte() {
+    let s = server().await;
+    let big = json!({"name": "big", "scenario": {"description": "x".repeat(2 * 1024 * 1024)}});
+    let (st, body) = post(&s, "/sandbox/v1/sandboxes", big).await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("TooLarge")),
+        "{body}"
+    );
+    let (st, _) = get(&s, "/sandbox/v1/sandboxes/big").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // An import of more than a mebibyte is taken (one at a time).
+    let users: Vec<Value> = (0..4000)
+        .map(|i| json!({"userPrincipalName": format!("user{i}")}))
+        .collect();
+    s.create_sandbox(json!({"name": "crowd", "scenario": {"tenants": [{"displayName": "Crowd", "users": users}]}}))
+        .await
+        .unwrap();
+    let (_, bundle) = get(&s, "/sandbox/v1/sandboxes/crowd/export").await;
+    assert!(bundle.to_string().len() > 1024 * 1024);
+    let (st, body) = post(
+        &s,
+        "/sandbox/v1/sandboxes",
+        json!({"name": "crowd-copy", "import": bundle}),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::CREATED,
+        "{}",
+        &body.to_string()[..200.min(body.to_string().len())]
+    );
+}
+
+/// A page of the sandbox list is bounded by what its sandboxes hold, not only by their number:
+/// three sandboxes of 7,000 users come two on a page, the third on the next.
+#[tokio::test]
+async fn a_page_of_big_sandboxes_ends_early_and_continues() {
+    let s = server().await;
+    for name in ["big-1", "big-2", "big-3"] {
+        let users: Vec<Value> = (0..7000)
+            .map(|i| json!({"userPrincipalName": format!("u{i}")}))
+            .collect();
+        let (st, _) = post(
+            &s,
+            "/sandbox/v1/sandboxes",
+            json!({"name": name, "scenario": {"tenants": [{"displayName": "Big", "users": users}]}}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED);
+    }
+    let (st, first) = get(&s, "/sandbox/v1/sandboxes").await;
+    assert_eq!(st, StatusCode::OK);
+    let names = |p: &Value| -> Vec<String> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&first), ["big-1", "big-2"]);
+    let token = first["continuationToken"]
+        .as_str()
+        .expect("a continuation after an early end");
+    let (_, second) = get(&s, &format!("/sandbox/v1/sandboxes?continuationToken={token}")).await;
+    assert_eq!(names(&second), ["big-3"]);
+    assert!(second.get("continuationToken").is_none());
+}

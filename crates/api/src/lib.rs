@@ -96,6 +96,9 @@ pub struct Shared {
     pub portal_key: portal::session::CookieKey,
     /// The names and origins this server answers to (see `hosts`).
     pub names: hosts::Names,
+    /// Bodies past the control plane's 1 MiB (imports, up to 64 MiB) are read one at a time, so
+    /// a handful of clients cannot hold gigabytes.
+    pub large_bodies: tokio::sync::Semaphore,
 }
 
 impl AppState {

@@ -166,6 +166,7 @@ impl Server {
             ca_pem,
             portal_key: crate::portal::session::CookieKey::new(&identity::random::OsRandom),
             names,
+            large_bodies: tokio::sync::Semaphore::new(1),
         });
         Ok(Self {
             http: http_listener,

@@ -28,6 +28,10 @@ pub const DEFAULT_SCENARIO: &str = "default";
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 500;
 
+/// Tenants, users and apps a page of the sandbox list shows at most (about 8 MiB of JSON): past
+/// it the page ends early and its continuation token goes on from there.
+pub const PAGE_WEIGHT: usize = 20_000;
+
 /// A sandbox with everything in it, as the control plane shows it.
 #[derive(Debug, Clone)]
 pub struct SandboxState {
@@ -303,16 +307,37 @@ impl Core {
             .collect())
     }
 
-    /// One page of the sandboxes this caller sees, in creation order, continuing after `after`.
+    /// One page of the sandboxes this caller sees, in creation order, continuing after `after`:
+    /// at most `limit` sandboxes, and at most [`PAGE_WEIGHT`] tenants, users and apps among them
+    /// (always at least one sandbox), so a page of big sandboxes stays a few megabytes.
     pub async fn list_sandboxes(&self, access: &Access, after: Option<i64>, limit: usize) -> Result<SandboxPage> {
         let team = access.team().map(TeamName::as_str);
-        let (sandboxes, next) = {
+        let (listed, more) = {
             let mut c = self.store.conn().await?;
             store::sandboxes::page(&mut c, after.unwrap_or(0), limit.clamp(1, MAX_PAGE), team).await?
         };
-        let ids: Vec<SandboxId> = sandboxes.iter().map(|s| s.id).collect();
+        let ids: Vec<SandboxId> = listed.iter().map(|(s, _)| s.id).collect();
+        let sizes = {
+            let mut c = self.store.conn().await?;
+            store::sandboxes::sizes(&mut c, &ids).await?
+        };
+        let mut taken = Vec::new();
+        let mut weight = 0usize;
+        let mut next = None;
+        for (i, (sb, pos)) in listed.iter().enumerate() {
+            let w = sizes.get(&sb.id).copied().unwrap_or(0);
+            if !taken.is_empty() && weight + w > PAGE_WEIGHT {
+                next = Some(listed[i - 1].1);
+                break;
+            }
+            weight += w;
+            taken.push(sb.id);
+            if i + 1 == listed.len() && more {
+                next = Some(*pos);
+            }
+        }
         Ok(SandboxPage {
-            items: self.states(&ids).await?,
+            items: self.states(&taken).await?,
             next,
         })
     }

@@ -30,8 +30,9 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
 
 /// One page of sandboxes in creation order, after the row `after` (a continuation), and the
 /// position to continue from when there are more.
-/// With a team, only that team's sandboxes.
-pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) -> Result<(Vec<Sandbox>, Option<i64>)> {
+/// With a team, only that team's sandboxes. Each comes with its position (what a continuation
+/// after it names); the flag says whether more follow.
+pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) -> Result<(Vec<(Sandbox, i64)>, bool)> {
     let rows = sqlx::query(
         "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, \
          review_business_days, sign_in_lockout, team FROM sandboxes \
@@ -44,12 +45,29 @@ pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) ->
     .await?;
     let more = rows.len() > limit;
     let mut out = Vec::with_capacity(rows.len().min(limit));
-    let mut last = after;
     for r in rows.iter().take(limit) {
-        out.push(from_row(r)?);
-        last = get(r, "pos")?;
+        out.push((from_row(r)?, get(r, "pos")?));
     }
-    Ok((out, more.then_some(last)))
+    Ok((out, more))
+}
+
+/// How many tenants, users and apps each of these sandboxes holds, in one query: what a page
+/// of them weighs before any is read.
+pub async fn sizes(c: &mut Conn, ids: &[SandboxId]) -> Result<BTreeMap<SandboxId, usize>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = sqlx::query(
+        "SELECT s.value AS id, \
+         (SELECT COUNT(*) FROM tenants WHERE sandbox_id = s.value) \
+         + (SELECT COUNT(*) FROM users WHERE sandbox_id = s.value) \
+         + (SELECT COUNT(*) FROM apps WHERE sandbox_id = s.value) AS n \
+         FROM json_each(?) AS s",
+    )
+    .bind(rows::to_json(&ids)?)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((rows::parse(r, "id")?, rows::count(r, "n")?)))
+        .collect()
 }
 
 /// A sandbox by id.

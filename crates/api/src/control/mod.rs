@@ -33,7 +33,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/sandbox/v1/sandboxes",
             get(sandboxes::list)
                 .post(sandboxes::create)
-                // An import carries a sandbox's journal and mailbox: room for a big one.
+                // An import carries a sandbox's journal and mailbox: room for a big one, read
+                // one at a time; any other body stays within the control plane's 1 MiB.
+                .layer::<_, std::convert::Infallible>(middleware::from_fn_with_state(state.clone(), large_body_gate))
                 .layer(DefaultBodyLimit::max(IMPORT_MAX_BODY)),
         )
         .route("/sandbox/v1/sandboxes/{sid}/export", get(sandboxes::export))
@@ -156,6 +158,34 @@ async fn journal_control(State(s): State<AppState>, req: Request, next: Next) ->
         crate::journal(&s, j, ids.as_ref(), outcome).await;
     }
     res
+}
+
+/// A body that may be larger than the control plane's 1 MiB (or whose size is not said) waits
+/// for the one permit of large bodies and holds it until answered; the handler then refuses it
+/// unless it is an import ([`LargeBody`]).
+async fn large_body_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let stated = length.is_some_and(|n| n > extract::MAX_BODY as u64);
+    let unknown = length.is_none() && req.headers().contains_key(header::TRANSFER_ENCODING);
+    if !stated && !unknown {
+        return next.run(req).await;
+    }
+    let Ok(_permit) = state.large_bodies.acquire().await else {
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the server is stopping").into_response();
+    };
+    req.extensions_mut().insert(LargeBody { stated });
+    next.run(req).await
+}
+
+/// Marks a request whose body may be past 1 MiB: only an import may be (`stated`: its
+/// Content-Length says so).
+#[derive(Clone, Copy)]
+pub(crate) struct LargeBody {
+    pub stated: bool,
 }
 
 /// The largest sandbox an import takes.

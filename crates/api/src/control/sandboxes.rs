@@ -33,8 +33,13 @@ pub struct CreateSandbox {
 pub async fn create(
     State(s): State<AppState>,
     Caller(access): Caller,
+    large: Option<axum::Extension<super::LargeBody>>,
     CpJson(body): CpJson<CreateSandbox>,
 ) -> Result<axum::response::Response> {
+    if large.is_some_and(|l| l.stated) && body.import.is_none() {
+        // Past 1 MiB (or of no stated size) and not an import: what any other route refuses.
+        return Err(extract::too_large());
+    }
     if let Some(bundle) = body.import {
         if body.scenario.is_some() {
             return Err(Problem::invalid(
