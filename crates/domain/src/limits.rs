@@ -29,6 +29,9 @@ pub const MAX_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
 /// Sign-in flows and device codes waiting for a user, per sandbox: `/authorize` and
 /// `/devicecode` need no credentials, so without this bound anyone could fill the disk.
 pub const MAX_PENDING_SIGN_INS: usize = 10_000;
+/// Of those, per client: past it the client's oldest waiting sign-in gives way (a flood with the
+/// portal's client id ends its own flows, not the other clients').
+pub const MAX_PENDING_SIGN_INS_PER_CLIENT: usize = 1_000;
 /// Authorization codes and refresh tokens kept per sandbox; the oldest go first.
 pub const MAX_GRANTS: usize = 100_000;
 

@@ -59,6 +59,8 @@ pub struct NewGrant<'a> {
     pub data: &'a str,
     pub user_code: Option<&'a str>,
     pub expires_at: i64,
+    /// What pending flows are counted by besides their sandbox (the client's id).
+    pub bucket: Option<&'a str>,
 }
 
 /// How many grants a sandbox may hold.
@@ -68,12 +70,15 @@ pub struct Caps {
     pub pending: usize,
     /// Everything (codes and refresh tokens too); past it the oldest go.
     pub total: usize,
+    /// Flows and device codes waiting for a user, per bucket (client).
+    pub per_bucket: usize,
 }
 
-/// Stores a grant. `now` is the sandbox clock: what expired by then is purged first. Returns
-/// false, storing nothing, when the sandbox already holds as many pending flows and device codes
-/// as it may.
-pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Result<bool> {
+/// Stores a grant. `now` is the sandbox clock: what expired by then is purged first. A flow or
+/// device code waiting for a user makes room for itself: past its bucket's bound, that bucket's
+/// oldest waiting one goes; past the sandbox's, the sandbox's oldest. So a flood of sign-in
+/// starts ends its own oldest flows, and never refuses (nor blocks) everyone else's.
+pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Result<()> {
     let sid = g.sandbox.to_string();
     sqlx::query("DELETE FROM oauth_grants WHERE sandbox_id = ? AND expires_at <= ?")
         .bind(&sid)
@@ -81,18 +86,31 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
         .execute(&mut *c)
         .await?;
     if g.kind.unauthenticated() {
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM oauth_grants WHERE sandbox_id = ? AND kind IN ('flow', 'device') AND status = 'pending'",
+        if let Some(bucket) = g.bucket {
+            sqlx::query(
+                "DELETE FROM oauth_grants WHERE rowid IN (SELECT rowid FROM oauth_grants \
+                 WHERE sandbox_id = ?1 AND bucket = ?2 AND kind IN ('flow', 'device') AND status = 'pending' \
+                 ORDER BY rowid DESC LIMIT -1 OFFSET ?3)",
+            )
+            .bind(&sid)
+            .bind(bucket)
+            .bind(i64::try_from(caps.per_bucket.saturating_sub(1)).unwrap_or(i64::MAX))
+            .execute(&mut *c)
+            .await?;
+        }
+        sqlx::query(
+            "DELETE FROM oauth_grants WHERE rowid IN (SELECT rowid FROM oauth_grants \
+             WHERE sandbox_id = ?1 AND kind IN ('flow', 'device') AND status = 'pending' \
+             ORDER BY rowid DESC LIMIT -1 OFFSET ?2)",
         )
         .bind(&sid)
-        .fetch_one(&mut *c)
+        .bind(i64::try_from(caps.pending.saturating_sub(1)).unwrap_or(i64::MAX))
+        .execute(&mut *c)
         .await?;
-        if usize::try_from(pending).unwrap_or(usize::MAX) >= caps.pending {
-            return Ok(false);
-        }
     }
     sqlx::query(
-        "INSERT INTO oauth_grants (kind, key_hash, sandbox_id, data, user_code, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO oauth_grants (kind, key_hash, sandbox_id, data, user_code, expires_at, bucket) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(g.kind.as_str())
     .bind(g.key_hash)
@@ -100,6 +118,7 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
     .bind(g.data)
     .bind(g.user_code)
     .bind(g.expires_at)
+    .bind(g.bucket)
     .execute(&mut *c)
     .await
     .map_err(map_write_err)?;
@@ -111,7 +130,7 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
     .bind(i64::try_from(caps.total).unwrap_or(i64::MAX))
     .execute(&mut *c)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// A grant by the hash of its secret value.

@@ -114,6 +114,7 @@ fn grant(kind: oauth::Kind, key: &str, sandbox: domain::SandboxId, expires_at: i
         data: "{}",
         user_code: None,
         expires_at,
+        bucket: None,
     }
 }
 
@@ -121,31 +122,31 @@ fn grant(kind: oauth::Kind, key: &str, sandbox: domain::SandboxId, expires_at: i
 async fn expired_grants_are_purged_and_pending_sign_ins_are_capped() {
     let store = Store::open(&Database::Ephemeral).await.unwrap();
     let sb = sandbox(&store).await;
-    let caps = oauth::Caps { pending: 3, total: 5 };
+    let caps = oauth::Caps {
+        pending: 3,
+        total: 5,
+        per_bucket: 2,
+    };
     let mut tx = store.begin().await.unwrap();
     for i in 0..3 {
-        assert!(
-            oauth::insert(&mut tx, grant(oauth::Kind::Flow, &format!("f{i}"), sb, 100), 0, caps)
-                .await
-                .unwrap()
-        );
-    }
-    // A fourth waiting sign-in is refused, a code is not.
-    assert!(
-        !oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f3", sb, 100), 0, caps)
+        oauth::insert(&mut tx, grant(oauth::Kind::Flow, &format!("f{i}"), sb, 100), 0, caps)
             .await
-            .unwrap()
-    );
-    assert!(oauth::insert(&mut tx, grant(oauth::Kind::Code, "c0", sb, 100), 0, caps)
+            .unwrap();
+    }
+    // A fourth waiting sign-in makes room: the oldest gives way; a code is no waiting sign-in.
+    oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f3", sb, 100), 0, caps)
         .await
-        .unwrap());
+        .unwrap();
+    assert!(oauth::get(&mut tx, oauth::Kind::Flow, "f0").await.unwrap().is_none());
+    assert!(oauth::get(&mut tx, oauth::Kind::Flow, "f3").await.unwrap().is_some());
+    oauth::insert(&mut tx, grant(oauth::Kind::Code, "c0", sb, 100), 0, caps)
+        .await
+        .unwrap();
     assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 4);
     // Once they expired (on the sandbox clock), the next insert purges them.
-    assert!(
-        oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f4", sb, 300), 150, caps)
-            .await
-            .unwrap()
-    );
+    oauth::insert(&mut tx, grant(oauth::Kind::Flow, "f4", sb, 300), 150, caps)
+        .await
+        .unwrap();
     assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 1);
     // Past the total, the oldest go.
     for i in 0..10 {
@@ -168,7 +169,11 @@ async fn expired_grants_are_purged_and_pending_sign_ins_are_capped() {
 async fn a_grant_moves_from_one_status_to_another_once() {
     let store = Store::open(&Database::Ephemeral).await.unwrap();
     let sb = sandbox(&store).await;
-    let caps = oauth::Caps { pending: 10, total: 10 };
+    let caps = oauth::Caps {
+        pending: 10,
+        total: 10,
+        per_bucket: 10,
+    };
     let mut tx = store.begin().await.unwrap();
     oauth::insert(&mut tx, grant(oauth::Kind::Refresh, "r", sb, 100), 0, caps)
         .await
@@ -361,4 +366,40 @@ async fn a_database_others_may_write_is_refused() {
         let e = Store::open(&Database::File(path)).await.unwrap_err();
         assert!(e.to_string().contains("belongs to another user"), "{e}");
     }
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    let sb = sandbox(&store).await;
+    let caps = oauth::Caps {
+        pending: 100,
+        total: 1000,
+        per_bucket: 10,
+    };
+    let mut tx = store.begin().await.unwrap();
+    let flow = |key: &'static str, bucket: &'static str| oauth::NewGrant {
+        bucket: Some(bucket),
+        ..grant(oauth::Kind::Flow, key, sb, 100)
+    };
+    oauth::insert(&mut tx, flow("mine", "msal-app"), 0, caps).await.unwrap();
+    let keys: Vec<String> = (0..500).map(|i| format!("flood{i}")).collect();
+    for k in &keys {
+        let k: &'static str = Box::leak(k.clone().into_boxed_str());
+        oauth::insert(&mut tx, flow(k, "portal"), 0, caps).await.unwrap();
+    }
+    assert!(
+        oauth::get(&mut tx, oauth::Kind::Flow, "mine").await.unwrap().is_some(),
+        "another client's flow stays"
+    );
+    assert!(oauth::get(&mut tx, oauth::Kind::Flow, "flood499")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(oauth::get(&mut tx, oauth::Kind::Flow, "flood489")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 11);
+    tx.commit().await.unwrap();
 }

@@ -228,13 +228,14 @@ impl Core {
         })
     }
 
-    /// Stores a new flow; refused when the sandbox already has as many waiting as it may hold.
+    /// Stores a new flow (the oldest waiting ones give way past the bounds: see `store::oauth::insert`).
     async fn save_new_flow(&self, sandbox: SandboxId, flow: &Flow) -> Result<String, EntraError> {
         let id = opaque(self.random.as_ref(), 32);
         let data = serde_json::to_string(flow).map_err(|_| EntraError::server_error())?;
+        let bucket = flow.client_id.to_string();
         let mut w = self.grant_write(sandbox).await?;
         let now = w.now.timestamp();
-        let stored = store::oauth::insert(
+        store::oauth::insert(
             w.c(),
             NewGrant {
                 kind: Kind::Flow,
@@ -243,15 +244,13 @@ impl Core {
                 data: &data,
                 user_code: None,
                 expires_at: now + SIGN_IN_SECS,
+                bucket: Some(&bucket),
             },
             now,
             GRANT_CAPS,
         )
         .await?;
         w.commit().await?;
-        if !stored {
-            return Err(EntraError::throttled());
-        }
         Ok(id)
     }
 
@@ -500,6 +499,7 @@ impl Core {
                 data: &data,
                 user_code: None,
                 expires_at: now + AUTH_CODE_SECS,
+                bucket: None,
             },
             now,
             GRANT_CAPS,
@@ -563,7 +563,7 @@ impl Core {
         let data = serde_json::to_string(&grant).map_err(|_| EntraError::server_error())?;
         let mut w = self.grant_write(sandbox).await?;
         let now = w.now.timestamp();
-        let stored = store::oauth::insert(
+        store::oauth::insert(
             w.c(),
             NewGrant {
                 kind: Kind::Device,
@@ -572,15 +572,13 @@ impl Core {
                 data: &data,
                 user_code: Some(&user_code),
                 expires_at: now + DEVICE_CODE_SECS,
+                bucket: Some(&app.client_id.to_string()),
             },
             now,
             GRANT_CAPS,
         )
         .await?;
         w.commit().await?;
-        if !stored {
-            return Err(EntraError::throttled());
-        }
         let mut out = Map::new();
         out.insert("user_code".into(), json!(user_code));
         out.insert("device_code".into(), json!(device_code));

@@ -457,6 +457,7 @@ impl Core {
                     data: &data,
                     user_code: None,
                     expires_at: now + REFRESH_TOKEN_SECS,
+                    bucket: None,
                 },
                 now,
                 GRANT_CAPS,
@@ -507,6 +508,7 @@ impl Core {
 pub(crate) const GRANT_CAPS: store::oauth::Caps = store::oauth::Caps {
     pending: domain::limits::MAX_PENDING_SIGN_INS,
     total: domain::limits::MAX_GRANTS,
+    per_bucket: domain::limits::MAX_PENDING_SIGN_INS_PER_CLIENT,
 };
 
 /// A stored grant of this sandbox and this client, found by its secret value; anything else
