@@ -767,3 +767,25 @@ async fn what_a_scenario_or_a_user_typed_is_escaped_on_every_page() {
         serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).unwrap()).unwrap();
     assert_eq!(pending["r"], "/dashboard/home", "{pending}");
 }
+
+#[tokio::test]
+async fn the_console_cookie_is_secure_over_https() {
+    let s = crate::support::server().await;
+    let cookie = |base: String| {
+        let s = &s;
+        async move {
+            let res = s.client().get(format!("{base}/console")).send().await.unwrap();
+            assert!(res.status().is_success());
+            res.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .find(|c| c.contains("/console"))
+                .unwrap()
+        }
+    };
+    let over_https = cookie(s.https_uri().to_owned()).await;
+    assert!(over_https.contains("; Secure"), "{over_https}");
+    let over_http = cookie(s.uri().to_owned()).await;
+    assert!(!over_http.contains("Secure"), "{over_http}");
+}

@@ -105,3 +105,27 @@ async fn a_cross_site_page_cannot_drive_the_control_plane() {
     let (st, body) = post(None, None, "scripted").await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let s = server().await;
+    let sb = s.create_sandbox(json!({"name": "shaped"})).await.unwrap();
+    let tid = sb["tenants"][0]["id"].as_str().unwrap().to_owned();
+    let users = format!("/sandbox/v1/sandboxes/shaped/tenants/{tid}/users");
+    for body in ["[]", "\"x\"", "42", "null"] {
+        let res = s
+            .client()
+            .post(s.url(&users))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+    let (_, after) = get(&s, "/sandbox/v1/sandboxes/shaped").await;
+    assert_eq!(
+        after["tenants"][0]["users"], sb["tenants"][0]["users"],
+        "no user was made"
+    );
+}

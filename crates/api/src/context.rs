@@ -45,6 +45,17 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
             return misdirected(a);
         }
     }
+    // HTTP/2 names the host in the URI only: give it as `Host` too, so every handler reads the
+    // name the browser used one way (the portal's origin and its cookies' `Secure` follow it).
+    if !req.headers().contains_key(axum::http::header::HOST) {
+        if let Some(v) = req
+            .uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        {
+            req.headers_mut().insert(axum::http::header::HOST, v);
+        }
+    }
     let ids = RequestIds {
         request_id: header_or_new(&req, &MS_REQUEST_ID),
         correlation_id: header_or_new(&req, &MS_CORRELATION_ID),

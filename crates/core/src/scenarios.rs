@@ -140,7 +140,7 @@ impl Catalog {
                 continue;
             };
             if is_yaml {
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text = read_scenario_file(&path)?;
                 c.insert(stem, &text)?;
             }
         }
@@ -194,9 +194,49 @@ impl Catalog {
     }
 }
 
+/// The largest scenario file `--scenarios` reads (the biggest scenario, 10,000 users, is far
+/// smaller).
+pub const MAX_SCENARIO_FILE: u64 = 8 * 1024 * 1024;
+
+/// A scenario file: a regular file (not a FIFO, a device or a directory, which would hang the
+/// start or fill memory), at most [`MAX_SCENARIO_FILE`] bytes, UTF-8.
+fn read_scenario_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown}: not a regular file (a scenario is a YAML file)"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut text = String::new();
+    file.take(MAX_SCENARIO_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if text.len() as u64 > MAX_SCENARIO_FILE {
+        return Err(format!("{shown}: larger than {} MiB", MAX_SCENARIO_FILE / 1024 / 1024));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_of_a_bounded_size_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("hang.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let e = Catalog::with_dir(dir.path()).err().unwrap();
+            assert!(e.contains("not a regular file"), "{e}");
+            std::fs::remove_file(&fifo).unwrap();
+        }
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.yaml")).unwrap();
+        let e = Catalog::with_dir(dir.path()).err().unwrap();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
 
     #[test]
     fn builtin_scenarios_are_valid() {

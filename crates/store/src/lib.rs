@@ -218,6 +218,43 @@ fn lock_database(path: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// Removes the ephemeral databases that crashed runs of this user left in `base` (memory, on
+/// `/dev/shm`): a `pcsandbox-*` directory of ours, older than a minute, whose database no
+/// process holds locked. A running server's is locked; a new one's is younger than a minute.
+fn remove_stale_ephemeral(base: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(entries) = std::fs::read_dir(base) else { return };
+        let me = rustix::process::geteuid().as_raw();
+        for e in entries.flatten() {
+            let dir = e.path();
+            let named = e.file_name().to_str().is_some_and(|n| n.starts_with("pcsandbox-"));
+            let Ok(meta) = std::fs::symlink_metadata(&dir) else {
+                continue;
+            };
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(60));
+            let db = dir.join("pcsandbox.db");
+            if !named || !meta.is_dir() || meta.uid() != me || !old || !db.is_file() {
+                continue;
+            }
+            let Ok(file) = std::fs::OpenOptions::new().read(true).write(true).open(&db) else {
+                continue;
+            };
+            if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok() {
+                drop(file);
+                if std::fs::remove_dir_all(&dir).is_ok() {
+                    tracing::info!(dir = %dir.display(), "removed the database of an ephemeral run that ended without cleaning up");
+                }
+            }
+        }
+    }
+}
+
 /// Where an ephemeral database goes: memory-backed `/dev/shm` when the system has it.
 fn ephemeral_dir() -> Result<tempfile::TempDir> {
     let shm = Path::new("/dev/shm");
@@ -226,6 +263,7 @@ fn ephemeral_dir() -> Result<tempfile::TempDir> {
     } else {
         std::env::temp_dir()
     };
+    remove_stale_ephemeral(&base);
     tempfile::Builder::new()
         .prefix("pcsandbox-")
         .tempdir_in(&base)
@@ -296,10 +334,18 @@ impl Store {
         Ok(self.read.acquire().await?)
     }
 
-    /// A cheap query that proves both pools answer (for `/readyz`).
+    /// Proves both pools answer and the database takes a write (for `/readyz`): the writer
+    /// sets the schema's user version to what it is, a real write transaction, so a read-only
+    /// file, an unwritable directory or a full disk makes the server unready instead of ready
+    /// with every write failing.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
-        sqlx::query("SELECT 1").execute(&self.write).await?;
+        let mut w = self.write.acquire().await?;
+        let v: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *w).await?;
+        // A number, not a client's text: nothing to escape.
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {v}")))
+            .execute(&mut *w)
+            .await?;
         Ok(())
     }
 

@@ -403,3 +403,46 @@ async fn a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others(
     assert_eq!(oauth::count(&mut tx, sb).await.unwrap(), 11);
     tx.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_database_that_takes_no_write_is_not_ready() {
+    let store = Store::open(&Database::Ephemeral).await.unwrap();
+    store.ping().await.unwrap();
+    // The writer refuses writes, as it would on a read-only file (which SQLite opens read-only
+    // without a word) or a full disk: reads still answer, and the server must not say ready.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("PRAGMA query_only = ON").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store.ping().await.is_err(),
+        "a database that takes no write is not ready"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ephemeral_databases_of_crashed_runs_are_removed_and_live_ones_kept() {
+    let base = tempfile::tempdir().unwrap();
+    let make = |name: &str| {
+        let d = base.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("pcsandbox.db"), b"").unwrap();
+        d
+    };
+    let crashed = make("pcsandbox-crashed");
+    let live = make("pcsandbox-live");
+    let young = make("pcsandbox-young");
+    let other = base.path().join("not-ours");
+    std::fs::create_dir(&other).unwrap();
+    let held = std::fs::File::open(live.join("pcsandbox.db")).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for d in [&crashed, &live] {
+        std::fs::File::open(d).unwrap().set_modified(an_hour_ago).unwrap();
+    }
+    super::remove_stale_ephemeral(base.path());
+    assert!(!crashed.exists(), "a crashed run's database is removed");
+    assert!(live.exists(), "a running server's stays");
+    assert!(young.exists(), "one being made stays");
+    assert!(other.exists());
+}

@@ -49,6 +49,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, Probl
     } else {
         bytes
     };
+    // Every body of the control plane is an object: `[]` or `"x"` would otherwise read as an
+    // object with every field left out (serde takes a sequence for a struct).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedJson",
+            "the body must be a JSON object",
+        ));
+    }
     let malformed = |e: serde_json::Error| {
         Problem::new(
             StatusCode::BAD_REQUEST,

@@ -59,6 +59,8 @@ struct Console {
     set: Option<String>,
     csrf: String,
     access: Access,
+    /// Whether the browser came over HTTPS (the cookie is then `Secure`).
+    secure: bool,
 }
 
 impl Console {
@@ -72,7 +74,7 @@ impl Console {
         if let Some(c) = &self.set {
             res.headers_mut().append(
                 header::SET_COOKIE,
-                session::set_cookie(CONSOLE_COOKIE, c, "/console", false, Some(CONSOLE_SECS)),
+                session::set_cookie(CONSOLE_COOKIE, c, "/console", self.secure, Some(CONSOLE_SECS)),
             );
         }
         res
@@ -106,6 +108,7 @@ async fn open(s: &AppState, headers: &HeaderMap) -> Result<Console, Response> {
             set: None,
             csrf,
             access,
+            secure: over_https(s, headers),
         });
     }
     if s.settings.admin_key.is_some() {
@@ -118,7 +121,13 @@ async fn open(s: &AppState, headers: &HeaderMap) -> Result<Console, Response> {
         session: sess,
         csrf,
         access: Access::Open,
+        secure: over_https(s, headers),
     })
+}
+
+/// Whether the browser reached the console over HTTPS.
+fn over_https(s: &AppState, headers: &HeaderMap) -> bool {
+    super::origin(s, headers, &axum::http::Uri::default()).starts_with("https://")
 }
 
 fn new_session(s: &AppState, now: i64, team: Option<String>) -> ConsoleSession {
@@ -164,7 +173,7 @@ async fn login_page() -> Response {
 }
 
 /// `POST /console/login`: the admin key, compared in constant time.
-async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn login(State(s): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     let Some(want) = s.settings.admin_key.as_deref() else {
         return Redirect::to("/console").into_response();
     };
@@ -193,7 +202,7 @@ async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, Strin
             CONSOLE_COOKIE,
             &s.portal_key.seal(CONSOLE_COOKIE, &sess),
             "/console",
-            false,
+            over_https(&s, &headers),
             Some(CONSOLE_SECS),
         ),
     );
