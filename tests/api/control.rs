@@ -661,3 +661,66 @@ async fn the_scenario_catalog_lists_and_shows_scenarios() {
     assert!(one["yaml"].as_str().unwrap().contains("contosojp.onmicrosoft.com"));
     assert_problem(&get(&s, "/sandbox/v1/scenarios/nope").await, 404, "NotFound", None);
 }
+
+#[tokio::test]
+async fn japans_business_calendar_skips_golden_week_and_is_a_setting() {
+    let s = server().await;
+    // Tuesday 2027-04-27 10:00 in Japan.
+    s.create_sandbox(json!({"name": "gw", "scenario": "empty", "startAt": "2027-04-27T10:00:00+09:00"}))
+        .await
+        .unwrap();
+    let (st, sb) = call(
+        &s,
+        Method::PATCH,
+        "/sandbox/v1/sandboxes/gw",
+        Some(json!({"businessCalendar": "JP"})),
+    )
+    .await;
+    assert_eq!(
+        (st, sb["businessCalendar"].as_str()),
+        (StatusCode::OK, Some("JP")),
+        "{sb}"
+    );
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/gw/clock", json!({"businessDays": 5})).await;
+    // 4/28, 4/30, 5/6, 5/7, 5/10: 昭和の日 and 5/3-5/5 are skipped.
+    about(instant(&after, "now"), "2027-05-10T01:00:00Z");
+    assert_problem(
+        &call(
+            &s,
+            Method::PATCH,
+            "/sandbox/v1/sandboxes/gw",
+            Some(json!({"businessCalendar": "US"})),
+        )
+        .await,
+        400,
+        "InvalidField",
+        Some("businessCalendar"),
+    );
+    // A scenario states it too, and a reset keeps the scenario's.
+    let sb = s
+        .create_sandbox(
+            json!({"name": "ny", "scenario": {"businessCalendar": "JP", "tenants": [{"displayName": "A"}]},
+            "startAt": "2026-12-31T09:00:00+09:00"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sb["businessCalendar"], "JP");
+    let (_, after) = post(&s, "/sandbox/v1/sandboxes/ny/clock", json!({"businessDays": 1})).await;
+    // Friday 1/1 is 元日: the next business day is Monday 1/4.
+    about(instant(&after, "now"), "2027-01-04T00:00:00Z");
+    call(
+        &s,
+        Method::PATCH,
+        "/sandbox/v1/sandboxes/ny",
+        Some(json!({"businessCalendar": "weekends"})),
+    )
+    .await;
+    let (_, reset) = post(&s, "/sandbox/v1/sandboxes/ny/reset", json!({})).await;
+    assert_eq!(reset["businessCalendar"], "JP");
+    // The default stays weekends.
+    let plain = s
+        .create_sandbox(json!({"name": "plain", "scenario": "empty"}))
+        .await
+        .unwrap();
+    assert_eq!(plain["businessCalendar"], "weekends");
+}

@@ -256,6 +256,7 @@ impl Core {
             created_at: real,
             mfa_enforcement: settings.mfa_enforcement,
             review_business_days: settings.review_business_days,
+            business_calendar: settings.business_calendar,
             sign_in_lockout: settings.sign_in_lockout,
             team: team.map(|t| t.as_str().to_owned()),
         };
@@ -296,6 +297,7 @@ struct ImportedSettings {
     mfa_enforcement: domain::world::MfaEnforcement,
     review_business_days: u32,
     sign_in_lockout: domain::world::SignInLockout,
+    business_calendar: domain::calendar::BusinessCalendar,
     steps: Vec<Map<String, Value>>,
     faults: Vec<FaultSpec>,
 }
@@ -332,6 +334,14 @@ impl ImportedSettings {
             .ok_or_else(|| bad("sandbox.mfa_enforcement", "must be enforced or off"))?;
         let sign_in_lockout = domain::world::SignInLockout::parse(&text("sign_in_lockout"))
             .ok_or_else(|| bad("sandbox.sign_in_lockout", "must be on or off"))?;
+        // Bundles before schema 14 have none: weekends, as those servers counted.
+        let business_calendar = match &sb["business_calendar"] {
+            Value::Null => Default::default(),
+            v => v
+                .as_str()
+                .and_then(domain::calendar::BusinessCalendar::parse)
+                .ok_or_else(|| bad("sandbox.business_calendar", "must be weekends or JP"))?,
+        };
         let review_business_days = sb["review_business_days"]
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
@@ -387,6 +397,7 @@ impl ImportedSettings {
             mfa_enforcement,
             review_business_days,
             sign_in_lockout,
+            business_calendar,
             steps,
             faults,
         })

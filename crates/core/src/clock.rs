@@ -27,7 +27,9 @@ impl Core {
                 .now
                 .checked_add_signed(d)
                 .ok_or_else(|| FieldError::new("advance", "that moves the clock out of range"))?,
-            Advance::BusinessDays(n) if n <= MAX_BUSINESS_DAYS => clock::add_business_days(w.now, n),
+            Advance::BusinessDays(n) if n <= MAX_BUSINESS_DAYS => {
+                w.sandbox.business_calendar.add_business_days(w.now, n)
+            }
             Advance::BusinessDays(_) => {
                 return Err(FieldError::new(
                     "businessDays",

@@ -207,6 +207,7 @@ pub fn mint_scenario(random: &dyn Random, plan: &ScenarioPlan, now: DateTime<Utc
     out.world.mfa_enforcement = plan.mfa_enforcement;
     out.world.registry = plan.registry.clone();
     out.world.review_business_days = plan.review_business_days;
+    out.world.business_calendar = plan.business_calendar;
     out.world.catalog = plan.catalog.clone();
     let tenant_ids: Vec<TenantId> = plan
         .tenants

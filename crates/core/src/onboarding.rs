@@ -325,10 +325,11 @@ impl Core {
         let mut w = self.write(sandbox).await?;
         let (_, tenant) = w.actor(&u.actor, LEGAL_EDITORS).await?;
         let days = w.sandbox.review_business_days;
+        let calendar = w.sandbox.business_calendar;
         let state = w
             .change_verification(tenant.id, |v, now| {
                 let issued_on = u.issued_on.map(|d| d.on(now.date_naive()));
-                v.upload(u.check, u.kind, issued_on, now, days)
+                v.upload(u.check, u.kind, issued_on, now, days, calendar)
             })
             .await?;
         w.commit().await?;

@@ -153,6 +153,7 @@ impl Core {
             created_at: real,
             mfa_enforcement: minted.world.mfa_enforcement,
             review_business_days: minted.world.review_business_days,
+            business_calendar: minted.world.business_calendar,
             sign_in_lockout: Default::default(),
             team: new.team.map(|t| t.as_str().to_owned()),
         };
@@ -372,6 +373,7 @@ impl Core {
         };
         w.sandbox.mfa_enforcement = snapshot.mfa_enforcement;
         w.sandbox.review_business_days = snapshot.review_business_days;
+        w.sandbox.business_calendar = snapshot.business_calendar;
         w.sandbox.sign_in_lockout = Default::default();
         let settings = w.sandbox.clone();
         store::sandboxes::save_settings(w.c(), &settings).await?;

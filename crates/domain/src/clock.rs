@@ -3,7 +3,7 @@
 //! A sandbox's clock is real time plus an offset that only moves forward; reading real time is
 //! the caller's business, this module only computes.
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::FieldError;
 
@@ -167,23 +167,10 @@ fn components(field: &str, text: &str, part: &str) -> Result<Vec<(char, f64)>, F
     Ok(out)
 }
 
-/// Saturday and Sunday are not business days. (Japanese public holidays would be a good addition.)
-pub fn is_business_day(day: Weekday) -> bool {
-    !matches!(day, Weekday::Sat | Weekday::Sun)
-}
-
-/// The instant `n` business days after `from`, keeping the time of day: Friday + 1 = Monday.
-/// Starting on a weekend counts from the following Monday's business day count.
+/// The instant `n` business days after `from` on the `weekends` calendar, keeping the time of
+/// day: Friday + 1 = Monday. (A sandbox's own calendar: [`crate::calendar::BusinessCalendar`].)
 pub fn add_business_days(from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-    let mut t = from;
-    let mut left = n;
-    while left > 0 {
-        t += Duration::days(1);
-        if is_business_day(t.weekday()) {
-            left -= 1;
-        }
-    }
-    t
+    crate::calendar::BusinessCalendar::Weekends.add_business_days(from, n)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! Functions take `now` when time matters and return new state; every rule here is a plain unit test.
 
 pub mod access;
+pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod commerce;

@@ -50,6 +50,9 @@ pub struct ScenarioSpec {
     /// outcome depends on the weekday, the month or a holiday states it. A reset goes back to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which days count as business days: `weekends` (the default) or `JP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_calendar: Option<crate::calendar::BusinessCalendar>,
 }
 
 /// The most steps a scenario may take.
@@ -75,6 +78,7 @@ impl ScenarioSpec {
             registry: join(base.registry, self.registry),
             review_business_days: self.review_business_days.or(base.review_business_days),
             start_at: self.start_at.or(base.start_at),
+            business_calendar: self.business_calendar.or(base.business_calendar),
             steps: join(base.steps, self.steps),
             catalog: {
                 // A product of the same id in this scenario replaces the base's.
@@ -345,6 +349,7 @@ pub struct ScenarioPlan {
     pub steps: Vec<Step>,
     pub catalog: Vec<crate::catalog::Product>,
     pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub business_calendar: crate::calendar::BusinessCalendar,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -670,6 +675,7 @@ pub fn plan(spec: &ScenarioSpec) -> Result<ScenarioPlan, FieldError> {
         steps,
         catalog: crate::catalog::normalized(&spec.catalog)?,
         start_at: spec.start_at,
+        business_calendar: spec.business_calendar.unwrap_or_default(),
     })
 }
 

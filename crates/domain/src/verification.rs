@@ -13,7 +13,6 @@
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::add_business_days;
 use crate::mail_domain;
 use crate::message::{Refusal, RefusalKind, Text};
 use crate::profile::LegalBusinessProfile;
@@ -651,6 +650,7 @@ impl Verification {
         issued_on: Option<NaiveDate>,
         now: DateTime<Utc>,
         review_business_days: u32,
+        calendar: crate::calendar::BusinessCalendar,
     ) -> Result<(), Refusal> {
         self.settle(now);
         if check == Check::EmailOwnership {
@@ -726,7 +726,7 @@ impl Verification {
             _ => {
                 r.state = CheckState::Pending;
                 r.reason = None;
-                r.review_due = Some(add_business_days(now, review_business_days));
+                r.review_due = Some(calendar.add_business_days(now, review_business_days));
             }
         }
         self.note_finish(before, now);

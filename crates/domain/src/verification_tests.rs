@@ -2,6 +2,8 @@
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
 
+const W: crate::calendar::BusinessCalendar = crate::calendar::BusinessCalendar::Weekends;
+
 use super::*;
 use crate::profile::{Address, Contact};
 
@@ -199,7 +201,7 @@ fn another_domain_fails_employment_until_a_document_is_reviewed() {
     // Friday upload, two business days: due Tuesday, not Sunday.
     let friday = at(2026, 11, 27);
     assert_eq!(friday.weekday(), Weekday::Fri);
-    v.upload(Check::Employment, DocumentKind::DomainOwnership, None, friday, 2)
+    v.upload(Check::Employment, DocumentKind::DomainOwnership, None, friday, 2, W)
         .unwrap();
     assert_eq!(v.employment.state, CheckState::Pending);
     assert_eq!(v.employment.reason, None);
@@ -209,7 +211,7 @@ fn another_domain_fails_employment_until_a_document_is_reviewed() {
     assert_eq!(v.employment.documents.len(), 1);
     // A second upload while in review is refused.
     assert_eq!(
-        v.upload(Check::Employment, DocumentKind::DomainOwnership, None, friday, 2)
+        v.upload(Check::Employment, DocumentKind::DomainOwnership, None, friday, 2, W)
             .unwrap_err()
             .code,
         "DocumentInReview"
@@ -273,6 +275,7 @@ fn a_registry_certificate_counts_only_within_twelve_months() {
         Some(date(2025, 11, 22)),
         monday(),
         2,
+        W,
     )
     .unwrap();
     assert_eq!(old.company.state, CheckState::Rejected);
@@ -291,6 +294,7 @@ fn a_registry_certificate_counts_only_within_twelve_months() {
         Some(date(2025, 11, 23)),
         monday(),
         2,
+        W,
     )
     .unwrap();
     assert_eq!(edge.company.state, CheckState::Pending);
@@ -330,13 +334,20 @@ fn uploads_the_portal_would_refuse_change_nothing() {
         ),
     ];
     for (check, kind, issued, code) in cases {
-        let e = v.upload(check, kind, issued, monday(), 2).unwrap_err();
+        let e = v.upload(check, kind, issued, monday(), 2, W).unwrap_err();
         assert_eq!(e.code, code);
         assert_eq!(v, before, "{code}");
     }
     let mut pending = start("hanako@fabrikam.co.jp");
     let e = pending
-        .upload(Check::EmailOwnership, DocumentKind::DomainOwnership, None, monday(), 2)
+        .upload(
+            Check::EmailOwnership,
+            DocumentKind::DomainOwnership,
+            None,
+            monday(),
+            2,
+            W,
+        )
         .unwrap_err();
     assert_eq!(e.code, "NoDocumentForCheck");
 }
@@ -403,7 +414,7 @@ fn labels_come_in_both_languages() {
 #[test]
 fn verifications_round_trip_through_json() {
     let mut v = start("hanako@fabrikam-sales.jp");
-    v.upload(Check::Employment, DocumentKind::DomainOwnership, None, monday(), 2)
+    v.upload(Check::Employment, DocumentKind::DomainOwnership, None, monday(), 2, W)
         .unwrap();
     let text = serde_json::to_string(&v).unwrap();
     assert_eq!(serde_json::from_str::<Verification>(&text).unwrap(), v);
@@ -430,4 +441,30 @@ fn only_a_change_to_a_checked_subject_is_a_new_subject() {
     let mut city = p.clone();
     city.address.city = "港区".into();
     assert!(!v(&city));
+}
+
+#[test]
+fn a_review_on_japans_calendar_skips_golden_week() {
+    let mut v = start("hanako@fabrikam-sales.jp");
+    // Tuesday 2027-04-27 (UTC, the afternoon in Japan), two business days on each calendar.
+    let tuesday = at(2027, 4, 27);
+    let mut jp = v.clone();
+    v.upload(Check::Employment, DocumentKind::DomainOwnership, None, tuesday, 2, W)
+        .unwrap();
+    assert_eq!(
+        v.employment.review_due,
+        Some(at(2027, 4, 29)),
+        "weekends only: Thursday"
+    );
+    jp.upload(
+        Check::Employment,
+        DocumentKind::DomainOwnership,
+        None,
+        tuesday,
+        2,
+        crate::calendar::BusinessCalendar::Japan,
+    )
+    .unwrap();
+    // 4/28, then 4/29 is 昭和の日: 4/30.
+    assert_eq!(jp.employment.review_due, Some(at(2027, 4, 30)));
 }

@@ -93,6 +93,9 @@ pub struct Sandbox {
     /// an open loopback server.
     #[serde(default)]
     pub team: Option<String>,
+    /// Which days count as business days (reviews, `{"businessDays": n}` moves).
+    #[serde(default)]
+    pub business_calendar: crate::calendar::BusinessCalendar,
 }
 
 impl Sandbox {
@@ -309,6 +312,9 @@ pub struct World {
     /// Business days a document review takes.
     #[serde(default = "default_review_days")]
     pub review_business_days: u32,
+    /// Which days count as business days.
+    #[serde(default)]
+    pub business_calendar: crate::calendar::BusinessCalendar,
     /// Products the scenario adds to the built-in catalog.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub catalog: Vec<crate::catalog::Product>,
@@ -328,6 +334,7 @@ impl Default for World {
             mfa_enforcement: MfaEnforcement::default(),
             registry: Vec::new(),
             review_business_days: default_review_days(),
+            business_calendar: Default::default(),
             catalog: Vec::new(),
         }
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use domain::calendar::BusinessCalendar;
 use domain::world::{MfaEnforcement, Sandbox, SignInLockout, World};
 use domain::SandboxId;
 use sqlx::sqlite::SqliteRow;
@@ -25,6 +26,10 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
             .map_err(|_| corrupt("review_business_days"))?,
         sign_in_lockout: SignInLockout::parse(&lockout).ok_or_else(|| corrupt(format!("sign_in_lockout {lockout}")))?,
         team: get(r, "team")?,
+        business_calendar: {
+            let c: String = get(r, "business_calendar")?;
+            BusinessCalendar::parse(&c).ok_or_else(|| corrupt(format!("business_calendar {c}")))?
+        },
     })
 }
 
@@ -35,7 +40,7 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
 pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) -> Result<(Vec<(Sandbox, i64)>, bool)> {
     let rows = sqlx::query(
         "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, \
-         review_business_days, sign_in_lockout, team FROM sandboxes \
+         review_business_days, sign_in_lockout, team, business_calendar FROM sandboxes \
          WHERE rowid > ?1 AND (?3 IS NULL OR team = ?3) ORDER BY rowid LIMIT ?2",
     )
     .bind(after)
@@ -74,7 +79,7 @@ pub async fn sizes(c: &mut Conn, ids: &[SandboxId]) -> Result<BTreeMap<SandboxId
 pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
     let row = sqlx::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
-         sign_in_lockout, team FROM sandboxes WHERE id = ?",
+         sign_in_lockout, team, business_calendar FROM sandboxes WHERE id = ?",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *c)
@@ -87,7 +92,7 @@ pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTree
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows = sqlx::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
-         sign_in_lockout, team, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+         sign_in_lockout, team, business_calendar, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
     )
     .bind(rows::to_json(&ids)?)
     .fetch_all(&mut *c)
@@ -166,8 +171,8 @@ pub async fn insert(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, start_at, \
-         created_at, mfa_enforcement, review_business_days, sign_in_lockout, team) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         created_at, mfa_enforcement, review_business_days, sign_in_lockout, team, business_calendar) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(sandbox.id.to_string())
     .bind(&sandbox.name)
@@ -181,6 +186,7 @@ pub async fn insert(
     .bind(i64::from(sandbox.review_business_days))
     .bind(sandbox.sign_in_lockout.as_str())
     .bind(&sandbox.team)
+    .bind(sandbox.business_calendar.as_str())
     .execute(&mut *c)
     .await
     .map_err(map_write_err)?;
@@ -200,12 +206,13 @@ pub async fn delete(c: &mut Conn, id: SandboxId) -> Result<bool> {
 pub async fn save_settings(c: &mut Conn, s: &Sandbox) -> Result<()> {
     sqlx::query(
         "UPDATE sandboxes SET clock_offset_ms = ?, mfa_enforcement = ?, review_business_days = ?, \
-         sign_in_lockout = ? WHERE id = ?",
+         sign_in_lockout = ?, business_calendar = ? WHERE id = ?",
     )
     .bind(s.clock_offset_ms)
     .bind(s.mfa_enforcement.as_str())
     .bind(i64::from(s.review_business_days))
     .bind(s.sign_in_lockout.as_str())
+    .bind(s.business_calendar.as_str())
     .bind(s.id.to_string())
     .execute(&mut *c)
     .await?;

@@ -93,6 +93,7 @@ async fn sandbox(store: &Store) -> domain::SandboxId {
         clock_offset_ms: 0,
         start_at: None,
         team: None,
+        business_calendar: Default::default(),
         created_at: chrono::Utc::now(),
         mfa_enforcement: Default::default(),
         review_business_days: 2,

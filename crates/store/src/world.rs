@@ -70,7 +70,8 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
     let ids = rows::to_json(&ids)?;
     let mut out: HashMap<SandboxId, World> = HashMap::new();
     let settings = sqlx::query(
-        "SELECT id, mfa_enforcement, review_business_days FROM sandboxes WHERE id IN (SELECT value FROM json_each(?))",
+        "SELECT id, mfa_enforcement, review_business_days, business_calendar FROM sandboxes \
+         WHERE id IN (SELECT value FROM json_each(?))",
     )
     .bind(&ids)
     .fetch_all(&mut *c)
@@ -84,6 +85,11 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
                     .ok_or_else(|| corrupt(format!("mfa_enforcement {e}")))?,
                 review_business_days: u32::try_from(get::<i64>(r, "review_business_days")?)
                     .map_err(|_| corrupt("review_business_days"))?,
+                business_calendar: {
+                    let c: String = get(r, "business_calendar")?;
+                    domain::calendar::BusinessCalendar::parse(&c)
+                        .ok_or_else(|| corrupt(format!("business_calendar {c}")))?
+                },
                 ..World::default()
             },
         );
@@ -451,12 +457,15 @@ pub async fn insert_world(c: &mut Conn, sandbox: SandboxId, w: &World) -> Result
     insert_apps(c, sandbox, &w.apps).await?;
     crate::profiles::insert_partners(c, sandbox, &w.partners).await?;
     crate::onboarding::insert_registry(c, sandbox, &w.registry).await?;
-    sqlx::query("UPDATE sandboxes SET mfa_enforcement = ?, review_business_days = ? WHERE id = ?")
-        .bind(w.mfa_enforcement.as_str())
-        .bind(i64::from(w.review_business_days))
-        .bind(sandbox.to_string())
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE sandboxes SET mfa_enforcement = ?, review_business_days = ?, business_calendar = ? WHERE id = ?",
+    )
+    .bind(w.mfa_enforcement.as_str())
+    .bind(i64::from(w.review_business_days))
+    .bind(w.business_calendar.as_str())
+    .bind(sandbox.to_string())
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{SecondsFormat, TimeZone, Utc};
+use domain::calendar::BusinessCalendar;
 use domain::world::{MfaEnforcement, SignInLockout};
 use domain::{AppId, TenantId};
 use pcsandbox_core::partner_center::policy::{MintRequest, SandboxPatch};
@@ -22,6 +23,7 @@ pub struct SandboxPatchBody {
     mfa_enforcement: Option<String>,
     review_business_days: Option<u32>,
     sign_in_lockout: Option<String>,
+    business_calendar: Option<String>,
 }
 
 /// `PATCH /sandbox/v1/sandboxes/{sid}`: `{"mfaEnforcement": "enforced" | "off",
@@ -50,6 +52,17 @@ pub async fn patch_sandbox(
             .map(|l| {
                 SignInLockout::parse(&l).ok_or_else(|| {
                     Problem::invalid("signInLockout", format!("signInLockout: '{l}' is not one of on, off"))
+                })
+            })
+            .transpose()?,
+        business_calendar: body
+            .business_calendar
+            .map(|c| {
+                BusinessCalendar::parse(&c).ok_or_else(|| {
+                    Problem::invalid(
+                        "businessCalendar",
+                        format!("businessCalendar: '{c}' is not one of weekends, JP"),
+                    )
                 })
             })
             .transpose()?,

@@ -35,6 +35,8 @@ pub struct SandboxView {
     pub mfa_enforcement: &'static str,
     /// Business days a verification document review takes.
     pub review_business_days: u32,
+    /// `weekends` or `JP`: which days count as business days.
+    pub business_calendar: &'static str,
     /// `on` or `off`: whether wrong passwords and codes lock accounts.
     pub sign_in_lockout: &'static str,
     pub tenants: Vec<TenantView>,
@@ -377,6 +379,7 @@ pub fn sandbox(s: &SandboxState, urls: &Urls) -> SandboxView {
         partner_center_url: urls.partner_center().to_owned(),
         mfa_enforcement: s.sandbox.mfa_enforcement.as_str(),
         review_business_days: s.sandbox.review_business_days,
+        business_calendar: s.sandbox.business_calendar.as_str(),
         sign_in_lockout: s.sandbox.sign_in_lockout.as_str(),
         tenants: w
             .tenants

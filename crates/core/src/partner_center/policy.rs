@@ -16,6 +16,7 @@ pub struct SandboxPatch {
     pub mfa_enforcement: Option<MfaEnforcement>,
     pub review_business_days: Option<u32>,
     pub sign_in_lockout: Option<SignInLockout>,
+    pub business_calendar: Option<domain::calendar::BusinessCalendar>,
 }
 
 /// What `POST /sandbox/v1/sandboxes/{sid}/tokens` asks for.
@@ -49,6 +50,9 @@ impl Core {
         }
         if let Some(l) = p.sign_in_lockout {
             w.sandbox.sign_in_lockout = l;
+        }
+        if let Some(c) = p.business_calendar {
+            w.sandbox.business_calendar = c;
         }
         let settings = w.sandbox.clone();
         store::sandboxes::save_settings(w.c(), &settings).await?;
