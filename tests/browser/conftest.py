@@ -133,3 +133,34 @@ def page(browser):
 def shot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+GLYPHS_JS = """
+(sel) => {
+  const el = document.querySelector(sel);
+  const style = getComputedStyle(el);
+  const font = `${style.fontWeight} 32px ${style.fontFamily}`;
+  const draw = (ch) => {
+    const c = document.createElement("canvas");
+    c.width = 48; c.height = 48;
+    const g = c.getContext("2d");
+    g.font = font; g.fillStyle = "#000"; g.textBaseline = "top";
+    g.fillText(ch, 4, 4);
+    return Array.from(g.getImageData(0, 0, 48, 48).data).join(",");
+  };
+  // An unassigned code point: whatever the browser draws for a glyph no font has.
+  const missing = draw("\\u0378");
+  const blank = draw(" ");
+  const cjk = Array.from(el.textContent).filter((ch) => ch.codePointAt(0) >= 0x3000);
+  const bad = cjk.filter((ch) => { const d = draw(ch); return d === missing || d === blank; });
+  return {checked: cjk.length, missing: bad};
+}
+"""
+
+
+def assert_japanese_renders(page, selector):
+    """Every Japanese character of the element is drawn with a real glyph: not the box (or the
+    nothing) a browser draws when no installed font has it (a machine without a CJK font)."""
+    got = page.evaluate(GLYPHS_JS, selector)
+    assert got["checked"] > 0, f"no Japanese text in {selector}"
+    assert not got["missing"], f"drawn without a font: {''.join(got['missing'])} (install fonts-noto-cjk)"

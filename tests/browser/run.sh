@@ -18,6 +18,15 @@ if [[ ! -x "$chromium" ]]; then
   fi
 fi
 export PCSANDBOX_CHROMIUM="$chromium"
+# Japanese text needs a CJK font, or every character is drawn as an empty box (the screenshots
+# and the glyph check of test_portal.py tell).
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ja)" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null
+  else
+    echo "No Japanese font (apt-get install fonts-noto-cjk): Japanese text would render as boxes" >&2
+  fi
+fi
 
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
