@@ -599,6 +599,17 @@ async fn auth_code_with_pkce_and_totp_gets_mfa_and_each_misuse_is_refused() {
     );
     assert_ne!(r["refresh_token"], t["refresh_token"]);
     let rotated = r["refresh_token"].as_str().unwrap();
+    // Its successor goes on; a second successor is made from it.
+    let (st, r2) = w
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", public),
+            ("refresh_token", rotated),
+            ("scope", PC),
+        ])
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r2}");
+    let rotated = r2["refresh_token"].as_str().unwrap();
     post(
         &w.s,
         &format!("/sandbox/v1/sandboxes/{}/clock", w.sb["id"].as_str().unwrap()),
@@ -617,6 +628,46 @@ async fn auth_code_with_pkce_and_totp_gets_mfa_and_each_misuse_is_refused() {
         "invalid_grant",
         70008,
     );
+}
+
+/// OAuth 2.0 Security BCP: a refresh token used again after its redemption (a thief's or the
+/// client's replay) revokes every token of its line, the thief's successor included.
+#[tokio::test]
+async fn a_replayed_refresh_token_revokes_its_successors() {
+    let w = World::new().await;
+    let public = w.public();
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let (_, q) = sign_in_with_totp(&w, challenge, 0).await;
+    let (st, t) = w
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", public),
+            ("code", q["code"].as_str()),
+            ("redirect_uri", "http://localhost:8400/cb"),
+            ("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        ])
+        .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    let first = t["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |rt: String| {
+        let w = &w;
+        async move {
+            w.token(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", public),
+                ("refresh_token", rt.as_str()),
+                ("scope", PC),
+            ])
+            .await
+        }
+    };
+    let (st, r) = refresh(first.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let successor = r["refresh_token"].as_str().unwrap().to_owned();
+    // The spent one again: refused, and the line goes with it.
+    let (st, _) = refresh(first).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_entra(&refresh(successor).await, 400, "invalid_grant", 50173);
 }
 
 #[tokio::test]

@@ -219,10 +219,17 @@ async fn a_refresh_token_is_single_use_and_of_two_racing_redemptions_exactly_one
     assert_eq!(wins, 1, "{a:?} {b:?}");
     let loser = if a.0 == StatusCode::OK { &b } else { &a };
     assert_entra(loser, 400, "invalid_grant", 70000);
-    // The old one stays spent; the new one works once.
+    // The old one stays spent. The losing redemption was a replay of a spent token, so the
+    // winner's successor was revoked with its line (OAuth 2.0 Security BCP).
     assert_entra(&refresh(rt).await, 400, "invalid_grant", 70000);
     let winner = if a.0 == StatusCode::OK { &a } else { &b };
     let next = winner.1["refresh_token"].as_str().unwrap().to_owned();
+    assert_entra(&refresh(next).await, 400, "invalid_grant", 50173);
+    // Without a replay, a successor works once.
+    let (_, t) = ropc(&w, "plain@idp.onmicrosoft.com", "Plain-Password-1").await;
+    let (st, r) = refresh(t["refresh_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let next = r["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(refresh(next.clone()).await.0, StatusCode::OK);
     assert_entra(&refresh(next).await, 400, "invalid_grant", 70000);
 }

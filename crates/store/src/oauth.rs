@@ -192,6 +192,20 @@ pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
 }
 
 /// Revokes a user's refresh tokens in a sandbox (an admin's "revoke sessions"); how many.
+/// Revokes every refresh token of a line (those that share `family` in their data): their
+/// status becomes `replayed`.
+pub async fn revoke_family(c: &mut Conn, sandbox: SandboxId, family: &str) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE oauth_grants SET status = 'replayed' WHERE kind = 'refresh' AND sandbox_id = ? AND status = 'pending' \
+         AND json_extract(data, '$.family') = ?",
+    )
+    .bind(sandbox.to_string())
+    .bind(family)
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn revoke_refresh_tokens(c: &mut Conn, sandbox: SandboxId, user: domain::UserId) -> Result<u64> {
     let r = sqlx::query(
         "UPDATE oauth_grants SET status = 'revoked' WHERE kind = 'refresh' AND sandbox_id = ? AND status = 'pending' \

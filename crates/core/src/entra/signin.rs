@@ -479,6 +479,7 @@ impl Core {
             redirect_uri: flow.redirect_uri.clone(),
             code_challenge: flow.code_challenge.clone(),
             code_challenge_method: flow.code_challenge_method.clone(),
+            family: None,
         };
         let data = serde_json::to_string(&grant).map_err(|_| EntraError::server_error())?;
         if let Some(device_key) = &flow.device_key {
@@ -559,6 +560,7 @@ impl Core {
             redirect_uri: None,
             code_challenge: None,
             code_challenge_method: None,
+            family: None,
         };
         let data = serde_json::to_string(&grant).map_err(|_| EntraError::server_error())?;
         let mut w = self.grant_write(sandbox).await?;

@@ -58,6 +58,10 @@ pub struct StoredGrant {
     pub code_challenge: Option<String>,
     #[serde(default)]
     pub code_challenge_method: Option<String>,
+    /// The line of refresh tokens this one belongs to: each redemption's successor keeps it, so
+    /// a replayed (already redeemed) one revokes every successor (OAuth 2.0 Security BCP 4.14).
+    #[serde(default)]
+    pub family: Option<String>,
 }
 
 struct Caller {
@@ -263,6 +267,7 @@ impl Core {
             redirect_uri: None,
             code_challenge: None,
             code_challenge_method: None,
+            family: None,
         };
         let out = self
             .user_tokens(&mut w, c, &Redeemed { user, grant }, &requested, req)
@@ -308,7 +313,18 @@ impl Core {
         let mut w = self.grant_write(c.sandbox).await?;
         let (row, grant) = owned_grant(&mut w, Kind::Refresh, token, c).await?;
         if row.status == "redeemed" {
+            // A spent token used again: stolen, or its successor is. Every token of its line
+            // goes, so a thief's successor dies with the replay.
+            if let Some(family) = &grant.family {
+                store::oauth::revoke_family(w.c(), c.sandbox, family).await?;
+                w.commit().await?;
+            }
             return Err(EntraError::refresh_token_redeemed());
+        }
+        if row.status == "replayed" {
+            return Err(EntraError::injected(50173, &c.app.client_id.to_string()).because(
+                "A refresh token of this line was used again after it had been redeemed (a replay), so every refresh token of the line was revoked (OAuth 2.0 Security BCP): sign in again.",
+            ));
         }
         if row.status == "revoked" {
             return Err(EntraError::injected(50173, &c.app.client_id.to_string()).because(
@@ -447,7 +463,9 @@ impl Core {
         out.insert("client_info".into(), json!(claims::client_info(user.id, tenant)));
         if requested.offline {
             let refresh = opaque(self.random.as_ref(), 48);
-            let data = serde_json::to_string(grant).map_err(|_| EntraError::server_error())?;
+            let mut successor = grant.clone();
+            successor.family.get_or_insert_with(|| opaque(self.random.as_ref(), 16));
+            let data = serde_json::to_string(&successor).map_err(|_| EntraError::server_error())?;
             store::oauth::insert(
                 w.c(),
                 NewGrant {
