@@ -1,7 +1,18 @@
 # Multi-stage build: compile with the Rust toolchain, run from a small Debian image as a non-root user.
 # (No Docker engine runs on the project's machines: this file is kept correct by reading.)
-FROM rust:1-slim-bookworm AS build
+# The dependencies are built in a layer of their own (cargo-chef: the recipe holds only the
+# manifests and the lock file), so a change to the sources rebuilds pcsandbox's crates alone.
+FROM rust:1-slim-bookworm AS chef
+RUN cargo install cargo-chef --locked
 WORKDIR /src
+
+FROM chef AS plan
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS build
+COPY --from=plan /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked -p pcsandbox --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked -p pcsandbox \
  && strip target/release/pcsandbox
