@@ -25,7 +25,18 @@ fn catalog(dir: Option<std::path::PathBuf>) -> anyhow::Result<Catalog> {
 
 /// On one core (a pinned server, a small container) a single-threaded runtime serves with no
 /// cross-thread wake-ups; with more, the multi-threaded one uses them all.
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match start() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // A user's error is one line (its causes joined), never a backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn start() -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let runtime = if cores == 1 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()?

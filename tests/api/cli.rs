@@ -147,3 +147,31 @@ fn a_database_url_of_another_engine_is_a_clear_error_not_a_file() {
         );
     }
 }
+
+#[test]
+fn a_busy_port_is_one_line_with_a_hint_and_no_backtrace() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
+        .args([
+            "serve",
+            "--ephemeral",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--https-bind",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("PCSANDBOX_ADMIN_KEY")
+        .output()
+        .expect("the binary runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("error: --bind") && lines[0].contains("another port"),
+        "{err}"
+    );
+    assert!(!err.to_lowercase().contains("backtrace"), "{err}");
+}

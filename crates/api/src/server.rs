@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -66,9 +65,14 @@ pub fn raise_open_file_limit() -> Option<u64> {
 }
 
 async fn bind(flag: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("{flag} {addr}: cannot listen"))
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!(" (another server has it: stop it, or give this one another port with {flag} 127.0.0.1:0 or a free one)")
+        } else {
+            String::new()
+        };
+        anyhow::anyhow!("{flag} {addr}: cannot listen: {e}{hint}")
+    })
 }
 
 impl Server {
