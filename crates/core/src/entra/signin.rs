@@ -414,12 +414,15 @@ impl Core {
                 Ok(step)
             }
             Err(e) => {
+                // A code already used is the right code a moment late, not a guess: it is refused
+                // as such and never counts toward the wrong codes that end a flow or lock.
+                let replayed = matches!(e, totp::TotpError::Replayed);
                 let mut msg = match e {
                     totp::TotpError::Replayed => "That code was already used. Wait for the next code and try again.",
                     _ => "You didn't enter the expected verification code. Please try again.",
                 }
                 .to_owned();
-                if lockout {
+                if lockout && !replayed {
                     flow.code_failures = flow.code_failures.saturating_add(1);
                     let locked = guard.failed(Factor::Code, now).is_some();
                     store::world::set_guard(w.c(), user.id, &guard).await?;
