@@ -164,3 +164,32 @@ def assert_japanese_renders(page, selector):
     got = page.evaluate(GLYPHS_JS, selector)
     assert got["checked"] > 0, f"no Japanese text in {selector}"
     assert not got["missing"], f"drawn without a font: {''.join(got['missing'])} (install fonts-noto-cjk)"
+
+
+WORD_JS = """
+(word) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const split = [];
+  let seen = 0;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    let at = n.data.indexOf(word);
+    while (at >= 0) {
+      seen += 1;
+      const r = document.createRange();
+      r.setStart(n, at); r.setEnd(n, at + word.length);
+      const tops = new Set(Array.from(r.getClientRects()).map((x) => Math.round(x.top)));
+      if (tops.size > 1) split.push(n.data.trim());
+      at = n.data.indexOf(word, at + 1);
+    }
+  }
+  return {seen, split};
+}
+"""
+
+
+def assert_words_whole(page, *words):
+    """Each Japanese word is on one line wherever it appears (no パート/ナー)."""
+    for word in words:
+        got = page.evaluate(WORD_JS, word)
+        assert got["seen"] > 0, f"{word} is not on the page"
+        assert not got["split"], f"{word} breaks across lines in: {got['split']}"

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import assert_japanese_renders, shot, user_of
+from conftest import assert_japanese_renders, assert_words_whole, shot, user_of
 
 FABRIKAM_ADMIN = "admin@fabrikamjp.onmicrosoft.com"
 
@@ -52,6 +52,9 @@ def test_company_rejection_and_its_remedy_to_approved(page, pcs, tmp_path):
             lambda: console_user(page, pcs, "br-company", FABRIKAM_ADMIN)[1])
     expect(page.locator("h1")).to_have_text("アカウント設定 | 法的情報")
     assert_japanese_renders(page, "h1")
+    page.set_viewport_size({"width": 800, "height": 900})
+    assert_words_whole(page, "パートナー", "プログラム", "確認の状態")
+    page.set_viewport_size({"width": 1280, "height": 900})
     company = page.locator('[data-testid="check-company"]')
     expect(company).to_contain_text("拒否")
     expect(company.locator(".reason")).to_contain_text("千代田区")

@@ -412,7 +412,7 @@ impl Core {
             request_id: self.random.uuid().to_string(),
             correlation_id: String::new(),
             method: "STEP".into(),
-            path: format!("scenario.steps[{index}]"),
+            path: format!("scenario.steps[{index}] {action}"),
             operation: std::borrow::Cow::Owned(format!("action {action}")),
             status,
             source_ip: String::new(),
