@@ -410,6 +410,25 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
     assert_eq!(n, 0);
 }
 
+/// The header timeout starts at accept: a connection that never sends a byte is closed then, long
+/// before the idle timeout (1,100 of them once exhausted the server's file limit).
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_at_the_header_timeout() {
+    let mut settings = testkit::Settings::for_tests();
+    settings.header_read_timeout = Duration::from_millis(500);
+    settings.idle_timeout = Duration::from_secs(60);
+    let s = Server::start_with(settings).await.unwrap();
+    let mut silent = tokio::net::TcpStream::connect(s.addr()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf))
+        .await
+        .expect("closed before the idle timeout")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
 /// A token request needs no credentials, so whatever it carries is an attacker's: its journal
 /// entry stays a few hundred bytes however large the request was.
 #[tokio::test]

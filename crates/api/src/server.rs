@@ -311,6 +311,20 @@ async fn accept_loop(
                 let watcher = graceful.watcher();
                 let tls = tls.clone();
                 tokio::spawn(async move {
+                    // The header timeout starts at accept: a connection that sends nothing is
+                    // closed then, not kept until the idle timeout (hyper's own timer starts
+                    // only once it reads a request, after the protocol is told apart). A TLS
+                    // client has the handshake timeout instead.
+                    if tls.is_none() {
+                        let mut first = [0u8; 1];
+                        match tokio::time::timeout(limits.header_read, stream.peek(&mut first)).await {
+                            Ok(Ok(n)) if n > 0 => {}
+                            _ => {
+                                tracing::debug!(%peer, "closing a connection that sent nothing");
+                                return;
+                            }
+                        }
+                    }
                     let mut builder = auto::Builder::new(TokioExecutor::new());
                     builder
                         .http1()
