@@ -723,6 +723,51 @@ async fn the_console_wants_the_admin_key_when_the_server_has_one() {
 }
 
 #[tokio::test]
+async fn a_shared_servers_sign_in_page_does_not_say_which_sandboxes_hold_a_user() {
+    let mut settings = testkit::Settings::for_tests();
+    settings.admin_key = Some("shared-key".into());
+    let s = Server::start_with(settings).await.unwrap();
+    for name in ["alpha", "beta"] {
+        let res = s
+            .client()
+            .post(s.url("/sandbox/v1/sandboxes"))
+            .bearer_auth("shared-key")
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let mut b = Browser::new(&s);
+    let page = b
+        .open("/dashboard/signin?login_hint=admin%40contosojp.onmicrosoft.com")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.html.contains("alpha") && !page.html.contains("beta"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("サンドボックス名を入力してください"),
+        "{}",
+        page.html
+    );
+    // Named, it signs in as before.
+    let named = b
+        .get("/dashboard/signin?login_hint=admin%40contosojp.onmicrosoft.com&sandbox=alpha")
+        .await;
+    assert!(
+        named
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("/oauth2/v2.0/authorize")),
+        "{:?}",
+        named.location
+    );
+}
+
+#[tokio::test]
 async fn what_a_scenario_or_a_user_typed_is_escaped_on_every_page() {
     let s = server().await;
     let upn = "mallory@evil.onmicrosoft.com";

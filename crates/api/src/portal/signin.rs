@@ -116,6 +116,18 @@ pub async fn start(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> R
                 return render(StatusCode::NOT_FOUND, &page);
             }
         },
+        // A shared server (one with an admin key) does not tell an anonymous visitor which
+        // sandboxes hold a user name: the sandbox must be named (the console's links name it).
+        None if s.settings.admin_key.is_some() => {
+            page.error = Some(
+                lang.t(
+                    "サンドボックス名を入力してください (共有サーバーではユーザー名からサンドボックスを探しません)。",
+                    "Give the sandbox's name: a shared server does not look a user name up across sandboxes.",
+                )
+                .to_owned(),
+            );
+            return render(StatusCode::OK, &page);
+        }
         None => {
             let found = async {
                 let mut c = s.core.store.read().await?;
