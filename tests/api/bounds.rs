@@ -543,3 +543,43 @@ async fn a_page_of_big_sandboxes_ends_early_and_continues() {
     assert_eq!(names(&second), ["big-3"]);
     assert!(second.get("continuationToken").is_none());
 }
+
+/// Past a body limit, each surface answers in its own format (axum's own refusal is plain text).
+#[tokio::test]
+async fn a_body_past_the_limit_is_refused_in_each_surfaces_format() {
+    let s = server().await;
+    let sb = s.scenario("default").await.unwrap();
+    let token = sb
+        .user_token_for(
+            "admin@contosojp.onmicrosoft.com",
+            testkit::Mfa::Yes,
+            "https://graph.microsoft.com",
+        )
+        .await
+        .unwrap();
+    let big = "x".repeat(100 * 1024);
+    let res = s
+        .client()
+        .post(s.url("/v1.0/tenantRelationships/delegatedAdminRelationships"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"displayName\": \"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "requestEntityTooLarge", "{body}");
+    let big = format!("name={}", "x".repeat(3 * 1024 * 1024));
+    let res = s
+        .client()
+        .post(s.url("/console/sandboxes"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(ct.starts_with("text/html"), "{ct}");
+}

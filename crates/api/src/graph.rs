@@ -80,7 +80,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
     }
     r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
+        .layer(middleware::map_response(in_graphs_format))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// A body past the limit is refused by axum before any handler, as plain text: Graph's clients
+/// read Graph's error object, so it becomes one.
+async fn in_graphs_format(res: Response) -> Response {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return error_response(
+            &GraphError::new(
+                413,
+                "requestEntityTooLarge",
+                format!("The request body is larger than {} KB.", MAX_BODY / 1024),
+            ),
+            None,
+        );
+    }
+    res
 }
 
 fn panicked(payload: Box<dyn std::any::Any + Send>) -> Response {

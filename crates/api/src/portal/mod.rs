@@ -77,7 +77,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
 }
 
-async fn never_framed(mut res: Response) -> Response {
+async fn never_framed(res: Response) -> Response {
+    // A body past the limit is refused by axum before any handler, as plain text: a browser
+    // gets the portal's page instead.
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let mut res = if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Lang::Ja,
+            &Text::new("送信された内容が大きすぎます", "What was sent is too large"),
+            &Text::new("提出できるファイルは 10 MB までです。", "A file may be up to 10 MB."),
+        )
+    } else {
+        res
+    };
     crate::never_framed(&mut res);
     if !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut()
