@@ -217,6 +217,10 @@ impl Core {
                         row.insert("secret_hash".into(), json!(hash));
                         app_secrets.insert(id, hash);
                     }
+                    "api_journal_pages" => {
+                        let n = row.get("data").and_then(Value::as_str).map_or(0, str::len);
+                        row.insert("bytes".into(), json!(n));
+                    }
                     _ => {}
                 }
             }

@@ -287,7 +287,13 @@ fn columns(table: &str) -> &'static [Col] {
             C
         }
         "api_journal_pages" => {
-            const C: &[Col] = &[col("entries", Count), col("last_at_ms", Int), col("data", Document)];
+            // `bytes` is the server's to write (from the page itself), whatever the bundle says.
+            const C: &[Col] = &[
+                col("entries", Count),
+                col("last_at_ms", Int),
+                col("data", Document),
+                opt("bytes", Replaced),
+            ];
             C
         }
         _ => &[],

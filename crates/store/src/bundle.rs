@@ -9,13 +9,14 @@ use sqlx::{Column, Row, TypeInfo, ValueRef};
 use crate::{corrupt, map_write_err, Conn, Result};
 
 /// The schema a bundle's rows follow: the number of migrations.
-pub const SCHEMA: u32 = 14;
+pub const SCHEMA: u32 = 15;
 
 /// The schemas an import reads: 11 added the sandbox's nullable `start_at` and nothing else, so
 /// a bundle of schema 10 is a bundle of 11 without a start; 12 added team keys and the owner of
 /// a sandbox, which a bundle does not carry; 13 changed sign-in grants only, which a bundle does
-/// not carry either; 14 added the sandbox's business calendar (`weekends` when a bundle has none).
-pub const READABLE_SCHEMAS: [u32; 5] = [10, 11, 12, 13, 14];
+/// not carry either; 14 added the sandbox's business calendar (`weekends` when a bundle has none);
+/// 15 keeps each journal page's size in bytes (an import writes it from the page itself).
+pub const READABLE_SCHEMAS: [u32; 6] = [10, 11, 12, 13, 14, 15];
 
 /// The tables of a sandbox in the order an import writes them (references first). Sign-in
 /// grants (short-lived, secret) and a sandbox's own signing key (secret) are not carried.

@@ -389,13 +389,14 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<Vec<(SandboxId, 
         let last_at = list.iter().map(|r| r.at_ms).max().unwrap_or_default();
         let data = rows::to_json(&Page::encode(&list))?;
         sqlx::query(
-            "INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) \
-             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
+            "INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data, bytes) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
         )
         .bind(sandbox.to_string())
         .bind(i64::try_from(list.len()).unwrap_or(i64::MAX))
         .bind(last_at)
         .bind(&data)
+        .bind(i64::try_from(data.len()).unwrap_or(i64::MAX))
         .execute(&mut *c)
         .await?;
         added.push((sandbox, list.len(), data.len()));
@@ -405,7 +406,7 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<Vec<(SandboxId, 
 
 /// The bytes a sandbox's journal pages hold.
 pub async fn bytes(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
+    let r = sqlx::query("SELECT COALESCE(SUM(bytes), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_one(&mut *c)
         .await?;
@@ -415,11 +416,10 @@ pub async fn bytes(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
 /// Drops a sandbox's oldest pages until its journal holds at most `max` bytes (the newest page
 /// always stays).
 pub async fn prune_bytes(c: &mut Conn, sandbox: SandboxId, max: usize) -> Result<()> {
-    let rows =
-        sqlx::query("SELECT seq, LENGTH(data) AS n FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
-            .bind(sandbox.to_string())
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = sqlx::query("SELECT seq, bytes AS n FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
+        .bind(sandbox.to_string())
+        .fetch_all(&mut *c)
+        .await?;
     let mut kept = 0usize;
     for (i, r) in rows.iter().enumerate() {
         let n = rows::count(r, "n")?;
@@ -488,9 +488,11 @@ pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<()> 
             // The boundary page: keep its newest entries only (written out whole).
             let entries = page_entries(c, sandbox, p.seq).await?;
             let newest = &entries[entries.len().saturating_sub(keep - kept)..];
-            sqlx::query("UPDATE api_journal_pages SET entries = ?, data = ? WHERE seq = ?")
+            let data = rows::to_json(&newest)?;
+            sqlx::query("UPDATE api_journal_pages SET entries = ?, data = ?, bytes = ? WHERE seq = ?")
                 .bind(i64::try_from(newest.len()).unwrap_or(i64::MAX))
-                .bind(rows::to_json(&newest)?)
+                .bind(&data)
+                .bind(i64::try_from(data.len()).unwrap_or(i64::MAX))
                 .bind(p.seq)
                 .execute(&mut *c)
                 .await?;
