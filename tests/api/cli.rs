@@ -119,7 +119,8 @@ async fn token_explain_apply_and_openapi_from_the_command_line() {
 fn a_database_url_of_another_engine_is_a_clear_error_not_a_file() {
     let dir = tempfile::tempdir().unwrap();
     for (url, says) in [
-        ("postgres://pc@127.0.0.1:5432/pcsandbox", "PostgreSQL"),
+        ("postgres://pc:hunter2@127.0.0.1:1/pcsandbox", "Connection refused"),
+        ("postgres://pc@127.0.0.1:1", "postgres://USER@HOST:PORT/DB"),
         ("mysql://127.0.0.1/pcsandbox", "'mysql'"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
@@ -140,6 +141,7 @@ fn a_database_url_of_another_engine_is_a_clear_error_not_a_file() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{url} started a server");
         assert!(err.contains(says) && err.contains("--database"), "{url}: {err}");
+        assert!(!err.contains("hunter2"), "a password is never printed: {err}");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             0,

@@ -34,6 +34,14 @@ pub struct Server {
     default_sandbox: Option<(SandboxState, bool)>,
 }
 
+/// A secret every replica on this database shares: the first to start stores it.
+async fn shared_secret(store: &Store, name: &str, made: &str) -> anyhow::Result<String> {
+    let mut tx = store.begin().await?;
+    let v = store::secrets::shared(&mut tx, name, made, &chrono::Utc::now().to_rfc3339()).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
 /// How a bound address reads in a URL: a wildcard bind is reached as `localhost`.
 fn url_host(addr: SocketAddr) -> String {
     match addr {
@@ -89,11 +97,27 @@ impl Server {
             .iter()
             .map(TcpListener::local_addr)
             .collect::<Result<Vec<_>, _>>()?;
+        let store = Store::open(&settings.database).await.map_err(|e| match e {
+            store::StoreError::Locked(m) => anyhow::anyhow!(m),
+            other => anyhow::anyhow!("--database {}: cannot open: {other}", settings.database),
+        })?;
         let tls = if https.is_empty() {
             None
         } else {
             Some(match &settings.tls_files {
                 Some((cert, key)) => crate::tls::from_files(cert, key)?,
+                None if store.engine() == store::Engine::Postgres => {
+                    let made = crate::tls::new_ca()?;
+                    let made = serde_json::json!({"key": made.0, "cert": made.1}).to_string();
+                    let ca: serde_json::Value = serde_json::from_str(&shared_secret(&store, "https-ca", &made).await?)?;
+                    let field = |f: &str| {
+                        ca[f]
+                            .as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| anyhow::anyhow!("the stored CA has no {f}"))
+                    };
+                    crate::tls::from_ca(&field("key")?, &field("cert")?, &settings.tls_sans)?
+                }
                 None => crate::tls::generated(
                     &settings.tls_dir(),
                     settings.database == Database::Ephemeral,
@@ -101,10 +125,14 @@ impl Server {
                 )?,
             })
         };
-        let store = Store::open(&settings.database).await.map_err(|e| match e {
-            store::StoreError::Locked(m) => anyhow::anyhow!(m),
-            other => anyhow::anyhow!("--database {:?}: cannot open: {other}", settings.database),
-        })?;
+        let portal_key = match store.engine() {
+            store::Engine::Sqlite => crate::portal::session::CookieKey::new(&identity::random::OsRandom),
+            store::Engine::Postgres => {
+                let made = crate::portal::session::CookieKey::new(&identity::random::OsRandom).to_hex();
+                crate::portal::session::CookieKey::from_hex(&shared_secret(&store, "portal-cookie-key", &made).await?)
+                    .ok_or_else(|| anyhow::anyhow!("the stored portal cookie key is unreadable"))?
+            }
+        };
         let catalog = match &settings.scenarios_dir {
             Some(dir) => Catalog::with_dir(dir),
             None => Catalog::builtin(),
@@ -168,7 +196,7 @@ impl Server {
             urls,
             settings,
             ca_pem,
-            portal_key: crate::portal::session::CookieKey::new(&identity::random::OsRandom),
+            portal_key,
             names,
             large_bodies: tokio::sync::Semaphore::new(1),
         });

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use store::Database;
+pub use store::{fresh_postgres_database, Database};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -48,6 +48,8 @@ pub fn tls_dir_for(database: &Database) -> PathBuf {
             _ => PathBuf::from("."),
         },
         Database::Ephemeral => crate::tls::ephemeral_dir(),
+        // The team server keeps its CA in the database; nothing is written here.
+        Database::Postgres(_) => PathBuf::from("."),
     }
 }
 

@@ -148,6 +148,25 @@ pub fn generated(dir: &Path, private: bool, sans: &[String]) -> anyhow::Result<T
         }
     };
     drop(guard);
+    let ca_pem = std::fs::read_to_string(&cert_path)?;
+    issue(ca_key, ca_pem, Some(cert_path), sans)
+}
+
+/// A new CA: its key and its certificate, PEM.
+pub fn new_ca() -> anyhow::Result<(String, String)> {
+    let key = KeyPair::generate()?;
+    let cert = ca_params()?.self_signed(&key)?;
+    Ok((key.serialize_pem(), cert.pem()))
+}
+
+/// A server certificate issued by a CA given as PEM (the team server keeps its CA in the
+/// database, so every replica presents a certificate of the same CA).
+pub fn from_ca(ca_key_pem: &str, ca_cert_pem: &str, sans: &[String]) -> anyhow::Result<Tls> {
+    let ca_key = KeyPair::from_pem(ca_key_pem).context("the CA key is unreadable")?;
+    issue(ca_key, ca_cert_pem.to_owned(), None, sans)
+}
+
+fn issue(ca_key: KeyPair, ca_pem: String, ca_path: Option<PathBuf>, sans: &[String]) -> anyhow::Result<Tls> {
     // The same parameters and key yield the same subject and key identifier, so a leaf signed
     // by this issuer chains to the stored CA certificate.
     let issuer = rcgen::Issuer::new(ca_params()?, ca_key);
@@ -165,12 +184,11 @@ pub fn generated(dir: &Path, private: bool, sans: &[String]) -> anyhow::Result<T
     leaf.not_after = rcgen::date_time_ymd(2049, 12, 31);
     let leaf_key = KeyPair::generate()?;
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
-    let ca_pem = std::fs::read_to_string(&cert_path)?;
     let chain = vec![leaf_cert.der().clone()];
     let key = PrivateKeyDer::try_from(leaf_key.serialize_der()).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Tls {
         config: server_config(chain, key)?,
-        ca_path: Some(cert_path),
+        ca_path,
         ca_pem: Some(ca_pem),
     })
 }

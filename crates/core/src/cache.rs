@@ -56,6 +56,14 @@ impl Generations {
         }
     }
 
+    /// Every sandbox's entries go stale (another replica's announcements may have been missed).
+    pub fn stale_all(&self) {
+        let m = self.cells.read().unwrap_or_else(|p| p.into_inner());
+        for c in m.values() {
+            c.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
     /// The sandbox is gone: its entries go stale and its counter is dropped.
     pub fn forget(&self, sandbox: SandboxId) {
         let mut m = self.cells.write().unwrap_or_else(|p| p.into_inner());
@@ -141,6 +149,16 @@ mod tests {
         g.stale(sb(1)); // a write committed while the store was being read
         c.put("a", read_at, 1);
         assert_eq!(c.get("a"), None);
+    }
+
+    #[test]
+    fn missed_announcements_make_every_sandbox_stale() {
+        let g = Generations::default();
+        let c: ReadCache<&str, u32> = ReadCache::new(10);
+        c.put("a", g.stamp(sb(1)), 1);
+        c.put("b", g.stamp(sb(2)), 2);
+        g.stale_all();
+        assert_eq!((c.get("a"), c.get("b")), (None, None));
     }
 
     #[test]

@@ -71,6 +71,36 @@ pub async fn load(store: &store::Store, given_pem: Option<&str>) -> Result<Arc<K
         let set = KeySet::new(vec![key]).ok_or("no signing key")?;
         return Ok(Arc::new(Keys::ready(set)));
     }
+    if store.engine() == store::Engine::Postgres {
+        // Replicas starting together must sign with one key: the key is made first, then
+        // stored under the write lock only if no replica stored one meanwhile, and the stored
+        // one is used.
+        let key = tokio::task::spawn_blocking(SigningKey::generate)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let stored = async {
+            let mut tx = store.begin().await?;
+            if store::keys::all(&mut tx).await?.is_empty() {
+                let k = store::StoredKey {
+                    kid: key.kid.clone(),
+                    private_pem: key.pem().to_owned(),
+                };
+                store::keys::insert(&mut tx, &k, &chrono::Utc::now().to_rfc3339()).await?;
+            }
+            let all = store::keys::all(&mut tx).await?;
+            tx.commit().await?;
+            store::Result::Ok(all)
+        }
+        .await
+        .map_err(|e| e.to_string())?;
+        let keys = stored
+            .iter()
+            .map(|k| SigningKey::from_pem(&k.private_pem).map_err(|e| format!("stored key {}: {e}", k.kid)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let set = KeySet::new(keys).ok_or("no signing key")?;
+        return Ok(Arc::new(Keys::ready(set)));
+    }
     let keys = Arc::new(Keys::pending());
     let (store, pending) = (store.clone(), keys.clone());
     tokio::spawn(async move {

@@ -127,6 +127,50 @@ impl Core {
                 worker.emit(sandbox, tenant, name, resource, &path).await;
             }
         });
+        if core.store.engine() == store::Engine::Postgres {
+            tokio::spawn(follow_other_replicas(core.store.clone(), Arc::downgrade(&core.caches)));
+        }
         core
+    }
+}
+
+/// On PostgreSQL, other replicas write too: what they announce they changed goes stale here.
+/// Until the listener is connected, and after it lost its connection, everything cached may be
+/// stale, so everything is. Ends when the Core does.
+async fn follow_other_replicas(store: Store, caches: std::sync::Weak<cache::Generations>) {
+    let mut listener = None;
+    loop {
+        let Some(generations) = caches.upgrade() else { return };
+        let l = match &mut listener {
+            Some(l) => l,
+            None => match store.listener().await {
+                Ok(Some(l)) => {
+                    generations.stale_all();
+                    listener.insert(l)
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for other replicas' writes yet; retrying");
+                    drop(generations);
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+        };
+        drop(generations);
+        // Wakes now and then to notice that the Core is gone.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), l.next()).await;
+        let Some(generations) = caches.upgrade() else { return };
+        match next {
+            Err(_) => {}
+            Ok(Ok(store::Announcement::Changed(id))) => generations.stale(id),
+            Ok(Ok(store::Announcement::Gone(id))) => generations.forget(id),
+            Ok(Ok(store::Announcement::Missed)) => generations.stale_all(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "lost the connection that hears other replicas' writes");
+                generations.stale_all();
+                listener = None;
+            }
+        }
     }
 }

@@ -350,6 +350,7 @@ impl Core {
         if !store::sandboxes::delete(&mut tx, id).await? {
             return Err(CoreError::not_found("sandbox", id));
         }
+        self.store.announce(&mut tx, id, true).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         self.caches.forget(id);
         self.faults.clear(id);

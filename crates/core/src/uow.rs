@@ -112,8 +112,11 @@ impl<'a> Write<'a> {
     }
 
     /// Commits and makes the sandbox's cached reads stale.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
         let id = self.sandbox.id;
+        if self.stale_on_commit {
+            self.core.store.announce(&mut self.tx, id, false).await?;
+        }
         self.tx.commit().await.map_err(store::StoreError::from)?;
         if self.stale_on_commit {
             self.core.caches.stale(id);

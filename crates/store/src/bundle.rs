@@ -3,7 +3,7 @@
 //! the schema it was made with ([`SCHEMA`]).
 
 use serde_json::{Map, Number, Value};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::{Column, Row, TypeInfo, ValueRef};
 
 use crate::{corrupt, map_write_err, Conn, Result};
@@ -42,12 +42,13 @@ pub const TABLES: [&str; 19] = [
     "api_journal_pages",
 ];
 
-/// Columns an import lets the database choose.
+/// Columns an import lets the database choose (and `rowid`, which a PostgreSQL table has as a
+/// column where SQLite's is implicit).
 fn generated(table: &str, column: &str) -> bool {
-    table == "api_journal_pages" && column == "seq"
+    (table == "api_journal_pages" && column == "seq") || column == "rowid"
 }
 
-fn value_of(r: &SqliteRow, i: usize) -> Result<Value> {
+fn value_of(r: &AnyRow, i: usize) -> Result<Value> {
     let raw = r.try_get_raw(i)?;
     if raw.is_null() {
         return Ok(Value::Null);
@@ -70,7 +71,7 @@ pub async fn export_table(c: &mut Conn, table: &str, sandbox: domain::SandboxId)
     }
     // `table` is one of TABLES (checked above), never a client's text.
     let sql = format!("SELECT * FROM {table} WHERE sandbox_id = ? ORDER BY rowid");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(sql))
         .bind(sandbox.to_string())
         .fetch_all(&mut *c)
         .await?;
@@ -88,13 +89,27 @@ pub async fn export_table(c: &mut Conn, table: &str, sandbox: domain::SandboxId)
     Ok(out)
 }
 
-/// The column names a table has (an import takes only those, named by the schema itself).
-async fn columns(c: &mut Conn, table: &str) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT name FROM pragma_table_info(?)")
-        .bind(table)
-        .fetch_all(&mut *c)
-        .await?;
-    rows.iter().map(|r| Ok(r.try_get::<String, _>("name")?)).collect()
+/// The columns a table has (an import takes only those, named by the schema itself), and
+/// whether each holds integers (a null bound to it must be an integer's null on PostgreSQL).
+async fn columns(c: &mut Conn, table: &str) -> Result<Vec<(String, bool)>> {
+    let sql = match crate::Engine::of(c) {
+        crate::Engine::Sqlite => "SELECT name, type FROM pragma_table_info(?)",
+        crate::Engine::Postgres => {
+            "SELECT CAST(column_name AS TEXT) AS name, CAST(data_type AS TEXT) AS type \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"
+        }
+    };
+    let rows = crate::sql::query(sql).bind(table).fetch_all(&mut *c).await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("type")?;
+            Ok((
+                r.try_get::<String, _>("name")?,
+                kind.to_ascii_uppercase().contains("INT"),
+            ))
+        })
+        .collect()
 }
 
 /// Writes rows into a table for a sandbox. Every row names only columns of the table; a row
@@ -112,7 +127,7 @@ pub async fn import_table(
     for row in rows {
         let mut names = vec!["sandbox_id".to_owned()];
         for k in row.keys() {
-            if !known.iter().any(|c| c == k) || k == "sandbox_id" || generated(table, k) {
+            if !known.iter().any(|(c, _)| c == k) || k == "sandbox_id" || generated(table, k) {
                 return Err(corrupt(format!("{table} has no column {k}")));
             }
             names.push(k.clone());
@@ -120,9 +135,11 @@ pub async fn import_table(
         let marks = vec!["?"; names.len()].join(", ");
         // The table is one of TABLES and every column one the schema names (checked above).
         let sql = format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", "));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sandbox.to_string());
-        for v in row.values() {
+        let mut q = crate::sql::query(sqlx::AssertSqlSafe(sql)).bind(sandbox.to_string());
+        for (k, v) in row {
+            let integer = known.iter().any(|(c, int)| c == k && *int);
             q = match v {
+                Value::Null if integer => q.bind(None::<i64>),
                 Value::Null => q.bind(None::<String>),
                 Value::Bool(b) => q.bind(i64::from(*b)),
                 Value::Number(n) => match n.as_i64() {
@@ -140,7 +157,7 @@ pub async fn import_table(
 
 /// The sandbox's own row, for the bundle (secrets left out).
 pub async fn export_sandbox_row(c: &mut Conn, sandbox: domain::SandboxId) -> Result<Map<String, Value>> {
-    let row = sqlx::query("SELECT * FROM sandboxes WHERE id = ?")
+    let row = crate::sql::query("SELECT * FROM sandboxes WHERE id = ?")
         .bind(sandbox.to_string())
         .fetch_optional(&mut *c)
         .await?
@@ -148,7 +165,7 @@ pub async fn export_sandbox_row(c: &mut Conn, sandbox: domain::SandboxId) -> Res
     let mut m = Map::new();
     for (i, col) in row.columns().iter().enumerate() {
         // Secrets stay home, and so does the owner: an import belongs to whoever imports it.
-        if col.name() == "stated_secrets" || col.name() == "team" {
+        if col.name() == "stated_secrets" || col.name() == "team" || col.name() == "rowid" {
             continue;
         }
         m.insert(col.name().to_owned(), value_of(&row, i)?);
@@ -159,7 +176,7 @@ pub async fn export_sandbox_row(c: &mut Conn, sandbox: domain::SandboxId) -> Res
 /// Which of these ids exist in the server already (any sandbox).
 pub async fn taken_ids(c: &mut Conn, ids: &[String]) -> Result<bool> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = crate::sql::query_scalar(
         "SELECT (SELECT COUNT(*) FROM tenants WHERE id IN (SELECT value FROM json_each(?1))) \
          + (SELECT COUNT(*) FROM users WHERE id IN (SELECT value FROM json_each(?1))) \
          + (SELECT COUNT(*) FROM apps WHERE client_id IN (SELECT value FROM json_each(?1))) \

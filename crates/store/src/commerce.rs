@@ -39,7 +39,7 @@ pub async fn insert<T: Serialize>(
     customer: TenantId,
     doc: &T,
 ) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO commerce_docs (kind, id, sandbox_id, customer_id, seq, data) VALUES (?1, ?2, ?3, ?4, \
          (SELECT COALESCE(MAX(seq), 0) + 1 FROM commerce_docs WHERE customer_id = ?4 AND kind = ?1), ?5)",
     )
@@ -56,7 +56,7 @@ pub async fn insert<T: Serialize>(
 
 /// Replaces a document.
 pub async fn update<T: Serialize>(c: &mut Conn, kind: Kind, id: &str, doc: &T) -> Result<()> {
-    sqlx::query("UPDATE commerce_docs SET data = ? WHERE kind = ? AND id = ?")
+    crate::sql::query("UPDATE commerce_docs SET data = ? WHERE kind = ? AND id = ?")
         .bind(rows::to_json(doc)?)
         .bind(kind.as_str())
         .bind(id)
@@ -67,7 +67,7 @@ pub async fn update<T: Serialize>(c: &mut Conn, kind: Kind, id: &str, doc: &T) -
 
 /// A customer's document by id.
 pub async fn get<T: DeserializeOwned>(c: &mut Conn, kind: Kind, customer: TenantId, id: &str) -> Result<Option<T>> {
-    let row = sqlx::query("SELECT data FROM commerce_docs WHERE kind = ? AND id = ? AND customer_id = ?")
+    let row = crate::sql::query("SELECT data FROM commerce_docs WHERE kind = ? AND id = ? AND customer_id = ?")
         .bind(kind.as_str())
         .bind(id)
         .bind(customer.to_string())
@@ -78,7 +78,7 @@ pub async fn get<T: DeserializeOwned>(c: &mut Conn, kind: Kind, customer: Tenant
 
 /// A customer's documents of a kind, oldest first.
 pub async fn list<T: DeserializeOwned>(c: &mut Conn, kind: Kind, customer: TenantId) -> Result<Vec<T>> {
-    let rows = sqlx::query("SELECT data FROM commerce_docs WHERE kind = ? AND customer_id = ? ORDER BY seq")
+    let rows = crate::sql::query("SELECT data FROM commerce_docs WHERE kind = ? AND customer_id = ? ORDER BY seq")
         .bind(kind.as_str())
         .bind(customer.to_string())
         .fetch_all(&mut *c)
@@ -88,7 +88,7 @@ pub async fn list<T: DeserializeOwned>(c: &mut Conn, kind: Kind, customer: Tenan
 
 /// How many documents of a kind a customer has.
 pub async fn count(c: &mut Conn, kind: Kind, customer: TenantId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM commerce_docs WHERE kind = ? AND customer_id = ?")
+    let r = crate::sql::query("SELECT COUNT(*) AS n FROM commerce_docs WHERE kind = ? AND customer_id = ?")
         .bind(kind.as_str())
         .bind(customer.to_string())
         .fetch_one(&mut *c)
@@ -98,7 +98,7 @@ pub async fn count(c: &mut Conn, kind: Kind, customer: TenantId) -> Result<usize
 
 /// Removes a customer's document.
 pub async fn remove(c: &mut Conn, kind: Kind, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM commerce_docs WHERE kind = ? AND id = ?")
+    crate::sql::query("DELETE FROM commerce_docs WHERE kind = ? AND id = ?")
         .bind(kind.as_str())
         .bind(id)
         .execute(&mut *c)

@@ -11,7 +11,7 @@ use crate::rows;
 use crate::{map_write_err, Conn, Result};
 
 pub async fn insert_request(c: &mut Conn, sandbox: SandboxId, r: &RelationshipRequest) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO relationship_requests (id, sandbox_id, seq, provider_tenant, reseller_tenant, state, data) \
          VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM relationship_requests WHERE sandbox_id = ?2), ?3, ?4, ?5, ?6)",
     )
@@ -28,7 +28,7 @@ pub async fn insert_request(c: &mut Conn, sandbox: SandboxId, r: &RelationshipRe
 }
 
 pub async fn update_request(c: &mut Conn, r: &RelationshipRequest) -> Result<()> {
-    sqlx::query("UPDATE relationship_requests SET state = ?, data = ? WHERE id = ?")
+    crate::sql::query("UPDATE relationship_requests SET state = ?, data = ? WHERE id = ?")
         .bind(r.state.as_str())
         .bind(rows::to_json(r)?)
         .bind(&r.id)
@@ -39,7 +39,7 @@ pub async fn update_request(c: &mut Conn, r: &RelationshipRequest) -> Result<()>
 
 /// A request with its sandbox.
 pub async fn request(c: &mut Conn, id: &str) -> Result<Option<(SandboxId, RelationshipRequest)>> {
-    let row = sqlx::query("SELECT sandbox_id, data FROM relationship_requests WHERE id = ?")
+    let row = crate::sql::query("SELECT sandbox_id, data FROM relationship_requests WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *c)
         .await?;
@@ -49,11 +49,12 @@ pub async fn request(c: &mut Conn, id: &str) -> Result<Option<(SandboxId, Relati
 
 /// The sandbox's requests, newest first, at most `limit`.
 pub async fn requests_in(c: &mut Conn, sandbox: SandboxId, limit: u32) -> Result<Vec<RelationshipRequest>> {
-    let rows = sqlx::query("SELECT data FROM relationship_requests WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
-        .bind(sandbox.to_string())
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await?;
+    let rows =
+        crate::sql::query("SELECT data FROM relationship_requests WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
+            .bind(sandbox.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await?;
     rows.iter().map(|r| rows::json(r, "data")).collect()
 }
 
@@ -63,7 +64,7 @@ pub async fn requests_between(
     provider: TenantId,
     reseller: TenantId,
 ) -> Result<Vec<RelationshipRequest>> {
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT data FROM relationship_requests WHERE provider_tenant = ? AND reseller_tenant = ? ORDER BY seq",
     )
     .bind(provider.to_string())
@@ -75,7 +76,7 @@ pub async fn requests_between(
 
 /// Every request addressed to a reseller, oldest first.
 pub async fn requests_to(c: &mut Conn, reseller: TenantId) -> Result<Vec<RelationshipRequest>> {
-    let rows = sqlx::query("SELECT data FROM relationship_requests WHERE reseller_tenant = ? ORDER BY seq")
+    let rows = crate::sql::query("SELECT data FROM relationship_requests WHERE reseller_tenant = ? ORDER BY seq")
         .bind(reseller.to_string())
         .fetch_all(&mut *c)
         .await?;
@@ -102,7 +103,10 @@ pub async fn relationships(c: &mut Conn, tenant: TenantId, side: Side) -> Result
             "SELECT data, provider_tenant AS other FROM relationship_requests WHERE reseller_tenant = ? AND state = 'approved' ORDER BY seq"
         }
     };
-    let rows = sqlx::query(sql).bind(tenant.to_string()).fetch_all(&mut *c).await?;
+    let rows = crate::sql::query(sql)
+        .bind(tenant.to_string())
+        .fetch_all(&mut *c)
+        .await?;
     let mut requests = Vec::with_capacity(rows.len());
     for r in &rows {
         requests.push((
@@ -119,7 +123,7 @@ pub async fn relationships(c: &mut Conn, tenant: TenantId, side: Side) -> Result
 }
 
 pub async fn insert_customer(c: &mut Conn, sandbox: SandboxId, cu: &Customer) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO customers (id, sandbox_id, seq, partner_tenant, associated_partner, domain, data) \
          VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers WHERE sandbox_id = ?2), ?3, ?4, ?5, ?6)",
     )
@@ -137,7 +141,7 @@ pub async fn insert_customer(c: &mut Conn, sandbox: SandboxId, cu: &Customer) ->
 
 /// How many customers a sandbox has (for its limit).
 pub async fn customer_count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM customers WHERE sandbox_id = ?")
+    let r = crate::sql::query("SELECT COUNT(*) AS n FROM customers WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_one(&mut *c)
         .await?;
@@ -145,7 +149,7 @@ pub async fn customer_count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
 }
 
 pub async fn customer_domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE sandbox_id = ? AND domain = ?")
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM customers WHERE sandbox_id = ? AND domain = ?")
         .bind(sandbox.to_string())
         .bind(domain)
         .fetch_one(&mut *c)
@@ -155,16 +159,17 @@ pub async fn customer_domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &st
 
 /// Customers a partner created or that were created for it (as indirect reseller), oldest first.
 pub async fn customers_of(c: &mut Conn, tenant: TenantId) -> Result<Vec<Customer>> {
-    let rows =
-        sqlx::query("SELECT data FROM customers WHERE partner_tenant = ?1 OR associated_partner = ?1 ORDER BY seq")
-            .bind(tenant.to_string())
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = crate::sql::query(
+        "SELECT data FROM customers WHERE partner_tenant = ?1 OR associated_partner = ?1 ORDER BY seq",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(&mut *c)
+    .await?;
     rows.iter().map(|r| rows::json(r, "data")).collect()
 }
 
 pub async fn customer(c: &mut Conn, id: TenantId) -> Result<Option<Customer>> {
-    let row = sqlx::query("SELECT data FROM customers WHERE id = ?")
+    let row = crate::sql::query("SELECT data FROM customers WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -172,7 +177,7 @@ pub async fn customer(c: &mut Conn, id: TenantId) -> Result<Option<Customer>> {
 }
 
 pub async fn customer_agreements(c: &mut Conn, customer: TenantId) -> Result<Vec<CustomerAgreement>> {
-    let rows = sqlx::query("SELECT data FROM customer_agreements WHERE customer_id = ? ORDER BY seq")
+    let rows = crate::sql::query("SELECT data FROM customer_agreements WHERE customer_id = ? ORDER BY seq")
         .bind(customer.to_string())
         .fetch_all(&mut *c)
         .await?;
@@ -185,7 +190,7 @@ pub async fn insert_customer_agreement(
     customer: TenantId,
     a: &CustomerAgreement,
 ) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO customer_agreements (customer_id, sandbox_id, seq, data) \
          VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_agreements WHERE customer_id = ?1), ?3)",
     )
@@ -200,7 +205,7 @@ pub async fn insert_customer_agreement(
 
 /// Rewrites a customer's document (its id, partner, reseller and domain never change).
 pub async fn update_customer(c: &mut Conn, cu: &Customer) -> Result<()> {
-    sqlx::query("UPDATE customers SET data = ? WHERE id = ?")
+    crate::sql::query("UPDATE customers SET data = ? WHERE id = ?")
         .bind(rows::to_json(cu)?)
         .bind(cu.id.to_string())
         .execute(&mut *c)
@@ -214,9 +219,9 @@ pub async fn delete_customer(c: &mut Conn, id: TenantId) -> Result<bool> {
         "DELETE FROM customer_agreements WHERE customer_id = ?",
         "DELETE FROM commerce_docs WHERE customer_id = ?",
     ] {
-        sqlx::query(sql).bind(id.to_string()).execute(&mut *c).await?;
+        crate::sql::query(sql).bind(id.to_string()).execute(&mut *c).await?;
     }
-    let r = sqlx::query("DELETE FROM customers WHERE id = ?")
+    let r = crate::sql::query("DELETE FROM customers WHERE id = ?")
         .bind(id.to_string())
         .execute(&mut *c)
         .await?;
@@ -225,9 +230,9 @@ pub async fn delete_customer(c: &mut Conn, id: TenantId) -> Result<bool> {
 
 /// A sandbox's customers, oldest first, at most `limit`.
 pub async fn customers_in(c: &mut Conn, sandbox: SandboxId, limit: u32) -> Result<Vec<Customer>> {
-    let rows = sqlx::query("SELECT data FROM customers WHERE sandbox_id = ? ORDER BY seq LIMIT ?")
+    let rows = crate::sql::query("SELECT data FROM customers WHERE sandbox_id = ? ORDER BY seq LIMIT ?")
         .bind(sandbox.to_string())
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&mut *c)
         .await?;
     rows.iter().map(|r| rows::json(r, "data")).collect()
@@ -235,7 +240,7 @@ pub async fn customers_in(c: &mut Conn, sandbox: SandboxId, limit: u32) -> Resul
 
 /// The sandbox a customer belongs to.
 pub async fn customer_sandbox(c: &mut Conn, id: TenantId) -> Result<Option<SandboxId>> {
-    let row = sqlx::query("SELECT sandbox_id FROM customers WHERE id = ?")
+    let row = crate::sql::query("SELECT sandbox_id FROM customers WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;

@@ -38,7 +38,7 @@ pub struct Placement {
 
 /// Adds a document (its id must be new).
 pub async fn insert<T: Serialize>(c: &mut Conn, kind: Kind, id: &str, at: Placement, doc: &T) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO gdap_docs (kind, id, sandbox_id, tenant_id, customer_id, seq, due_at, data) VALUES \
          (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM gdap_docs WHERE tenant_id = ?4 AND kind = ?1), ?6, ?7)",
     )
@@ -64,7 +64,7 @@ pub async fn update<T: Serialize>(
     due_at_ms: Option<i64>,
     doc: &T,
 ) -> Result<()> {
-    sqlx::query("UPDATE gdap_docs SET data = ?, customer_id = ?, due_at = ? WHERE kind = ? AND id = ?")
+    crate::sql::query("UPDATE gdap_docs SET data = ?, customer_id = ?, due_at = ? WHERE kind = ? AND id = ?")
         .bind(rows::to_json(doc)?)
         .bind(customer.map(|c| c.to_string()))
         .bind(due_at_ms)
@@ -77,7 +77,7 @@ pub async fn update<T: Serialize>(
 
 /// A document of a sandbox by id.
 pub async fn get<T: DeserializeOwned>(c: &mut Conn, kind: Kind, sandbox: SandboxId, id: &str) -> Result<Option<T>> {
-    let row = sqlx::query("SELECT data FROM gdap_docs WHERE kind = ? AND id = ? AND sandbox_id = ?")
+    let row = crate::sql::query("SELECT data FROM gdap_docs WHERE kind = ? AND id = ? AND sandbox_id = ?")
         .bind(kind.as_str())
         .bind(id)
         .bind(sandbox.to_string())
@@ -88,7 +88,7 @@ pub async fn get<T: DeserializeOwned>(c: &mut Conn, kind: Kind, sandbox: Sandbox
 
 /// A partner tenant's documents of a kind, oldest first.
 pub async fn list<T: DeserializeOwned>(c: &mut Conn, kind: Kind, tenant: TenantId) -> Result<Vec<T>> {
-    let rows = sqlx::query("SELECT data FROM gdap_docs WHERE kind = ? AND tenant_id = ? ORDER BY seq")
+    let rows = crate::sql::query("SELECT data FROM gdap_docs WHERE kind = ? AND tenant_id = ? ORDER BY seq")
         .bind(kind.as_str())
         .bind(tenant.to_string())
         .fetch_all(&mut *c)
@@ -98,10 +98,11 @@ pub async fn list<T: DeserializeOwned>(c: &mut Conn, kind: Kind, tenant: TenantI
 
 /// The relationships naming a customer tenant, oldest first.
 pub async fn of_customer<T: DeserializeOwned>(c: &mut Conn, customer: TenantId) -> Result<Vec<T>> {
-    let rows = sqlx::query("SELECT data FROM gdap_docs WHERE kind = 'relationship' AND customer_id = ? ORDER BY seq")
-        .bind(customer.to_string())
-        .fetch_all(&mut *c)
-        .await?;
+    let rows =
+        crate::sql::query("SELECT data FROM gdap_docs WHERE kind = 'relationship' AND customer_id = ? ORDER BY seq")
+            .bind(customer.to_string())
+            .fetch_all(&mut *c)
+            .await?;
     rows.iter().map(|r| rows::json(r, "data")).collect()
 }
 
@@ -112,7 +113,7 @@ pub async fn of_sandbox<T: DeserializeOwned>(
     sandbox: SandboxId,
     limit: u32,
 ) -> Result<Vec<T>> {
-    let rows = sqlx::query("SELECT data FROM gdap_docs WHERE kind = ? AND sandbox_id = ? ORDER BY rowid LIMIT ?")
+    let rows = crate::sql::query("SELECT data FROM gdap_docs WHERE kind = ? AND sandbox_id = ? ORDER BY rowid LIMIT ?")
         .bind(kind.as_str())
         .bind(sandbox.to_string())
         .bind(i64::from(limit))
@@ -123,7 +124,7 @@ pub async fn of_sandbox<T: DeserializeOwned>(
 
 /// How many documents of a kind a partner tenant has.
 pub async fn count(c: &mut Conn, kind: Kind, tenant: TenantId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM gdap_docs WHERE kind = ? AND tenant_id = ?")
+    let r = crate::sql::query("SELECT COUNT(*) AS n FROM gdap_docs WHERE kind = ? AND tenant_id = ?")
         .bind(kind.as_str())
         .bind(tenant.to_string())
         .fetch_one(&mut *c)
@@ -133,7 +134,7 @@ pub async fn count(c: &mut Conn, kind: Kind, tenant: TenantId) -> Result<usize> 
 
 /// The relationships of a sandbox with something due by `now_ms`.
 pub async fn due<T: DeserializeOwned>(c: &mut Conn, sandbox: SandboxId, now_ms: i64) -> Result<Vec<T>> {
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT data FROM gdap_docs WHERE sandbox_id = ? AND kind = 'relationship' AND due_at IS NOT NULL \
          AND due_at <= ? ORDER BY seq",
     )
@@ -146,7 +147,7 @@ pub async fn due<T: DeserializeOwned>(c: &mut Conn, sandbox: SandboxId, now_ms: 
 
 /// Removes a document.
 pub async fn remove(c: &mut Conn, kind: Kind, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM gdap_docs WHERE kind = ? AND id = ?")
+    crate::sql::query("DELETE FROM gdap_docs WHERE kind = ? AND id = ?")
         .bind(kind.as_str())
         .bind(id)
         .execute(&mut *c)
@@ -156,7 +157,7 @@ pub async fn remove(c: &mut Conn, kind: Kind, id: &str) -> Result<()> {
 
 /// Which sandbox holds a relationship.
 pub async fn sandbox_of(c: &mut Conn, id: &str) -> Result<Option<SandboxId>> {
-    let row = sqlx::query("SELECT sandbox_id FROM gdap_docs WHERE kind = 'relationship' AND id = ?")
+    let row = crate::sql::query("SELECT sandbox_id FROM gdap_docs WHERE kind = 'relationship' AND id = ?")
         .bind(id)
         .fetch_optional(&mut *c)
         .await?;
@@ -177,10 +178,11 @@ pub struct Settings {
 }
 
 pub async fn settings(c: &mut Conn, sandbox: SandboxId) -> Result<Settings> {
-    let row = sqlx::query("SELECT activation_delay_secs, stuck_assignments FROM gdap_settings WHERE sandbox_id = ?")
-        .bind(sandbox.to_string())
-        .fetch_optional(&mut *c)
-        .await?;
+    let row =
+        crate::sql::query("SELECT activation_delay_secs, stuck_assignments FROM gdap_settings WHERE sandbox_id = ?")
+            .bind(sandbox.to_string())
+            .fetch_optional(&mut *c)
+            .await?;
     Ok(match row {
         Some(r) => Settings {
             activation_delay_secs: r.try_get::<i64, _>("activation_delay_secs")?,
@@ -191,7 +193,7 @@ pub async fn settings(c: &mut Conn, sandbox: SandboxId) -> Result<Settings> {
 }
 
 pub async fn set_settings(c: &mut Conn, sandbox: SandboxId, s: Settings) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO gdap_settings (sandbox_id, activation_delay_secs, stuck_assignments) VALUES (?1, ?2, ?3) \
          ON CONFLICT(sandbox_id) DO UPDATE SET activation_delay_secs = ?2, stuck_assignments = ?3",
     )

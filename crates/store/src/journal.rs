@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use domain::{AppId, SandboxId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow as DbRow;
 
 use crate::rows::{self, get};
 use crate::{Conn, Result};
@@ -388,7 +388,7 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<Vec<(SandboxId, 
     for (sandbox, list) in by_sandbox {
         let last_at = list.iter().map(|r| r.at_ms).max().unwrap_or_default();
         let data = rows::to_json(&Page::encode(&list))?;
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data, bytes) \
              SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sandboxes WHERE id = ?1)",
         )
@@ -406,26 +406,29 @@ pub async fn append(c: &mut Conn, records: &[Record]) -> Result<Vec<(SandboxId, 
 
 /// The bytes a sandbox's journal pages hold.
 pub async fn bytes(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COALESCE(SUM(bytes), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
-        .bind(sandbox.to_string())
-        .fetch_one(&mut *c)
-        .await?;
+    let r = crate::sql::query(
+        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS n FROM api_journal_pages WHERE sandbox_id = ?",
+    )
+    .bind(sandbox.to_string())
+    .fetch_one(&mut *c)
+    .await?;
     rows::count(&r, "n")
 }
 
 /// Drops a sandbox's oldest pages until its journal holds at most `max` bytes (the newest page
 /// always stays).
 pub async fn prune_bytes(c: &mut Conn, sandbox: SandboxId, max: usize) -> Result<()> {
-    let rows = sqlx::query("SELECT seq, bytes AS n FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
-        .bind(sandbox.to_string())
-        .fetch_all(&mut *c)
-        .await?;
+    let rows =
+        crate::sql::query("SELECT seq, bytes AS n FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
+            .bind(sandbox.to_string())
+            .fetch_all(&mut *c)
+            .await?;
     let mut kept = 0usize;
     for (i, r) in rows.iter().enumerate() {
         let n = rows::count(r, "n")?;
         if i > 0 && kept + n > max {
             let seq: i64 = get(r, "seq")?;
-            sqlx::query("DELETE FROM api_journal_pages WHERE sandbox_id = ? AND seq <= ?")
+            crate::sql::query("DELETE FROM api_journal_pages WHERE sandbox_id = ? AND seq <= ?")
                 .bind(sandbox.to_string())
                 .bind(seq)
                 .execute(&mut *c)
@@ -443,7 +446,7 @@ struct PageInfo {
     last_at_ms: i64,
 }
 
-fn page_from_row(r: &SqliteRow) -> Result<PageInfo> {
+fn page_from_row(r: &DbRow) -> Result<PageInfo> {
     Ok(PageInfo {
         seq: get(r, "seq")?,
         entries: rows::count(r, "entries")?,
@@ -453,17 +456,18 @@ fn page_from_row(r: &SqliteRow) -> Result<PageInfo> {
 
 /// The pages of a sandbox, newest first (without their entries).
 async fn pages(c: &mut Conn, sandbox: SandboxId) -> Result<Vec<PageInfo>> {
-    let rows =
-        sqlx::query("SELECT seq, entries, last_at_ms FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC")
-            .bind(sandbox.to_string())
-            .fetch_all(&mut *c)
-            .await?;
+    let rows = crate::sql::query(
+        "SELECT seq, entries, last_at_ms FROM api_journal_pages WHERE sandbox_id = ? ORDER BY seq DESC",
+    )
+    .bind(sandbox.to_string())
+    .fetch_all(&mut *c)
+    .await?;
     rows.iter().map(page_from_row).collect()
 }
 
 /// A page's entries, oldest first.
 async fn page_entries(c: &mut Conn, sandbox: SandboxId, seq: i64) -> Result<Vec<Entry>> {
-    let data: Option<String> = sqlx::query_scalar("SELECT data FROM api_journal_pages WHERE seq = ?")
+    let data: Option<String> = crate::sql::query_scalar("SELECT data FROM api_journal_pages WHERE seq = ?")
         .bind(seq)
         .fetch_optional(&mut *c)
         .await?;
@@ -478,7 +482,7 @@ pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<()> 
     let mut kept = 0usize;
     for p in pages(c, sandbox).await? {
         if kept >= keep {
-            sqlx::query("DELETE FROM api_journal_pages WHERE seq = ?")
+            crate::sql::query("DELETE FROM api_journal_pages WHERE seq = ?")
                 .bind(p.seq)
                 .execute(&mut *c)
                 .await?;
@@ -489,7 +493,7 @@ pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<()> 
             let entries = page_entries(c, sandbox, p.seq).await?;
             let newest = &entries[entries.len().saturating_sub(keep - kept)..];
             let data = rows::to_json(&newest)?;
-            sqlx::query("UPDATE api_journal_pages SET entries = ?, data = ?, bytes = ? WHERE seq = ?")
+            crate::sql::query("UPDATE api_journal_pages SET entries = ?, data = ?, bytes = ? WHERE seq = ?")
                 .bind(i64::try_from(newest.len()).unwrap_or(i64::MAX))
                 .bind(&data)
                 .bind(i64::try_from(data.len()).unwrap_or(i64::MAX))
@@ -504,10 +508,12 @@ pub async fn prune(c: &mut Conn, sandbox: SandboxId, keep: usize) -> Result<()> 
 
 /// How many entries a sandbox's journal holds.
 pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COALESCE(SUM(entries), 0) AS n FROM api_journal_pages WHERE sandbox_id = ?")
-        .bind(sandbox.to_string())
-        .fetch_one(&mut *c)
-        .await?;
+    let r = crate::sql::query(
+        "SELECT CAST(COALESCE(SUM(entries), 0) AS BIGINT) AS n FROM api_journal_pages WHERE sandbox_id = ?",
+    )
+    .bind(sandbox.to_string())
+    .fetch_one(&mut *c)
+    .await?;
     rows::count(&r, "n")
 }
 

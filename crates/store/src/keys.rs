@@ -11,7 +11,7 @@ pub struct StoredKey {
 
 /// All signing keys, oldest first.
 pub async fn all(c: &mut Conn) -> Result<Vec<StoredKey>> {
-    let rows = sqlx::query("SELECT kid, private_pem FROM signing_keys ORDER BY created_at, rowid")
+    let rows = crate::sql::query("SELECT kid, private_pem FROM signing_keys ORDER BY created_at, rowid")
         .fetch_all(&mut *c)
         .await?;
     rows.iter()
@@ -25,7 +25,7 @@ pub async fn all(c: &mut Conn) -> Result<Vec<StoredKey>> {
 }
 
 pub async fn insert(c: &mut Conn, key: &StoredKey, created_at: &str) -> Result<()> {
-    sqlx::query("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)")
+    crate::sql::query("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)")
         .bind(&key.kid)
         .bind(&key.private_pem)
         .bind(created_at)
@@ -37,7 +37,7 @@ pub async fn insert(c: &mut Conn, key: &StoredKey, created_at: &str) -> Result<(
 
 /// A sandbox's own signing key (after a rollover), if it has one.
 pub async fn sandbox_key(c: &mut Conn, sandbox: domain::SandboxId) -> Result<Option<StoredKey>> {
-    let row = sqlx::query("SELECT kid, private_pem FROM sandbox_keys WHERE sandbox_id = ?")
+    let row = crate::sql::query("SELECT kid, private_pem FROM sandbox_keys WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -57,7 +57,7 @@ pub async fn set_sandbox_key(
     key: &StoredKey,
     created_at: &str,
 ) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO sandbox_keys (sandbox_id, kid, private_pem, created_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (sandbox_id) DO UPDATE SET kid = excluded.kid, private_pem = excluded.private_pem, \
          created_at = excluded.created_at",

@@ -4,7 +4,7 @@
 //! database without bound.
 
 use domain::SandboxId;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::rows;
 use crate::{map_write_err, Conn, Result};
@@ -42,7 +42,7 @@ pub struct GrantRow {
     pub expires_at: i64,
 }
 
-fn from_row(r: &SqliteRow) -> Result<GrantRow> {
+fn from_row(r: &AnyRow) -> Result<GrantRow> {
     Ok(GrantRow {
         key_hash: rows::get(r, "key_hash")?,
         sandbox_id: rows::parse(r, "sandbox_id")?,
@@ -80,17 +80,17 @@ pub struct Caps {
 /// starts ends its own oldest flows, and never refuses (nor blocks) everyone else's.
 pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Result<()> {
     let sid = g.sandbox.to_string();
-    sqlx::query("DELETE FROM oauth_grants WHERE sandbox_id = ? AND expires_at <= ?")
+    crate::sql::query("DELETE FROM oauth_grants WHERE sandbox_id = ? AND expires_at <= ?")
         .bind(&sid)
         .bind(now)
         .execute(&mut *c)
         .await?;
     if g.kind.unauthenticated() {
         if let Some(bucket) = g.bucket {
-            sqlx::query(
+            crate::sql::query(
                 "DELETE FROM oauth_grants WHERE rowid IN (SELECT rowid FROM oauth_grants \
                  WHERE sandbox_id = ?1 AND bucket = ?2 AND kind IN ('flow', 'device') AND status = 'pending' \
-                 ORDER BY rowid DESC LIMIT -1 OFFSET ?3)",
+                 ORDER BY rowid DESC LIMIT 9223372036854775807 OFFSET ?3)",
             )
             .bind(&sid)
             .bind(bucket)
@@ -98,17 +98,17 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
             .execute(&mut *c)
             .await?;
         }
-        sqlx::query(
+        crate::sql::query(
             "DELETE FROM oauth_grants WHERE rowid IN (SELECT rowid FROM oauth_grants \
              WHERE sandbox_id = ?1 AND kind IN ('flow', 'device') AND status = 'pending' \
-             ORDER BY rowid DESC LIMIT -1 OFFSET ?2)",
+             ORDER BY rowid DESC LIMIT 9223372036854775807 OFFSET ?2)",
         )
         .bind(&sid)
         .bind(i64::try_from(caps.pending.saturating_sub(1)).unwrap_or(i64::MAX))
         .execute(&mut *c)
         .await?;
     }
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO oauth_grants (kind, key_hash, sandbox_id, data, user_code, expires_at, bucket) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -122,7 +122,7 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
     .execute(&mut *c)
     .await
     .map_err(map_write_err)?;
-    sqlx::query(
+    crate::sql::query(
         "DELETE FROM oauth_grants WHERE sandbox_id = ?1 AND rowid <= \
          (SELECT rowid FROM oauth_grants WHERE sandbox_id = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
     )
@@ -135,7 +135,7 @@ pub async fn insert(c: &mut Conn, g: NewGrant<'_>, now: i64, caps: Caps) -> Resu
 
 /// A grant by the hash of its secret value.
 pub async fn get(c: &mut Conn, kind: Kind, key_hash: &str) -> Result<Option<GrantRow>> {
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "SELECT key_hash, sandbox_id, data, status, expires_at FROM oauth_grants WHERE kind = ? AND key_hash = ?",
     )
     .bind(kind.as_str())
@@ -146,7 +146,7 @@ pub async fn get(c: &mut Conn, kind: Kind, key_hash: &str) -> Result<Option<Gran
 }
 
 pub async fn by_user_code(c: &mut Conn, user_code: &str) -> Result<Option<GrantRow>> {
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "SELECT key_hash, sandbox_id, data, status, expires_at FROM oauth_grants WHERE kind = 'device' AND user_code = ?",
     )
     .bind(user_code)
@@ -158,21 +158,22 @@ pub async fn by_user_code(c: &mut Conn, user_code: &str) -> Result<Option<GrantR
 /// Moves a grant from one status to another (and replaces its data), only if it still has the
 /// status `from`: of two requests racing for one code or refresh token, exactly one moves it.
 pub async fn transition(c: &mut Conn, kind: Kind, key_hash: &str, from: &str, to: &str, data: &str) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ? AND status = ?")
-            .bind(data)
-            .bind(to)
-            .bind(kind.as_str())
-            .bind(key_hash)
-            .bind(from)
-            .execute(&mut *c)
-            .await?;
+    let done = crate::sql::query(
+        "UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ? AND status = ?",
+    )
+    .bind(data)
+    .bind(to)
+    .bind(kind.as_str())
+    .bind(key_hash)
+    .bind(from)
+    .execute(&mut *c)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Replaces a grant's data and status (a flow moving through its steps).
 pub async fn set(c: &mut Conn, kind: Kind, key_hash: &str, data: &str, status: &str) -> Result<()> {
-    sqlx::query("UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ?")
+    crate::sql::query("UPDATE oauth_grants SET data = ?, status = ? WHERE kind = ? AND key_hash = ?")
         .bind(data)
         .bind(status)
         .bind(kind.as_str())
@@ -184,7 +185,7 @@ pub async fn set(c: &mut Conn, kind: Kind, key_hash: &str, data: &str, status: &
 
 /// How many grants of each kind a sandbox holds (tests and the console).
 pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM oauth_grants WHERE sandbox_id = ?")
+    let r = crate::sql::query("SELECT COUNT(*) AS n FROM oauth_grants WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_one(&mut *c)
         .await?;
@@ -195,7 +196,7 @@ pub async fn count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
 /// Revokes every refresh token of a line (those that share `family` in their data): their
 /// status becomes `replayed`.
 pub async fn revoke_family(c: &mut Conn, sandbox: SandboxId, family: &str) -> Result<u64> {
-    let r = sqlx::query(
+    let r = crate::sql::query(
         "UPDATE oauth_grants SET status = 'replayed' WHERE kind = 'refresh' AND sandbox_id = ? AND status = 'pending' \
          AND json_extract(data, '$.family') = ?",
     )
@@ -207,7 +208,7 @@ pub async fn revoke_family(c: &mut Conn, sandbox: SandboxId, family: &str) -> Re
 }
 
 pub async fn revoke_refresh_tokens(c: &mut Conn, sandbox: SandboxId, user: domain::UserId) -> Result<u64> {
-    let r = sqlx::query(
+    let r = crate::sql::query(
         "UPDATE oauth_grants SET status = 'revoked' WHERE kind = 'refresh' AND sandbox_id = ? AND status = 'pending' \
          AND json_extract(data, '$.user_id') = ?",
     )

@@ -6,7 +6,7 @@ use domain::mail::Mail;
 use domain::registry::RegistryEntry;
 use domain::{SandboxId, TenantId};
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::rows::{self, get};
 use crate::{map_write_err, Conn, Result};
@@ -31,7 +31,7 @@ pub async fn insert_registry(c: &mut Conn, sandbox: SandboxId, entries: &[Regist
             .iter()
             .map(|e| Ok((e, rows::to_json(&e.address)?)))
             .collect::<Result<Vec<_>>>()?;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO registry (sandbox_id, seq, company_name, address, registration_number) ",
         );
         q.push_values(rows.iter().enumerate(), |mut b, (i, (e, address))| {
@@ -43,7 +43,10 @@ pub async fn insert_registry(c: &mut Conn, sandbox: SandboxId, entries: &[Regist
                 .push_bind(address.clone())
                 .push_bind(e.registration_number.clone());
         });
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
     }
     Ok(())
 }
@@ -56,7 +59,7 @@ pub async fn registry(c: &mut Conn, sandbox: SandboxId) -> Result<Vec<RegistryEn
 /// The registries of several sandboxes, each entry with its sandbox.
 pub async fn registries(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<Vec<(SandboxId, RegistryEntry)>> {
     let ids: Vec<String> = sandboxes.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT sandbox_id, company_name, address, registration_number FROM registry \
          WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
     )
@@ -78,7 +81,7 @@ pub async fn registries(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<Vec<(Sa
 }
 
 pub async fn registry_count(c: &mut Conn, sandbox: SandboxId) -> Result<usize> {
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM registry WHERE sandbox_id = ?")
+    let r = crate::sql::query("SELECT COUNT(*) AS n FROM registry WHERE sandbox_id = ?")
         .bind(sandbox.to_string())
         .fetch_one(&mut *c)
         .await?;
@@ -95,7 +98,7 @@ pub async fn insert_mail(
     keep: usize,
 ) -> Result<()> {
     let sid = sandbox.to_string();
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO mailbox (id, sandbox_id, seq, to_addr, subject, body, links, sent_at) \
          VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM mailbox WHERE sandbox_id = ?2), ?3, ?4, ?5, ?6, ?7)",
     )
@@ -109,7 +112,7 @@ pub async fn insert_mail(
     .execute(&mut *c)
     .await
     .map_err(map_write_err)?;
-    sqlx::query(
+    crate::sql::query(
         "DELETE FROM mailbox WHERE sandbox_id = ?1 AND seq <= \
          (SELECT seq FROM mailbox WHERE sandbox_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
     )
@@ -120,7 +123,7 @@ pub async fn insert_mail(
     Ok(())
 }
 
-fn mail_from_row(r: &SqliteRow) -> Result<StoredMail> {
+fn mail_from_row(r: &AnyRow) -> Result<StoredMail> {
     Ok(StoredMail {
         id: get(r, "id")?,
         to: get(r, "to_addr")?,
@@ -140,7 +143,7 @@ pub async fn mailbox(
     before: Option<i64>,
     limit: usize,
 ) -> Result<(Vec<StoredMail>, Option<i64>)> {
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT seq, id, to_addr, subject, body, links, sent_at FROM mailbox \
          WHERE sandbox_id = ?1 AND (?2 IS NULL OR lower(to_addr) = lower(?2)) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
     )
@@ -162,7 +165,7 @@ pub async fn mailbox(
 
 /// Records an email-ownership link sent to a partner's contact.
 pub async fn insert_link(c: &mut Conn, sandbox: SandboxId, tenant: TenantId, token: &str) -> Result<()> {
-    sqlx::query("INSERT INTO verification_links (token, sandbox_id, tenant_id) VALUES (?, ?, ?)")
+    crate::sql::query("INSERT INTO verification_links (token, sandbox_id, tenant_id) VALUES (?, ?, ?)")
         .bind(token)
         .bind(sandbox.to_string())
         .bind(tenant.to_string())
@@ -174,7 +177,7 @@ pub async fn insert_link(c: &mut Conn, sandbox: SandboxId, tenant: TenantId, tok
 
 /// Whose email-ownership link this is.
 pub async fn link_owner(c: &mut Conn, token: &str) -> Result<Option<(SandboxId, TenantId)>> {
-    let row = sqlx::query("SELECT sandbox_id, tenant_id FROM verification_links WHERE token = ?")
+    let row = crate::sql::query("SELECT sandbox_id, tenant_id FROM verification_links WHERE token = ?")
         .bind(token)
         .fetch_optional(&mut *c)
         .await?;

@@ -5,7 +5,7 @@ use domain::partner_id::{PartnerIdKind, PartnerIdRecord, PartnerIdStatus};
 use domain::profile::OrganizationProfile;
 use domain::world::Partner;
 use domain::{PartnerId, SandboxId, TenantId};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::rows::{self, get};
 use crate::{corrupt, map_write_err, Conn, Result};
@@ -15,7 +15,7 @@ pub fn etag_of(text: &str) -> String {
     domain::etag::of_text(text)
 }
 
-fn id_from_row(r: &SqliteRow) -> Result<(TenantId, PartnerIdRecord)> {
+fn id_from_row(r: &AnyRow) -> Result<(TenantId, PartnerIdRecord)> {
     let kind: String = get(r, "kind")?;
     let status: String = get(r, "status")?;
     Ok((
@@ -35,7 +35,7 @@ const PARTNER_SELECT: &str = "SELECT p.tenant_id, p.sandbox_id, p.legal_profile,
       FROM (SELECT * FROM partner_ids WHERE tenant_id = p.tenant_id ORDER BY rowid) i) AS ids \
      FROM partners p";
 
-fn partner_from_row(r: &SqliteRow) -> Result<(Partner, String)> {
+fn partner_from_row(r: &AnyRow) -> Result<(Partner, String)> {
     Ok((
         Partner {
             tenant_id: rows::parse(r, "tenant_id")?,
@@ -53,7 +53,7 @@ fn partner_from_row(r: &SqliteRow) -> Result<(Partner, String)> {
 }
 
 async fn select(c: &mut Conn, condition: &str, binds: &[&str]) -> Result<Vec<(Partner, String)>> {
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{PARTNER_SELECT} {condition}")));
+    let mut q = crate::sql::query(sqlx::AssertSqlSafe(format!("{PARTNER_SELECT} {condition}")));
     for b in binds {
         q = q.bind(b.to_string());
     }
@@ -68,7 +68,7 @@ pub async fn partners(c: &mut Conn, sandbox: SandboxId) -> Result<Vec<Partner>> 
 /// Every partner of several sandboxes, each with its sandbox, in tenant order.
 pub async fn partners_in(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<Vec<(SandboxId, Partner)>> {
     let ids: Vec<String> = sandboxes.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{PARTNER_SELECT} JOIN tenants t ON t.id = p.tenant_id WHERE p.sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq"
     )))
     .bind(rows::to_json(&ids)?)
@@ -94,7 +94,7 @@ pub async fn partners_of(c: &mut Conn, tenants: &[TenantId]) -> Result<Vec<Partn
         return Ok(Vec::new());
     }
     let ids: Vec<String> = tenants.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{PARTNER_SELECT} WHERE p.tenant_id IN (SELECT value FROM json_each(?))"
     )))
     .bind(rows::to_json(&ids)?)
@@ -106,7 +106,7 @@ pub async fn partners_of(c: &mut Conn, tenants: &[TenantId]) -> Result<Vec<Partn
 /// Partners of a sandbox whose verification has work due by `now_ms` (or whose due time was
 /// never computed).
 pub async fn due_partners(c: &mut Conn, sandbox: SandboxId, now_ms: i64) -> Result<Vec<Partner>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{PARTNER_SELECT} WHERE p.sandbox_id = ? AND p.next_due_ms IS NOT NULL AND p.next_due_ms <= ?"
     )))
     .bind(sandbox.to_string())
@@ -120,7 +120,7 @@ pub async fn due_partners(c: &mut Conn, sandbox: SandboxId, now_ms: i64) -> Resu
 /// for those that have any.
 pub async fn next_due(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<Vec<(SandboxId, i64)>> {
     let ids: Vec<String> = sandboxes.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT sandbox_id, MIN(next_due_ms) AS due FROM partners WHERE next_due_ms IS NOT NULL \
          AND sandbox_id IN (SELECT value FROM json_each(?)) GROUP BY sandbox_id",
     )
@@ -148,7 +148,7 @@ pub async fn reseller_with_id(c: &mut Conn, sandbox: SandboxId, id: PartnerId) -
 /// The CSP indirect reseller accounts associated with any of these partner IDs, in one query.
 pub async fn resellers_with_ids(c: &mut Conn, sandbox: SandboxId, ids: &[PartnerId]) -> Result<Vec<Partner>> {
     let wanted: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{PARTNER_SELECT} WHERE p.sandbox_id = ? AND json_extract(p.csp, '$.partnerId') IN (SELECT value FROM json_each(?))"
     )))
     .bind(sandbox.to_string())
@@ -163,7 +163,7 @@ pub async fn resellers_with_ids(c: &mut Conn, sandbox: SandboxId, ids: &[Partner
 pub async fn save_partner(c: &mut Conn, p: &Partner) -> Result<String> {
     let legal = rows::to_json(&p.legal_business_profile)?;
     let etag = etag_of(&legal);
-    sqlx::query(
+    crate::sql::query(
         "UPDATE partners SET legal_profile = ?, website = ?, etag = ?, programs = ?, verification = ?, last_finalized = ?, \
          csp = ?, agreements = ?, next_due_ms = ? WHERE tenant_id = ?",
     )
@@ -184,7 +184,7 @@ pub async fn save_partner(c: &mut Conn, p: &Partner) -> Result<String> {
         .iter()
         .map(|i| (i.partner_id.to_string(), i.status.as_str()))
         .collect();
-    sqlx::query(
+    crate::sql::query(
         "UPDATE partner_ids SET status = (SELECT json_extract(value, '$[1]') FROM json_each(?1) \
          WHERE json_extract(value, '$[0]') = partner_ids.partner_id) WHERE tenant_id = ?2 \
          AND partner_id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))",
@@ -226,7 +226,7 @@ pub async fn insert_partners(c: &mut Conn, sandbox: SandboxId, partners: &[Partn
         })
         .collect::<Result<Vec<_>>>()?;
     for chunk in rows.chunks(100) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO partners (tenant_id, sandbox_id, legal_profile, website, etag, programs, verification, last_finalized, csp, agreements, next_due_ms) ",
         );
         q.push_values(
@@ -245,14 +245,17 @@ pub async fn insert_partners(c: &mut Conn, sandbox: SandboxId, partners: &[Partn
                     .push_bind(next_due_ms(p));
             },
         );
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
     }
     let ids: Vec<(&Partner, &PartnerIdRecord)> = partners
         .iter()
         .flat_map(|p| p.partner_ids.iter().map(move |id| (p, id)))
         .collect();
     for chunk in ids.chunks(100) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO partner_ids (sandbox_id, partner_id, tenant_id, kind, country, status) ",
         );
         q.push_values(chunk, |mut b, (p, id)| {
@@ -263,14 +266,17 @@ pub async fn insert_partners(c: &mut Conn, sandbox: SandboxId, partners: &[Partn
                 .push_bind(id.country.clone())
                 .push_bind(id.status.as_str());
         });
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
     }
     Ok(())
 }
 
 /// Is this partner ID taken in the sandbox?
 pub async fn partner_id_taken(c: &mut Conn, sandbox: SandboxId, id: PartnerId) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partner_ids WHERE sandbox_id = ? AND partner_id = ?")
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM partner_ids WHERE sandbox_id = ? AND partner_id = ?")
         .bind(sandbox.to_string())
         .bind(id.to_string())
         .fetch_one(&mut *c)
@@ -284,7 +290,7 @@ pub async fn partner_id(
     sandbox: SandboxId,
     id: PartnerId,
 ) -> Result<Option<(TenantId, PartnerIdRecord)>> {
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "SELECT tenant_id, partner_id, kind, country, status FROM partner_ids WHERE sandbox_id = ? AND partner_id = ?",
     )
     .bind(sandbox.to_string())
@@ -301,7 +307,7 @@ pub async fn partner_ids(
     ids: &[PartnerId],
 ) -> Result<Vec<(TenantId, PartnerIdRecord)>> {
     let wanted: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT tenant_id, partner_id, kind, country, status FROM partner_ids WHERE sandbox_id = ? \
          AND partner_id IN (SELECT value FROM json_each(?))",
     )
@@ -321,7 +327,7 @@ pub async fn put_organization_profile(
 ) -> Result<String> {
     let data = rows::to_json(profile)?;
     let etag = etag_of(&data);
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO organization_profiles (tenant_id, sandbox_id, data, etag) VALUES (?, ?, ?, ?) \
          ON CONFLICT (tenant_id) DO UPDATE SET data = excluded.data, etag = excluded.etag",
     )
@@ -336,7 +342,7 @@ pub async fn put_organization_profile(
 
 /// A tenant's edited organization profile and its etag, if anyone edited it.
 pub async fn organization_profile(c: &mut Conn, tenant: TenantId) -> Result<Option<(OrganizationProfile, String)>> {
-    let row = sqlx::query("SELECT data, etag FROM organization_profiles WHERE tenant_id = ?")
+    let row = crate::sql::query("SELECT data, etag FROM organization_profiles WHERE tenant_id = ?")
         .bind(tenant.to_string())
         .fetch_optional(&mut *c)
         .await?;

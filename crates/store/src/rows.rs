@@ -1,37 +1,37 @@
 //! Reading columns without panicking: every value goes through `try_get` and a parse that turns
 //! bad data into [`StoreError::Corrupt`] naming the column.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Decode, Row, Sqlite, Type};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Decode, Row, Type};
 
 use crate::{corrupt, Result};
 
 /// A column's value.
-pub fn get<'r, T: Decode<'r, Sqlite> + Type<Sqlite>>(r: &'r SqliteRow, col: &str) -> Result<T> {
+pub fn get<'r, T: Decode<'r, Any> + Type<Any>>(r: &'r AnyRow, col: &str) -> Result<T> {
     r.try_get(col).map_err(|e| corrupt(format!("column {col}: {e}")))
 }
 
 /// A text column parsed with `FromStr` (ids, enums).
-pub fn parse<T: std::str::FromStr>(r: &SqliteRow, col: &str) -> Result<T> {
+pub fn parse<T: std::str::FromStr>(r: &AnyRow, col: &str) -> Result<T> {
     let s: String = get(r, col)?;
     s.parse().map_err(|_| corrupt(format!("column {col}: '{s}'")))
 }
 
 /// A nullable text column parsed with `FromStr`.
-pub fn parse_opt<T: std::str::FromStr>(r: &SqliteRow, col: &str) -> Result<Option<T>> {
+pub fn parse_opt<T: std::str::FromStr>(r: &AnyRow, col: &str) -> Result<Option<T>> {
     let s: Option<String> = get(r, col)?;
     s.map(|s| s.parse().map_err(|_| corrupt(format!("column {col}: '{s}'"))))
         .transpose()
 }
 
 /// A JSON column.
-pub fn json<T: serde::de::DeserializeOwned>(r: &SqliteRow, col: &str) -> Result<T> {
+pub fn json<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T> {
     let s: String = get(r, col)?;
     from_json(col, &s)
 }
 
 /// A nullable JSON column.
-pub fn json_opt<T: serde::de::DeserializeOwned>(r: &SqliteRow, col: &str) -> Result<Option<T>> {
+pub fn json_opt<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<Option<T>> {
     let s: Option<String> = get(r, col)?;
     s.map(|s| from_json(col, &s)).transpose()
 }
@@ -45,14 +45,14 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 /// A non-negative count column.
-pub fn count(r: &SqliteRow, col: &str) -> Result<usize> {
+pub fn count(r: &AnyRow, col: &str) -> Result<usize> {
     let n: i64 = get(r, col)?;
     usize::try_from(n).map_err(|_| corrupt(format!("column {col}: {n}")))
 }
 
 /// An RFC 3339 time column.
 /// A nullable RFC 3339 column.
-pub fn time_opt(r: &SqliteRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+pub fn time_opt(r: &AnyRow, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let s: Option<String> = get(r, col)?;
     s.map(|s| {
         chrono::DateTime::parse_from_rfc3339(&s)
@@ -62,7 +62,7 @@ pub fn time_opt(r: &SqliteRow, col: &str) -> Result<Option<chrono::DateTime<chro
     .transpose()
 }
 
-pub fn time(r: &SqliteRow, col: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+pub fn time(r: &AnyRow, col: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let s: String = get(r, col)?;
     chrono::DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&chrono::Utc))

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use domain::calendar::BusinessCalendar;
 use domain::world::{MfaEnforcement, Sandbox, SignInLockout, World};
 use domain::SandboxId;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::rows::{self, get};
 use crate::{corrupt, map_write_err, Conn, Result};
 
-fn from_row(r: &SqliteRow) -> Result<Sandbox> {
+fn from_row(r: &AnyRow) -> Result<Sandbox> {
     let enforcement: String = get(r, "mfa_enforcement")?;
     let lockout: String = get(r, "sign_in_lockout")?;
     Ok(Sandbox {
@@ -38,7 +38,7 @@ fn from_row(r: &SqliteRow) -> Result<Sandbox> {
 /// With a team, only that team's sandboxes. Each comes with its position (what a continuation
 /// after it names); the flag says whether more follow.
 pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) -> Result<(Vec<(Sandbox, i64)>, bool)> {
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT rowid AS pos, id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, \
          review_business_days, sign_in_lockout, team, business_calendar FROM sandboxes \
          WHERE rowid > ?1 AND (?3 IS NULL OR team = ?3) ORDER BY rowid LIMIT ?2",
@@ -60,7 +60,7 @@ pub async fn page(c: &mut Conn, after: i64, limit: usize, team: Option<&str>) ->
 /// of them weighs before any is read.
 pub async fn sizes(c: &mut Conn, ids: &[SandboxId]) -> Result<BTreeMap<SandboxId, usize>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT s.value AS id, \
          (SELECT COUNT(*) FROM tenants WHERE sandbox_id = s.value) \
          + (SELECT COUNT(*) FROM users WHERE sandbox_id = s.value) \
@@ -77,7 +77,7 @@ pub async fn sizes(c: &mut Conn, ids: &[SandboxId]) -> Result<BTreeMap<SandboxId
 
 /// A sandbox by id.
 pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
          sign_in_lockout, team, business_calendar FROM sandboxes WHERE id = ?",
     )
@@ -90,7 +90,7 @@ pub async fn get_one(c: &mut Conn, id: SandboxId) -> Result<Option<Sandbox>> {
 /// Several sandboxes with the secrets their scenarios state, in creation order, in one query.
 pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTreeMap<String, String>)>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows = sqlx::query(
+    let rows = crate::sql::query(
         "SELECT id, name, scenario_name, clock_offset_ms, start_at, created_at, mfa_enforcement, review_business_days, \
          sign_in_lockout, team, business_calendar, stated_secrets FROM sandboxes WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
     )
@@ -104,17 +104,18 @@ pub async fn many(c: &mut Conn, ids: &[SandboxId]) -> Result<Vec<(Sandbox, BTree
 
 /// The id of the sandbox with this id or, failing that, this name, with the team that owns it.
 pub async fn find_owned(c: &mut Conn, id_or_name: &str) -> Result<Option<(SandboxId, Option<String>)>> {
-    let row = sqlx::query("SELECT id, team FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
-        .bind(id_or_name)
-        .fetch_optional(&mut *c)
-        .await?;
+    let row =
+        crate::sql::query("SELECT id, team FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
+            .bind(id_or_name)
+            .fetch_optional(&mut *c)
+            .await?;
     row.map(|r| Ok((rows::parse(&r, "id")?, get(&r, "team")?))).transpose()
 }
 
 /// The id of the sandbox with this id or, failing that, this name.
 pub async fn find(c: &mut Conn, id_or_name: &str) -> Result<Option<SandboxId>> {
     let id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
+        crate::sql::query_scalar("SELECT id FROM sandboxes WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1")
             .bind(id_or_name)
             .fetch_optional(&mut *c)
             .await?;
@@ -124,7 +125,7 @@ pub async fn find(c: &mut Conn, id_or_name: &str) -> Result<Option<SandboxId>> {
 
 /// Secrets the sandbox's scenario states outright, by user id or client id.
 pub async fn stated_secrets(c: &mut Conn, id: SandboxId) -> Result<BTreeMap<String, String>> {
-    let text: Option<String> = sqlx::query_scalar("SELECT stated_secrets FROM sandboxes WHERE id = ?")
+    let text: Option<String> = crate::sql::query_scalar("SELECT stated_secrets FROM sandboxes WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -133,7 +134,7 @@ pub async fn stated_secrets(c: &mut Conn, id: SandboxId) -> Result<BTreeMap<Stri
 
 /// The world a sandbox's scenario produced.
 pub async fn snapshot(c: &mut Conn, id: SandboxId) -> Result<World> {
-    let text: Option<String> = sqlx::query_scalar("SELECT snapshot FROM sandboxes WHERE id = ?")
+    let text: Option<String> = crate::sql::query_scalar("SELECT snapshot FROM sandboxes WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -143,7 +144,7 @@ pub async fn snapshot(c: &mut Conn, id: SandboxId) -> Result<World> {
 
 /// The steps of a sandbox's scenario, as the scenario stated them.
 pub async fn steps(c: &mut Conn, id: SandboxId) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-    let text: Option<String> = sqlx::query_scalar("SELECT steps FROM sandboxes WHERE id = ?")
+    let text: Option<String> = crate::sql::query_scalar("SELECT steps FROM sandboxes WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -155,7 +156,7 @@ pub async fn set_steps(
     id: SandboxId,
     steps: &[serde_json::Map<String, serde_json::Value>],
 ) -> Result<()> {
-    sqlx::query("UPDATE sandboxes SET steps = ? WHERE id = ?")
+    crate::sql::query("UPDATE sandboxes SET steps = ? WHERE id = ?")
         .bind(rows::to_json(&steps)?)
         .bind(id.to_string())
         .execute(&mut *c)
@@ -169,7 +170,7 @@ pub async fn insert(
     snapshot: &World,
     stated_secrets: &BTreeMap<String, String>,
 ) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO sandboxes (id, name, scenario_name, snapshot, stated_secrets, clock_offset_ms, start_at, \
          created_at, mfa_enforcement, review_business_days, sign_in_lockout, team, business_calendar) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -195,7 +196,7 @@ pub async fn insert(
 
 /// Removes a sandbox and, through the foreign keys, everything in it. False when it did not exist.
 pub async fn delete(c: &mut Conn, id: SandboxId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM sandboxes WHERE id = ?")
+    let done = crate::sql::query("DELETE FROM sandboxes WHERE id = ?")
         .bind(id.to_string())
         .execute(&mut *c)
         .await?;
@@ -204,7 +205,7 @@ pub async fn delete(c: &mut Conn, id: SandboxId) -> Result<bool> {
 
 /// The settings a sandbox's owner may change, written together.
 pub async fn save_settings(c: &mut Conn, s: &Sandbox) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "UPDATE sandboxes SET clock_offset_ms = ?, mfa_enforcement = ?, review_business_days = ?, \
          sign_in_lockout = ?, business_calendar = ? WHERE id = ?",
     )

@@ -12,7 +12,7 @@ pub async fn insert(
     key_hash: &str,
     created_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO team_keys (team, key_hash, created_at) VALUES (?, ?, ?)")
+    crate::sql::query("INSERT INTO team_keys (team, key_hash, created_at) VALUES (?, ?, ?)")
         .bind(team.as_str())
         .bind(key_hash)
         .bind(created_at.to_rfc3339())
@@ -24,7 +24,7 @@ pub async fn insert(
 
 /// Every team with its key's creation time, by name.
 pub async fn list(c: &mut Conn) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
-    let rows = sqlx::query("SELECT team, created_at FROM team_keys ORDER BY team")
+    let rows = crate::sql::query("SELECT team, created_at FROM team_keys ORDER BY team")
         .fetch_all(&mut *c)
         .await?;
     rows.iter()
@@ -34,7 +34,7 @@ pub async fn list(c: &mut Conn) -> Result<Vec<(String, chrono::DateTime<chrono::
 
 /// Removes a team's key; false when it had none.
 pub async fn delete(c: &mut Conn, team: &TeamName) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM team_keys WHERE team = ?")
+    let done = crate::sql::query("DELETE FROM team_keys WHERE team = ?")
         .bind(team.as_str())
         .execute(&mut *c)
         .await?;
@@ -43,15 +43,17 @@ pub async fn delete(c: &mut Conn, team: &TeamName) -> Result<bool> {
 
 /// The team whose key hashes to this.
 pub async fn team_of(c: &mut Conn, key_hash: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT team FROM team_keys WHERE key_hash = ?")
-        .bind(key_hash)
-        .fetch_optional(&mut *c)
-        .await?)
+    Ok(
+        crate::sql::query_scalar("SELECT team FROM team_keys WHERE key_hash = ?")
+            .bind(key_hash)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
 }
 
 /// Whether the team still has a key (a console session of a revoked team ends).
 pub async fn exists(c: &mut Conn, team: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_keys WHERE team = ?")
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM team_keys WHERE team = ?")
         .bind(team)
         .fetch_one(&mut *c)
         .await?;

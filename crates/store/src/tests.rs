@@ -9,6 +9,33 @@ fn db_in(dir: &tempfile::TempDir) -> Database {
     Database::File(dir.path().join("pcsandbox.db"))
 }
 
+/// An ephemeral SQLite store, and a store on a fresh PostgreSQL database when the tests are
+/// given a cluster (`PCSANDBOX_TEST_DATABASE`, as .ci/run gives them).
+async fn stores() -> Vec<Store> {
+    let mut out = vec![Store::open(&Database::Ephemeral).await.unwrap()];
+    match std::env::var("PCSANDBOX_TEST_DATABASE") {
+        Ok(base) if !base.is_empty() => {
+            let url = fresh_postgres_database(&base).await.unwrap();
+            out.push(Store::open(&Database::Postgres(url)).await.unwrap());
+        }
+        _ => eprintln!("PCSANDBOX_TEST_DATABASE is not set: this test runs on SQLite only"),
+    }
+    out
+}
+
+/// A test run once on each engine of [`stores`]: `on_both_engines!(test, body)`.
+macro_rules! on_both_engines {
+    ($name:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            for store in stores().await {
+                eprintln!("-- on {:?}", store.engine());
+                $body(store).await;
+            }
+        }
+    };
+}
+
 #[tokio::test]
 async fn signing_keys_survive_a_restart_of_a_file_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -72,9 +99,9 @@ async fn the_database_and_its_wal_and_shm_files_are_private() {
 #[tokio::test]
 async fn an_ephemeral_database_is_a_wal_file_removed_on_close() {
     let store = Store::open(&Database::Ephemeral).await.unwrap();
-    let path = store.path().to_path_buf();
+    let path = store.path().unwrap().to_path_buf();
     assert!(path.exists());
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+    let mode: String = crate::sql::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut *store.conn().await.unwrap())
         .await
         .unwrap();
@@ -119,9 +146,11 @@ fn grant(kind: oauth::Kind, key: &str, sandbox: domain::SandboxId, expires_at: i
     }
 }
 
-#[tokio::test]
-async fn expired_grants_are_purged_and_pending_sign_ins_are_capped() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+on_both_engines!(
+    expired_grants_are_purged_and_pending_sign_ins_are_capped,
+    expired_grants_are_purged_and_pending_sign_ins_are_capped_on
+);
+async fn expired_grants_are_purged_and_pending_sign_ins_are_capped_on(store: Store) {
     let sb = sandbox(&store).await;
     let caps = oauth::Caps {
         pending: 3,
@@ -166,9 +195,11 @@ async fn expired_grants_are_purged_and_pending_sign_ins_are_capped() {
     tx.commit().await.unwrap();
 }
 
-#[tokio::test]
-async fn a_grant_moves_from_one_status_to_another_once() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+on_both_engines!(
+    a_grant_moves_from_one_status_to_another_once,
+    a_grant_moves_from_one_status_to_another_once_on
+);
+async fn a_grant_moves_from_one_status_to_another_once_on(store: Store) {
     let sb = sandbox(&store).await;
     let caps = oauth::Caps {
         pending: 10,
@@ -219,9 +250,11 @@ fn who(tenant: domain::TenantId) -> std::sync::Arc<journal::Who> {
     })
 }
 
-#[tokio::test]
-async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+on_both_engines!(
+    the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes,
+    the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes_on
+);
+async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prunes_on(store: Store) {
     let sb = sandbox(&store).await;
     let (t1, t2) = (
         domain::TenantId(uuid::Uuid::new_v4()),
@@ -244,10 +277,12 @@ async fn the_mfa_reports_read_at_most_ten_thousand_requests_and_the_journal_prun
     assert_eq!(journal::newest(&mut tx, sb, 1).await.unwrap()[0].request_id, "r99999");
 }
 
-/// Refusals travel with their entries; pages of the older 9-element rows still read.
-#[tokio::test]
-async fn refusals_are_kept_with_their_entries_and_old_pages_still_read() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+// Refusals travel with their entries; pages of the older 9-element rows still read.
+on_both_engines!(
+    refusals_are_kept_with_their_entries_and_old_pages_still_read,
+    refusals_are_kept_with_their_entries_and_old_pages_still_read_on
+);
+async fn refusals_are_kept_with_their_entries_and_old_pages_still_read_on(store: Store) {
     let sb = sandbox(&store).await;
     let w = who(domain::TenantId(uuid::Uuid::new_v4()));
     let mut refused = entry(sb, &w, 2);
@@ -273,7 +308,7 @@ async fn refusals_are_kept_with_their_entries_and_old_pages_still_read() {
         .is_none());
     // An entry of the earlier format: rows of nine, a caller with its tenant and app.
     let old = r#"{"w":[{"tid":"6e6aef4a-4ca9-40a8-b5bf-b53a1923c540","app":"60a00bf2-0644-4279-83b3-87ddf96f2509","appName":"a","mfa":true}],"s":["GET","/v1/x","Get x","1.2.3.4"],"r":[[5,"old","",0,0,1,2,200,3]]}"#;
-    sqlx::query("INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) VALUES (?, 1, 5, ?)")
+    crate::sql::query("INSERT INTO api_journal_pages (sandbox_id, entries, last_at_ms, data) VALUES (?, 1, 5, ?)")
         .bind(sb.to_string())
         .bind(old)
         .execute(&mut *tx)
@@ -284,9 +319,11 @@ async fn refusals_are_kept_with_their_entries_and_old_pages_still_read() {
     assert_eq!(e.tenant_id, "6e6aef4a-4ca9-40a8-b5bf-b53a1923c540");
 }
 
-#[tokio::test]
-async fn a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+on_both_engines!(
+    a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes,
+    a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes_on
+);
+async fn a_journaled_entry_is_bounded_and_the_journal_is_bounded_in_bytes_on(store: Store) {
     let sb = sandbox(&store).await;
     let huge = "x".repeat(40_000);
     let mut r = entry(sb, &std::sync::Arc::new(journal::Who::nobody()), 1);
@@ -369,9 +406,11 @@ async fn a_database_others_may_write_is_refused() {
     }
 }
 
-#[tokio::test]
-async fn a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others() {
-    let store = Store::open(&Database::Ephemeral).await.unwrap();
+on_both_engines!(
+    a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others,
+    a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others_on
+);
+async fn a_flood_of_sign_ins_with_one_client_ends_its_own_oldest_not_the_others_on(store: Store) {
     let sb = sandbox(&store).await;
     let caps = oauth::Caps {
         pending: 100,
@@ -412,7 +451,10 @@ async fn a_database_that_takes_no_write_is_not_ready() {
     // The writer refuses writes, as it would on a read-only file (which SQLite opens read-only
     // without a word) or a full disk: reads still answer, and the server must not say ready.
     let mut tx = store.begin().await.unwrap();
-    sqlx::query("PRAGMA query_only = ON").execute(&mut *tx).await.unwrap();
+    crate::sql::query("PRAGMA query_only = ON")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(
         store.ping().await.is_err(),

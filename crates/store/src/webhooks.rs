@@ -7,7 +7,7 @@ use crate::rows;
 use crate::{Conn, Result};
 
 pub async fn registration(c: &mut Conn, tenant: TenantId) -> Result<Option<Registration>> {
-    let row = sqlx::query("SELECT data FROM webhook_registrations WHERE tenant_id = ?")
+    let row = crate::sql::query("SELECT data FROM webhook_registrations WHERE tenant_id = ?")
         .bind(tenant.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -15,7 +15,7 @@ pub async fn registration(c: &mut Conn, tenant: TenantId) -> Result<Option<Regis
 }
 
 pub async fn put_registration(c: &mut Conn, sandbox: SandboxId, tenant: TenantId, r: &Registration) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO webhook_registrations (tenant_id, sandbox_id, data) VALUES (?, ?, ?) \
          ON CONFLICT(tenant_id) DO UPDATE SET data = excluded.data",
     )
@@ -28,7 +28,7 @@ pub async fn put_registration(c: &mut Conn, sandbox: SandboxId, tenant: TenantId
 }
 
 pub async fn delete_registration(c: &mut Conn, tenant: TenantId) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM webhook_registrations WHERE tenant_id = ?")
+    let r = crate::sql::query("DELETE FROM webhook_registrations WHERE tenant_id = ?")
         .bind(tenant.to_string())
         .execute(&mut *c)
         .await?;
@@ -37,7 +37,7 @@ pub async fn delete_registration(c: &mut Conn, tenant: TenantId) -> Result<bool>
 
 /// Adds a delivery, dropping the sandbox's oldest past `keep`.
 pub async fn insert_delivery(c: &mut Conn, sandbox: SandboxId, d: &Delivery, keep: usize) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO webhook_deliveries (id, sandbox_id, seq, tenant_id, data) VALUES (?1, ?2, \
          (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_deliveries WHERE sandbox_id = ?2), ?3, ?4)",
     )
@@ -47,7 +47,7 @@ pub async fn insert_delivery(c: &mut Conn, sandbox: SandboxId, d: &Delivery, kee
     .bind(rows::to_json(d)?)
     .execute(&mut *c)
     .await?;
-    sqlx::query(
+    crate::sql::query(
         "DELETE FROM webhook_deliveries WHERE sandbox_id = ?1 AND seq <= \
          (SELECT MAX(seq) FROM webhook_deliveries WHERE sandbox_id = ?1) - ?2",
     )
@@ -59,7 +59,7 @@ pub async fn insert_delivery(c: &mut Conn, sandbox: SandboxId, d: &Delivery, kee
 }
 
 pub async fn update_delivery(c: &mut Conn, d: &Delivery) -> Result<()> {
-    sqlx::query("UPDATE webhook_deliveries SET data = ? WHERE id = ?")
+    crate::sql::query("UPDATE webhook_deliveries SET data = ? WHERE id = ?")
         .bind(rows::to_json(d)?)
         .bind(&d.id)
         .execute(&mut *c)
@@ -68,7 +68,7 @@ pub async fn update_delivery(c: &mut Conn, d: &Delivery) -> Result<()> {
 }
 
 pub async fn delivery(c: &mut Conn, id: &str) -> Result<Option<(SandboxId, Delivery)>> {
-    let row = sqlx::query("SELECT sandbox_id, data FROM webhook_deliveries WHERE id = ?")
+    let row = crate::sql::query("SELECT sandbox_id, data FROM webhook_deliveries WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *c)
         .await?;
@@ -78,7 +78,7 @@ pub async fn delivery(c: &mut Conn, id: &str) -> Result<Option<(SandboxId, Deliv
 
 /// A sandbox's newest deliveries first, at most `limit`.
 pub async fn deliveries(c: &mut Conn, sandbox: SandboxId, limit: usize) -> Result<Vec<Delivery>> {
-    let rows = sqlx::query("SELECT data FROM webhook_deliveries WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
+    let rows = crate::sql::query("SELECT data FROM webhook_deliveries WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?")
         .bind(sandbox.to_string())
         .bind(limit as i64)
         .fetch_all(&mut *c)

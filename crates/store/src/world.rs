@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use domain::lockout::Guard;
 use domain::world::{App, Tenant, User, World};
 use domain::{AppId, MfaState, SandboxId, TenantId, UserId};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::rows::{self, get};
 use crate::{corrupt, map_write_err, Conn, Result};
@@ -16,7 +16,7 @@ const TENANT_SELECT: &str =
      (SELECT json_group_array(d.domain) FROM (SELECT domain FROM tenant_domains \
       WHERE tenant_id = t.id AND initial = 0 ORDER BY rowid) d) AS verified FROM tenants t";
 
-fn tenant_from_row(r: &SqliteRow) -> Result<Tenant> {
+fn tenant_from_row(r: &AnyRow) -> Result<Tenant> {
     Ok(Tenant {
         id: rows::parse(r, "id")?,
         display_name: get(r, "display_name")?,
@@ -27,7 +27,7 @@ fn tenant_from_row(r: &SqliteRow) -> Result<Tenant> {
     })
 }
 
-fn user_from_row(r: &SqliteRow) -> Result<User> {
+fn user_from_row(r: &AnyRow) -> Result<User> {
     let mfa: String = get(r, "mfa_state")?;
     Ok(User {
         id: rows::parse(r, "id")?,
@@ -41,7 +41,7 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
     })
 }
 
-fn app_from_row(r: &SqliteRow) -> Result<App> {
+fn app_from_row(r: &AnyRow) -> Result<App> {
     Ok(App {
         client_id: rows::parse(r, "client_id")?,
         tenant_id: rows::parse(r, "tenant_id")?,
@@ -69,7 +69,7 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
     let ids: Vec<String> = sandboxes.iter().map(ToString::to_string).collect();
     let ids = rows::to_json(&ids)?;
     let mut out: HashMap<SandboxId, World> = HashMap::new();
-    let settings = sqlx::query(
+    let settings = crate::sql::query(
         "SELECT id, mfa_enforcement, review_business_days, business_calendar FROM sandboxes \
          WHERE id IN (SELECT value FROM json_each(?))",
     )
@@ -94,7 +94,7 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
             },
         );
     }
-    let tenants = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let tenants = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{TENANT_SELECT} WHERE t.sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq"
     )))
     .bind(&ids)
@@ -105,7 +105,7 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
             w.tenants.push(tenant_from_row(r)?);
         }
     }
-    let users = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let users = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq"
     )))
     .bind(&ids)
@@ -116,10 +116,11 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
             w.users.push(user_from_row(r)?);
         }
     }
-    let apps = sqlx::query("SELECT * FROM apps WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq")
-        .bind(&ids)
-        .fetch_all(&mut *c)
-        .await?;
+    let apps =
+        crate::sql::query("SELECT * FROM apps WHERE sandbox_id IN (SELECT value FROM json_each(?)) ORDER BY seq")
+            .bind(&ids)
+            .fetch_all(&mut *c)
+            .await?;
     for r in &apps {
         if let Some(w) = out.get_mut(&rows::parse(r, "sandbox_id")?) {
             w.apps.push(app_from_row(r)?);
@@ -140,7 +141,7 @@ pub async fn worlds(c: &mut Conn, sandboxes: &[SandboxId]) -> Result<HashMap<San
 
 /// An app by its globally unique client id, with its sandbox.
 pub async fn app(c: &mut Conn, client_id: AppId) -> Result<Option<(SandboxId, App)>> {
-    let row = sqlx::query("SELECT * FROM apps WHERE client_id = ?")
+    let row = crate::sql::query("SELECT * FROM apps WHERE client_id = ?")
         .bind(client_id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -150,7 +151,7 @@ pub async fn app(c: &mut Conn, client_id: AppId) -> Result<Option<(SandboxId, Ap
 
 /// How many apps of a sandbox have this redirect URI registered.
 pub async fn apps_with_redirect(c: &mut Conn, sandbox: SandboxId, uri: &str) -> Result<usize> {
-    let r = sqlx::query(
+    let r = crate::sql::query(
         "SELECT COUNT(*) AS n FROM apps WHERE sandbox_id = ? AND EXISTS \
          (SELECT 1 FROM json_each(apps.redirect_uris) WHERE value = ?)",
     )
@@ -163,7 +164,7 @@ pub async fn apps_with_redirect(c: &mut Conn, sandbox: SandboxId, uri: &str) -> 
 
 /// A user by UPN (lower-case) in a sandbox.
 pub async fn user_by_upn(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<Option<User>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE sandbox_id = ? AND user_principal_name = ?"
     )))
     .bind(sandbox.to_string())
@@ -176,18 +177,19 @@ pub async fn user_by_upn(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<
 /// The sandboxes that have a user with this principal name, at most `limit` (the portal's
 /// sign-in asks which one when there are several).
 pub async fn sandboxes_with_upn(c: &mut Conn, upn: &str, limit: u32) -> Result<Vec<SandboxId>> {
-    let rows: Vec<String> =
-        sqlx::query_scalar("SELECT sandbox_id FROM users WHERE user_principal_name = ? ORDER BY sandbox_id LIMIT ?")
-            .bind(upn)
-            .bind(limit)
-            .fetch_all(&mut *c)
-            .await?;
+    let rows: Vec<String> = crate::sql::query_scalar(
+        "SELECT sandbox_id FROM users WHERE user_principal_name = ? ORDER BY sandbox_id LIMIT ?",
+    )
+    .bind(upn)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *c)
+    .await?;
     Ok(rows.iter().filter_map(|r| r.parse().ok()).collect())
 }
 
 /// A user by id (globally unique), with its sandbox.
 pub async fn user(c: &mut Conn, id: UserId) -> Result<Option<(SandboxId, User)>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE id = ?"
     )))
     .bind(id.to_string())
@@ -199,7 +201,7 @@ pub async fn user(c: &mut Conn, id: UserId) -> Result<Option<(SandboxId, User)>>
 
 /// A tenant by id (globally unique), with its sandbox: one row.
 pub async fn tenant(c: &mut Conn, id: TenantId) -> Result<Option<(SandboxId, Tenant)>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{TENANT_SELECT} WHERE t.id = ?")))
+    let row = crate::sql::query(sqlx::AssertSqlSafe(format!("{TENANT_SELECT} WHERE t.id = ?")))
         .bind(id.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -209,7 +211,7 @@ pub async fn tenant(c: &mut Conn, id: TenantId) -> Result<Option<(SandboxId, Ten
 
 /// Tenants that have this domain, in any sandbox, read whole.
 pub async fn tenants_by_domain(c: &mut Conn, domain: &str) -> Result<Vec<(SandboxId, Tenant)>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{TENANT_SELECT} WHERE t.id IN (SELECT tenant_id FROM tenant_domains WHERE domain = ?) LIMIT 8"
     )))
     .bind(domain)
@@ -222,7 +224,7 @@ pub async fn tenants_by_domain(c: &mut Conn, domain: &str) -> Result<Vec<(Sandbo
 
 /// The tenant of a sandbox that has this domain.
 pub async fn tenant_by_domain(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<Option<Tenant>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "{TENANT_SELECT} WHERE t.id IN (SELECT tenant_id FROM tenant_domains WHERE sandbox_id = ? AND domain = ?)"
     )))
     .bind(sandbox.to_string())
@@ -234,7 +236,7 @@ pub async fn tenant_by_domain(c: &mut Conn, sandbox: SandboxId, domain: &str) ->
 
 /// Is this domain already a domain of some tenant of the sandbox?
 pub async fn domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_domains WHERE sandbox_id = ? AND domain = ?")
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM tenant_domains WHERE sandbox_id = ? AND domain = ?")
         .bind(sandbox.to_string())
         .bind(domain)
         .fetch_one(&mut *c)
@@ -243,17 +245,18 @@ pub async fn domain_taken(c: &mut Conn, sandbox: SandboxId, domain: &str) -> Res
 }
 
 pub async fn upn_taken(c: &mut Conn, sandbox: SandboxId, upn: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
-        .bind(sandbox.to_string())
-        .bind(upn)
-        .fetch_one(&mut *c)
-        .await?;
+    let n: i64 =
+        crate::sql::query_scalar("SELECT COUNT(*) FROM users WHERE sandbox_id = ? AND user_principal_name = ?")
+            .bind(sandbox.to_string())
+            .bind(upn)
+            .fetch_one(&mut *c)
+            .await?;
     Ok(n > 0)
 }
 
 /// How many tenants, users and apps a sandbox holds (for its limits).
 pub async fn counts(c: &mut Conn, sandbox: SandboxId) -> Result<(usize, usize, usize)> {
-    let r = sqlx::query(
+    let r = crate::sql::query(
         "SELECT (SELECT COUNT(*) FROM tenants WHERE sandbox_id = ?1 \
          AND id NOT IN (SELECT id FROM customers WHERE sandbox_id = ?1)) AS t, \
          (SELECT COUNT(*) FROM users WHERE sandbox_id = ?1) AS u, (SELECT COUNT(*) FROM apps WHERE sandbox_id = ?1) AS a",
@@ -266,7 +269,7 @@ pub async fn counts(c: &mut Conn, sandbox: SandboxId) -> Result<(usize, usize, u
 
 /// The users of one tenant, in creation order.
 pub async fn tenant_users(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? ORDER BY rowid"
     )))
     .bind(tenant.to_string())
@@ -277,7 +280,7 @@ pub async fn tenant_users(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> {
 
 /// Removes a tenant and everything of it (users, apps, domains, grants by cascade).
 pub async fn delete_tenant(c: &mut Conn, tenant: TenantId) -> Result<()> {
-    sqlx::query("DELETE FROM tenants WHERE id = ?")
+    crate::sql::query("DELETE FROM tenants WHERE id = ?")
         .bind(tenant.to_string())
         .execute(&mut *c)
         .await?;
@@ -286,7 +289,7 @@ pub async fn delete_tenant(c: &mut Conn, tenant: TenantId) -> Result<()> {
 
 /// Removes a user (its grants by cascade).
 pub async fn delete_user(c: &mut Conn, user: UserId) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM users WHERE id = ?")
+    let r = crate::sql::query("DELETE FROM users WHERE id = ?")
         .bind(user.to_string())
         .execute(&mut *c)
         .await?;
@@ -295,7 +298,7 @@ pub async fn delete_user(c: &mut Conn, user: UserId) -> Result<bool> {
 
 /// How many users a tenant has (names unnamed users `userN`).
 pub async fn tenant_user_count(c: &mut Conn, tenant: TenantId) -> Result<usize> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = ?")
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = ?")
         .bind(tenant.to_string())
         .fetch_one(&mut *c)
         .await?;
@@ -304,7 +307,7 @@ pub async fn tenant_user_count(c: &mut Conn, tenant: TenantId) -> Result<usize> 
 
 /// The Global admins of a tenant, in creation order.
 pub async fn global_admins(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND EXISTS \
          (SELECT 1 FROM json_each(users.roles) WHERE value = 'global-admin') ORDER BY seq"
     )))
@@ -316,7 +319,7 @@ pub async fn global_admins(c: &mut Conn, tenant: TenantId) -> Result<Vec<User>> 
 
 /// The users of a tenant holding a role, in creation order.
 pub async fn role_holders(c: &mut Conn, tenant: TenantId, role: domain::Role) -> Result<Vec<User>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND EXISTS \
          (SELECT 1 FROM json_each(users.roles) WHERE value = ?) ORDER BY seq"
     )))
@@ -328,7 +331,7 @@ pub async fn role_holders(c: &mut Conn, tenant: TenantId, role: domain::Role) ->
 }
 
 pub async fn set_tenant_mfa_exception(c: &mut Conn, tenant: TenantId, granted: bool) -> Result<()> {
-    sqlx::query("UPDATE tenants SET mfa_technical_exception = ? WHERE id = ?")
+    crate::sql::query("UPDATE tenants SET mfa_technical_exception = ? WHERE id = ?")
         .bind(i64::from(granted))
         .bind(tenant.to_string())
         .execute(&mut *c)
@@ -338,7 +341,7 @@ pub async fn set_tenant_mfa_exception(c: &mut Conn, tenant: TenantId, granted: b
 
 /// Replaces a user's Partner Center roles.
 pub async fn set_roles(c: &mut Conn, user: UserId, roles: &[domain::Role]) -> Result<()> {
-    sqlx::query("UPDATE users SET roles = ? WHERE id = ?")
+    crate::sql::query("UPDATE users SET roles = ? WHERE id = ?")
         .bind(rows::to_json(&roles)?)
         .bind(user.to_string())
         .execute(&mut *c)
@@ -353,7 +356,7 @@ const ROWS_PER_INSERT: usize = 200;
 pub async fn insert_tenants(c: &mut Conn, sandbox: SandboxId, tenants: &[Tenant]) -> Result<()> {
     let sid = sandbox.to_string();
     for chunk in tenants.chunks(ROWS_PER_INSERT) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO tenants (id, sandbox_id, display_name, domain, country, mfa_technical_exception, seq) ",
         );
         q.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
@@ -367,7 +370,10 @@ pub async fn insert_tenants(c: &mut Conn, sandbox: SandboxId, tenants: &[Tenant]
                 .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
         let domains: Vec<(String, String, bool)> = chunk
             .iter()
             .flat_map(|t| {
@@ -378,7 +384,7 @@ pub async fn insert_tenants(c: &mut Conn, sandbox: SandboxId, tenants: &[Tenant]
             })
             .collect();
         for rows in domains.chunks(ROWS_PER_INSERT) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
                 "INSERT INTO tenant_domains (sandbox_id, tenant_id, domain, initial) ",
             );
             q.push_values(rows, |mut b, (tenant, d, initial)| {
@@ -387,7 +393,10 @@ pub async fn insert_tenants(c: &mut Conn, sandbox: SandboxId, tenants: &[Tenant]
                     .push_bind(d.clone())
                     .push_bind(i64::from(*initial));
             });
-            q.build().execute(&mut *c).await.map_err(map_write_err)?;
+            crate::sql::built(&mut q)?
+                .execute(&mut *c)
+                .await
+                .map_err(map_write_err)?;
         }
     }
     Ok(())
@@ -401,7 +410,7 @@ pub async fn insert_users(c: &mut Conn, sandbox: SandboxId, users: &[User]) -> R
             .iter()
             .map(|u| Ok((u, rows::to_json(&u.roles)?)))
             .collect::<Result<Vec<_>>>()?;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO users (id, sandbox_id, tenant_id, user_principal_name, display_name, roles, mfa_state, totp_secret, password_hash, seq) ",
         );
         q.push_values(rows.iter().enumerate(), |mut b, (i, (u, roles))| {
@@ -418,7 +427,10 @@ pub async fn insert_users(c: &mut Conn, sandbox: SandboxId, users: &[User]) -> R
                 .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
     }
     Ok(())
 }
@@ -430,7 +442,7 @@ pub async fn insert_apps(c: &mut Conn, sandbox: SandboxId, apps: &[App]) -> Resu
             .iter()
             .map(|a| Ok((a, rows::to_json(&a.redirect_uris)?)))
             .collect::<Result<Vec<_>>>()?;
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
             "INSERT INTO apps (client_id, sandbox_id, tenant_id, display_name, redirect_uris, public_client, secret_hash, seq) ",
         );
         q.push_values(rows.iter().enumerate(), |mut b, (i, (a, uris))| {
@@ -445,7 +457,10 @@ pub async fn insert_apps(c: &mut Conn, sandbox: SandboxId, apps: &[App]) -> Resu
                 .push_bind_unseparated(sid.clone())
                 .push_unseparated(format!(") + {}", i + 1));
         });
-        q.build().execute(&mut *c).await.map_err(map_write_err)?;
+        crate::sql::built(&mut q)?
+            .execute(&mut *c)
+            .await
+            .map_err(map_write_err)?;
     }
     Ok(())
 }
@@ -457,7 +472,7 @@ pub async fn insert_world(c: &mut Conn, sandbox: SandboxId, w: &World) -> Result
     insert_apps(c, sandbox, &w.apps).await?;
     crate::profiles::insert_partners(c, sandbox, &w.partners).await?;
     crate::onboarding::insert_registry(c, sandbox, &w.registry).await?;
-    sqlx::query(
+    crate::sql::query(
         "UPDATE sandboxes SET mfa_enforcement = ?, review_business_days = ?, business_calendar = ? WHERE id = ?",
     )
     .bind(w.mfa_enforcement.as_str())
@@ -488,14 +503,17 @@ pub async fn clear_world(c: &mut Conn, sandbox: SandboxId) -> Result<()> {
         "DELETE FROM tenants WHERE sandbox_id = ?",
     ];
     for sql in TABLES {
-        sqlx::query(sql).bind(sandbox.to_string()).execute(&mut *c).await?;
+        crate::sql::query(sql)
+            .bind(sandbox.to_string())
+            .execute(&mut *c)
+            .await?;
     }
     Ok(())
 }
 
 /// A user's failed sign-ins.
 pub async fn guard(c: &mut Conn, user: UserId) -> Result<Guard> {
-    let text: Option<Option<String>> = sqlx::query_scalar("SELECT sign_in_guard FROM users WHERE id = ?")
+    let text: Option<Option<String>> = crate::sql::query_scalar("SELECT sign_in_guard FROM users WHERE id = ?")
         .bind(user.to_string())
         .fetch_optional(&mut *c)
         .await?;
@@ -511,7 +529,7 @@ pub async fn set_guard(c: &mut Conn, user: UserId, g: &Guard) -> Result<()> {
     } else {
         Some(rows::to_json(g)?)
     };
-    sqlx::query("UPDATE users SET sign_in_guard = ? WHERE id = ?")
+    crate::sql::query("UPDATE users SET sign_in_guard = ? WHERE id = ?")
         .bind(text)
         .bind(user.to_string())
         .execute(&mut *c)
@@ -522,7 +540,7 @@ pub async fn set_guard(c: &mut Conn, user: UserId, g: &Guard) -> Result<()> {
 /// Records an accepted TOTP step, unless that step (or a later one) was used already: the check
 /// and the write are one statement, so two requests with one code cannot both pass.
 pub async fn use_totp_step(c: &mut Conn, user: UserId, step: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
     )
     .bind(step)
@@ -537,7 +555,7 @@ pub async fn use_totp_step(c: &mut Conn, user: UserId, step: i64) -> Result<bool
 /// code that proved it. Only such a user's secret is ever written: a registered user's secret
 /// stays theirs.
 pub async fn register_totp(c: &mut Conn, user: UserId, secret: &str, step: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE users SET totp_secret = ?, mfa_state = ?, totp_last_step = ? WHERE id = ? AND mfa_state IN (?, ?)",
     )
     .bind(secret)
@@ -553,7 +571,7 @@ pub async fn register_totp(c: &mut Conn, user: UserId, secret: &str, step: i64) 
 
 /// The step of the last TOTP code accepted for a user.
 pub async fn totp_last_step(c: &mut Conn, user: UserId) -> Result<Option<i64>> {
-    let v: Option<Option<i64>> = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE id = ?")
+    let v: Option<Option<i64>> = crate::sql::query_scalar("SELECT totp_last_step FROM users WHERE id = ?")
         .bind(user.to_string())
         .fetch_optional(&mut *c)
         .await?;

@@ -60,7 +60,19 @@ impl Sandbox {
     /// let server = pcsandbox_testkit::Sandbox::start_with(settings).await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// With `PCSANDBOX_TEST_DATABASE=postgres://…` in the environment, a server that would have
+    /// had an ephemeral SQLite database gets a fresh database on that PostgreSQL server instead,
+    /// so the same suite proves both engines (.ci/run does it with a throwaway cluster).
     pub async fn start_with(mut settings: Settings) -> anyhow::Result<Self> {
+        if settings.database == api::settings::Database::Ephemeral {
+            if let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) {
+                let url = api::settings::fresh_postgres_database(&base)
+                    .await
+                    .context("PCSANDBOX_TEST_DATABASE: cannot create a test database")?;
+                settings.database = api::settings::Database::Postgres(url);
+            }
+        }
         if settings.signing_key_pem.is_none() {
             settings.signing_key_pem = Some(shared_signing_key()?);
         }

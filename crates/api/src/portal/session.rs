@@ -103,6 +103,23 @@ impl CookieKey {
         CookieKey(k)
     }
 
+    /// The key as hex, to store where replicas share it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A key stored by [`CookieKey::to_hex`].
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut k = [0u8; 32];
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        for (i, b) in k.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(CookieKey(k))
+    }
+
     fn mac(&self, purpose: &str, data: &[u8]) -> Vec<u8> {
         // A key always fits HMAC: new_from_slice cannot fail for Sha256.
         let mut m = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
