@@ -24,6 +24,7 @@ mod outbound;
 mod partner_center;
 mod portal;
 mod rebinding;
+mod replicas;
 mod security;
 mod support;
 mod teams;

@@ -31,6 +31,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     uri: String,
     https_uri: Option<String>,
+    https_bound: Option<String>,
     ca_pem: Option<String>,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -80,6 +81,7 @@ impl Sandbox {
         let addr = server.http_addr();
         let uri = server.urls().http.clone();
         let https_uri = server.urls().https.first().cloned();
+        let https_bound = server.https_addrs().first().map(|a| format!("https://{a}"));
         let ca_pem = server.state().ca_pem.as_deref().map(str::to_owned);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until_stopped(async {
@@ -94,6 +96,7 @@ impl Sandbox {
             addr,
             uri,
             https_uri,
+            https_bound,
             ca_pem,
             client,
             stop: Some(stop),
@@ -117,6 +120,12 @@ impl Sandbox {
     /// ```
     pub fn https_uri(&self) -> &str {
         self.https_uri.as_deref().unwrap_or(&self.uri)
+    }
+
+    /// The address the first HTTPS listener is bound to, as a URL (`https_uri` is the public
+    /// URL when the server was given one, as the replicas of a team server are).
+    pub fn https_bound_uri(&self) -> &str {
+        self.https_bound.as_deref().unwrap_or(&self.uri)
     }
 
     /// The local CA certificate (PEM) the HTTPS listeners chain to; the client of
@@ -211,6 +220,18 @@ impl Sandbox {
             authority: self.https_uri().to_owned(),
             client: self.client.clone(),
         })
+    }
+
+    /// A handle on a sandbox that exists already (its creation answer), through this server: on
+    /// a team server, the same sandbox as another replica sees it.
+    pub fn sandbox_handle(&self, created: &Value) -> SandboxHandle {
+        SandboxHandle {
+            id: created["id"].as_str().unwrap_or_default().to_owned(),
+            json: created.clone(),
+            uri: self.uri.clone(),
+            authority: self.https_uri().to_owned(),
+            client: self.client.clone(),
+        }
     }
 
     /// Stops the server and waits until it has drained.

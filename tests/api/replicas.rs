@@ -1,0 +1,190 @@
+//! The team server: two replicas on one PostgreSQL database behave as one server. They need a
+//! PostgreSQL server (`PCSANDBOX_TEST_DATABASE`, which tests/postgres/run.sh provides); without
+//! one they say so and pass.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::identity::{assert_entra, PC};
+use crate::support::*;
+
+/// The balancer's URL, every replica's `--public-url`. Requests go to one replica or the other
+/// with this Host, as a balancer passes them on.
+const PUBLIC: &str = "team.pcsandbox.test";
+
+/// Two servers on one fresh PostgreSQL database behind one public URL, each started with a
+/// signing key of its own: the key they end up sharing can only come from the database.
+async fn two_replicas() -> Option<(Server, Server)> {
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no PostgreSQL server, no replicas to test");
+        return None;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let mut s = testkit::Settings::for_tests();
+        s.database = api::settings::Database::Postgres(url.clone());
+        s.signing_key_pem = Some(identity::SigningKey::generate().unwrap().pem().to_owned());
+        s.public_url = Some(format!("https://{PUBLIC}"));
+        replicas.push(Server::start_with(s).await.unwrap());
+    }
+    let b = replicas.pop()?;
+    let a = replicas.pop()?;
+    Some((a, b))
+}
+
+fn sid(sb: &Value) -> &str {
+    sb["id"].as_str().unwrap()
+}
+
+const USERS: &str = r#"{"scenario": {"tenants": [{"displayName": "Idp", "domain": "idp.onmicrosoft.com", "users": [
+    {"userPrincipalName": "plain", "password": "Plain-Password-1"}]}],
+  "apps": [{"displayName": "pub", "publicClient": true, "redirectUris": ["http://localhost:8400/cb"]}]}}"#;
+
+/// A password sign-in (ROPC) on a replica's token endpoint.
+async fn ropc(on: &Server, sb: &Value, user: &str, pass: &str) -> (StatusCode, Value) {
+    let tid = sb["tenants"][0]["id"].as_str().unwrap();
+    let res = on
+        .client()
+        .post(format!("{}/{tid}/oauth2/v2.0/token", on.https_bound_uri()))
+        .header("host", PUBLIC)
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", sb["apps"][0]["clientId"].as_str().unwrap()),
+            ("username", user),
+            ("password", pass),
+            ("scope", &format!("{PC} offline_access")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let st = res.status();
+    (st, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
+    let Some((a, b)) = two_replicas().await else { return };
+    let sb = a.create_sandbox(json!({"scenario": "default"})).await.unwrap();
+    let path = format!("/sandbox/v1/sandboxes/{}", sid(&sb));
+    let (st, seen) = get(&b, &path).await;
+    assert_eq!(st, StatusCode::OK, "{seen}");
+    assert_eq!(seen["tenants"], sb["tenants"]);
+    // The clock, read on B between moves on A: never behind. B's reads are cached between writes,
+    // so this holds only if A's commits make B's cache stale.
+    for _ in 0..10 {
+        let (st, moved) = post(&a, &format!("{path}/clock"), json!({"advance": "PT1H"})).await;
+        assert_eq!(st, StatusCode::OK, "{moved}");
+        let (_, on_b) = get(&b, &format!("{path}/clock")).await;
+        let (at_a, at_b) = (moved["now"].as_str().unwrap(), on_b["now"].as_str().unwrap());
+        assert!(at_b >= at_a, "B's clock {at_b} is behind A's {at_a}");
+    }
+    // A gated /v1 read on B, cached there; a change on A; B answers the change.
+    let token = a.sandbox_handle(&sb).app_token().await.unwrap();
+    let (st, before) = b
+        .sandbox_handle(&sb)
+        .get_v1("/v1/profiles/legalbusiness", &token)
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{before}");
+    let (st, _) = call(&a, Method::DELETE, &path, None).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(get(&b, &path).await.0, StatusCode::NOT_FOUND);
+    let (st, after) = b
+        .sandbox_handle(&sb)
+        .get_v1("/v1/profiles/legalbusiness", &token)
+        .await
+        .unwrap();
+    assert_eq!(st, 401, "a deleted sandbox's token still works on B: {after}");
+}
+
+#[tokio::test]
+async fn a_token_from_one_replica_is_honoured_by_the_other_and_both_publish_one_key_set() {
+    let Some((a, b)) = two_replicas().await else { return };
+    let sb = a.create_sandbox(json!({"scenario": "default"})).await.unwrap();
+    let tid = sb["tenants"][0]["id"].as_str().unwrap();
+    let jwks = |s: &Server| {
+        let url = format!("{}/{tid}/discovery/v2.0/keys", s.https_bound_uri());
+        let client = s.client().clone();
+        async move {
+            let res = client.get(url).header("host", PUBLIC).send().await.unwrap();
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(
+        jwks(&a).await,
+        jwks(&b).await,
+        "one key set, though each started with its own key"
+    );
+    let token = a.sandbox_handle(&sb).app_token().await.unwrap();
+    let (st, body) = b
+        .sandbox_handle(&sb)
+        .get_v1("/v1/profiles/legalbusiness", &token)
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{body}");
+    // B's HTTPS certificate chains to the CA A's client trusts: one CA, kept in the database.
+    let res = a
+        .client()
+        .get(format!("{}/healthz", b.https_bound_uri()))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+#[tokio::test]
+async fn wrong_passwords_spread_over_two_replicas_lock_the_account() {
+    let Some((a, b)) = two_replicas().await else { return };
+    let sb = a.create_sandbox(serde_json::from_str(USERS).unwrap()).await.unwrap();
+    for i in 0..9 {
+        let on = if i % 2 == 0 { &a } else { &b };
+        assert_entra(
+            &ropc(on, &sb, "plain@idp.onmicrosoft.com", "wrong").await,
+            400,
+            "invalid_grant",
+            50126,
+        );
+    }
+    assert_entra(
+        &ropc(&b, &sb, "plain@idp.onmicrosoft.com", "wrong").await,
+        400,
+        "invalid_grant",
+        50053,
+    );
+    // Locked on both.
+    for on in [&a, &b] {
+        assert_entra(
+            &ropc(on, &sb, "plain@idp.onmicrosoft.com", "Plain-Password-1").await,
+            400,
+            "invalid_grant",
+            50053,
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_redeemed_on_two_replicas_at_once_is_redeemed_once() {
+    let Some((a, b)) = two_replicas().await else { return };
+    let sb = a.create_sandbox(serde_json::from_str(USERS).unwrap()).await.unwrap();
+    let (st, t) = ropc(&a, &sb, "plain@idp.onmicrosoft.com", "Plain-Password-1").await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    let refresh = t["refresh_token"].as_str().unwrap().to_owned();
+    let tid = sb["tenants"][0]["id"].as_str().unwrap();
+    let redeem = |s: &Server| {
+        let req = s
+            .client()
+            .post(format!("{}/{tid}/oauth2/v2.0/token", s.https_bound_uri()))
+            .header("host", PUBLIC)
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", sb["apps"][0]["clientId"].as_str().unwrap()),
+                ("refresh_token", refresh.as_str()),
+                ("scope", &format!("{PC} offline_access")),
+            ]);
+        async move { req.send().await.unwrap().status() }
+    };
+    let (ra, rb) = tokio::join!(redeem(&a), redeem(&b));
+    let wins = [ra, rb].iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(wins, 1, "A answered {ra}, B answered {rb}");
+}
