@@ -188,3 +188,58 @@ async fn a_refresh_token_redeemed_on_two_replicas_at_once_is_redeemed_once() {
     let wins = [ra, rb].iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!(wins, 1, "A answered {ra}, B answered {rb}");
 }
+
+#[tokio::test]
+async fn a_replica_whose_database_goes_away_answers_503_and_recovers_by_itself() {
+    use sqlx::Connection;
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no PostgreSQL server to take away");
+        return;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut s = testkit::Settings::for_tests();
+    s.database = api::settings::Database::Postgres(url);
+    let server = Server::start_with(s).await.unwrap();
+    let sb = server.create_sandbox(json!({"scenario": "default"})).await.unwrap();
+    let path = format!("/sandbox/v1/sandboxes/{}", sid(&sb));
+    let token = server.sandbox_handle(&sb).app_token().await.unwrap();
+    assert_eq!(get(&server, "/readyz").await.0, StatusCode::OK);
+
+    // The database refuses connections and drops the ones it had.
+    let mut admin = sqlx::postgres::PgConnection::connect(&base).await.unwrap();
+    let cut = |allow: bool| sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}"));
+    sqlx::query(cut(false)).execute(&mut admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (st, ready) = get(&server, "/readyz").await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    let (st, problem) = get(&server, &path).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    assert_eq!(problem["code"], "Unavailable");
+    let (st, _) = post(&server, &format!("{path}/clock"), json!({"advance": "PT1H"})).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+    let (st, body) = server
+        .sandbox_handle(&sb)
+        .get_v1("/v1/profiles/legalbusiness", &token)
+        .await
+        .unwrap();
+    assert!(st == 200 || st == 503, "never a 500: {st} {body}");
+
+    // Back: the replica recovers without a restart.
+    sqlx::query(cut(true)).execute(&mut admin).await.unwrap();
+    let mut ready = false;
+    for _ in 0..50 {
+        if get(&server, "/readyz").await.0 == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(ready, "the replica did not become ready again");
+    let (st, moved) = post(&server, &format!("{path}/clock"), json!({"advance": "PT1H"})).await;
+    assert_eq!(st, StatusCode::OK, "{moved}");
+}

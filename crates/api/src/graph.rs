@@ -166,6 +166,14 @@ impl From<CoreError> for Fail {
             CoreError::Conflict { message, .. } => GraphError::conflict(message),
             CoreError::Refused(r) => GraphError::new(r.kind.status(), "badRequest", r.text.en),
             CoreError::Fault(f) => GraphError::new(f.status, "badRequest", f.description),
+            CoreError::Store(e) if e.is_unavailable() => {
+                tracing::error!(error = %e, "the database is unavailable");
+                GraphError::new(
+                    503,
+                    "serviceNotAvailable",
+                    "The service is temporarily unavailable. Try again later.",
+                )
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 GraphError::new(500, "unexpectedError", "An unexpected error occurred.")

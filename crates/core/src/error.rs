@@ -74,6 +74,7 @@ impl CoreError {
             CoreError::NotFound { .. } => 404,
             CoreError::Conflict { .. } => 409,
             CoreError::Graph(g) => g.status,
+            CoreError::Store(e) if e.is_unavailable() => 503,
             CoreError::Store(_) => 500,
         }
     }

@@ -136,6 +136,10 @@ pub enum StoreError {
     /// Another process owns the database file.
     #[error("{0}")]
     Locked(String),
+    /// No connection to the database could be had (PostgreSQL down or unreachable, the pool
+    /// exhausted for too long): a 503 to the client, not a 500.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("{0}")]
     Io(String),
     #[error(transparent)]
@@ -145,6 +149,45 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    /// The database could not be reached (rather than refusing or failing a statement): the
+    /// request may succeed once it is back.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Sqlx(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::Tls(_)
+                        | sqlx::Error::Protocol(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                ) || matches!(e, sqlx::Error::Database(d)
+                // Connection exceptions, an administrator's shutdown, the server starting or
+                // stopping, too many connections.
+                if d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// An error getting a connection (or beginning a transaction on one): the database is not there.
+fn unreachable(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(_)
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Sqlx(other),
+    }
+}
 
 #[cfg(test)]
 mod database_tests {
@@ -413,7 +456,8 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(16)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            // While the database is away a request waits this long, then answers 503.
+            .acquire_timeout(Duration::from_secs(5))
             // A replica whose database went away and came back reconnects by itself.
             .test_before_acquire(true)
             .connect_with(options)
@@ -458,7 +502,7 @@ impl Store {
     /// A write transaction: on SQLite the single writer connection; on PostgreSQL a connection
     /// that holds the write lock until the transaction ends.
     pub async fn begin(&self) -> Result<Tx> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.write.begin().await.map_err(unreachable)?;
         if self.engine == Engine::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(WRITE_LOCK)
@@ -471,18 +515,18 @@ impl Store {
     /// A read transaction: its statements see one committed snapshot.
     pub async fn read(&self) -> Result<Tx> {
         Ok(match self.engine {
-            Engine::Sqlite => self.read.begin().await?,
-            Engine::Postgres => {
-                self.read
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await?
-            }
+            Engine::Sqlite => self.read.begin().await.map_err(unreachable)?,
+            Engine::Postgres => self
+                .read
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await
+                .map_err(unreachable)?,
         })
     }
 
     /// A pooled read connection for a single statement (no transaction overhead).
     pub async fn conn(&self) -> Result<PoolConnection<Any>> {
-        Ok(self.read.acquire().await?)
+        self.read.acquire().await.map_err(unreachable)
     }
 
     /// Tells the other replicas that a write in this transaction changed the sandbox (or, with

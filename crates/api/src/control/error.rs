@@ -103,6 +103,14 @@ impl From<CoreError> for Problem {
                 g.code,
                 g.message,
             ),
+            CoreError::Store(e) if e.is_unavailable() => {
+                tracing::error!(error = %e, "the database is unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Unavailable",
+                    "the database cannot be reached right now; try again shortly",
+                )
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 Problem::new(

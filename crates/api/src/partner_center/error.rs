@@ -124,6 +124,7 @@ impl From<AuthError> for PcError {
                 err
             }
             AuthError::Internal => PcError::internal(),
+            AuthError::Unavailable => PcError::new(StatusCode::SERVICE_UNAVAILABLE, 800003, "Unexpected service error"),
         }
     }
 }
@@ -200,6 +201,10 @@ impl From<CoreError> for PcError {
                 2000,
                 g.message,
             ),
+            CoreError::Store(e) if e.is_unavailable() => {
+                tracing::error!(error = %e, "the database is unavailable");
+                PcError::new(StatusCode::SERVICE_UNAVAILABLE, 800003, "Unexpected service error")
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 PcError::internal()

@@ -272,18 +272,35 @@ impl EntraError {
             "There was an error issuing a token or an issue with our sign-in service.",
         )
     }
+
+    /// The database is unreachable for now (AADSTS90033, a transient error).
+    pub fn unavailable() -> Self {
+        e(
+            503,
+            "temporarily_unavailable",
+            90033,
+            "A transient error has occurred. Please try again.",
+        )
+    }
 }
 
 impl From<crate::CoreError> for EntraError {
     fn from(err: crate::CoreError) -> Self {
         tracing::error!(error = %err, "core error in the identity surface");
-        EntraError::server_error()
+        match err {
+            crate::CoreError::Store(e) if e.is_unavailable() => EntraError::unavailable(),
+            _ => EntraError::server_error(),
+        }
     }
 }
 
 impl From<store::StoreError> for EntraError {
     fn from(err: store::StoreError) -> Self {
         tracing::error!(error = %err, "store error in the identity surface");
-        EntraError::server_error()
+        if err.is_unavailable() {
+            EntraError::unavailable()
+        } else {
+            EntraError::server_error()
+        }
     }
 }

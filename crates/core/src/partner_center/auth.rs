@@ -63,6 +63,9 @@ pub enum AuthError {
     Invalid(String),
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached for now.
+    #[error("the database is unavailable")]
+    Unavailable,
 }
 
 #[derive(Clone)]
@@ -105,14 +108,21 @@ fn invalid(e: impl ToString) -> AuthError {
 impl From<store::StoreError> for AuthError {
     fn from(e: store::StoreError) -> Self {
         tracing::error!(error = %e, "store failed while authenticating");
-        AuthError::Internal
+        if e.is_unavailable() {
+            AuthError::Unavailable
+        } else {
+            AuthError::Internal
+        }
     }
 }
 
 impl From<crate::CoreError> for AuthError {
     fn from(e: crate::CoreError) -> Self {
         tracing::error!(error = %e, "store failed while authenticating");
-        AuthError::Internal
+        match e {
+            crate::CoreError::Store(e) if e.is_unavailable() => AuthError::Unavailable,
+            _ => AuthError::Internal,
+        }
     }
 }
 
