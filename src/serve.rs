@@ -29,6 +29,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
         access_log: args.access_log,
         outbound_allow: args.outbound_allow,
+        delivery_lease: std::time::Duration::from_secs(30),
     };
     let server = Server::build(settings).await?;
     let mut out = std::io::stdout().lock();

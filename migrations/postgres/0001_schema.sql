@@ -1,4 +1,4 @@
--- The whole schema on PostgreSQL, as the SQLite migrations (migrations/sqlite) leave it at 0015:
+-- The whole schema on PostgreSQL, as the SQLite migrations (migrations/sqlite) leave it at 0017:
 -- the same tables, columns and meanings, so one SQL text serves both engines (crates/store/src/sql.rs).
 -- Integers are BIGINT (SQLite's INTEGER), booleans BIGINT 0/1, times and JSON TEXT, as on SQLite.
 -- Every table has a `rowid` (insertion order, as SQLite's implicit one), and the SQLite functions the
@@ -281,9 +281,11 @@ CREATE TABLE webhook_deliveries (
     sandbox_id TEXT NOT NULL REFERENCES sandboxes(id) ON DELETE CASCADE,
     seq        BIGINT NOT NULL,
     tenant_id  TEXT NOT NULL,
-    data       TEXT NOT NULL
+    data       TEXT NOT NULL,
+    lease_until_ms BIGINT
 );
 CREATE INDEX webhook_deliveries_sandbox ON webhook_deliveries(sandbox_id, seq);
+CREATE INDEX webhook_deliveries_lease ON webhook_deliveries(lease_until_ms) WHERE lease_until_ms IS NOT NULL;
 
 CREATE TABLE gdap_docs (
     rowid       BIGSERIAL UNIQUE,

@@ -656,7 +656,7 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
 }
 
 /// A local webhook receiver: it records each POST (headers and body) and answers `status`.
-async fn receiver(
+pub(crate) async fn receiver(
     status: u16,
 ) -> (
     String,
@@ -723,7 +723,7 @@ async fn receiver(
     (format!("http://{addr}/callback"), rx)
 }
 
-async fn next_event(
+pub(crate) async fn next_event(
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<(reqwest::header::HeaderMap, Vec<u8>)>,
 ) -> (reqwest::header::HeaderMap, Value, Vec<u8>) {
     let (h, body) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())

@@ -243,3 +243,63 @@ async fn a_replica_whose_database_goes_away_answers_503_and_recovers_by_itself()
     let (st, moved) = post(&server, &format!("{path}/clock"), json!({"advance": "PT1H"})).await;
     assert_eq!(st, StatusCode::OK, "{moved}");
 }
+
+#[tokio::test]
+async fn a_webhook_delivery_its_sender_abandoned_is_finished_by_exactly_one_replica() {
+    use sqlx::Connection;
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+        return;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let mut s = testkit::Settings::for_tests();
+        s.database = api::settings::Database::Postgres(url.clone());
+        s.delivery_lease = std::time::Duration::from_millis(600);
+        replicas.push(Server::start_with(s).await.unwrap());
+    }
+    let a = &replicas[0];
+    let sb = a.scenario("default").await.unwrap();
+    let token = sb
+        .user_token("admin@contosojp.onmicrosoft.com", testkit::Mfa::Yes)
+        .await
+        .unwrap();
+    let (hook, mut rx) = crate::orders::receiver(200).await;
+    let reg = json!({"WebhookUrl": hook, "WebhookEvents": ["test-created"]});
+    let (st, r) = sb
+        .v1(Method::POST, "/webhooks/v1/registration", &token, Some(reg))
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{r}");
+    let (st, _) = sb
+        .v1(Method::POST, "/webhooks/v1/registration/validationEvents", &token, None)
+        .await
+        .unwrap();
+    assert!((200..300).contains(&st));
+    crate::orders::next_event(&mut rx).await;
+
+    // A replica died mid-delivery: its delivery is still to be sent, and its lease ran out.
+    let mut db = sqlx::postgres::PgConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (id, sandbox_id, seq, tenant_id, data, lease_until_ms) \
+         SELECT 'abandoned', sandbox_id, seq + 1, tenant_id, \
+                (data::jsonb || '{\"id\": \"abandoned\", \"status\": \"pending\", \"attempts\": []}')::text, 0 \
+         FROM webhook_deliveries LIMIT 1",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let (_, event, _) = crate::orders::next_event(&mut rx).await;
+    assert_eq!(event["EventName"], "test-created", "{event}");
+    // Both replicas look for abandoned work several times over: nobody sends it again.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(rx.try_recv().is_err(), "the abandoned delivery was sent twice");
+    let (data, lease): (String, Option<i64>) =
+        sqlx::query_as("SELECT data, lease_until_ms FROM webhook_deliveries WHERE id = 'abandoned'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert!(data.contains(r#""status":"delivered""#), "{data}");
+    assert_eq!(lease, None, "a finished delivery holds no lease");
+}

@@ -175,6 +175,7 @@ impl Server {
                     public: settings.public_url.as_deref().and_then(domain::outbound::target),
                     allow: settings.outbound_allow.clone(),
                 },
+                delivery_lease: settings.delivery_lease,
             },
         );
         let ca_pem = tls.as_ref().and_then(|t| t.ca_pem.as_deref()).map(Arc::from);

@@ -38,6 +38,8 @@ pub struct Settings {
     /// Destinations a shared server may still call (`--outbound-allow`): loopback or private
     /// ranges and hosts. Link-local addresses and the server's own listeners never.
     pub outbound_allow: Vec<domain::outbound::Allow>,
+    /// How long a replica holds a webhook delivery it is sending before another may finish it.
+    pub delivery_lease: Duration,
 }
 
 /// Where the generated CA of a server on this database lives (`pcsandbox ca` asks too).
@@ -77,6 +79,7 @@ impl Settings {
             idle_timeout: Duration::from_secs(120),
             access_log: false,
             outbound_allow: Vec::new(),
+            delivery_lease: Duration::from_secs(30),
         }
     }
 

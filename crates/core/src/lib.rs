@@ -61,6 +61,9 @@ pub struct CoreSettings {
     pub portal_redirect_uris: Vec<String>,
     /// Where webhook deliveries may go (never the server itself; see `domain::outbound`).
     pub outbound: domain::outbound::Policy,
+    /// How long a process holds a webhook delivery it is sending before another may take it
+    /// over (renewed at each attempt); abandoned deliveries are looked for every half of it.
+    pub delivery_lease: std::time::Duration,
 }
 
 impl Default for CoreSettings {
@@ -70,6 +73,7 @@ impl Default for CoreSettings {
             journal_limit: domain::limits::DEFAULT_JOURNAL,
             portal_redirect_uris: Vec::new(),
             outbound: domain::outbound::Policy::default(),
+            delivery_lease: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -122,9 +126,24 @@ impl Core {
         // the last other copy of this Core is dropped.
         let mut worker = core.clone();
         worker.settled = tokio::sync::mpsc::unbounded_channel().0;
+        let sweep = (core.settings.delivery_lease / 2).max(std::time::Duration::from_millis(100));
         tokio::spawn(async move {
-            while let Some((sandbox, (tenant, name, resource, path))) = events.recv().await {
-                worker.emit(sandbox, tenant, name, resource, &path).await;
+            let mut ticks = tokio::time::interval(sweep);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    next = events.recv() => match next {
+                        Some((sandbox, (tenant, name, resource, path))) => {
+                            worker.emit(sandbox, tenant, name, resource, &path).await;
+                        }
+                        None => return,
+                    },
+                    _ = ticks.tick() => {
+                        if let Err(e) = worker.resume_abandoned_deliveries().await {
+                            tracing::debug!(error = %e, "could not look for abandoned webhook deliveries");
+                        }
+                    }
+                }
             }
         });
         if core.store.engine() == store::Engine::Postgres {

@@ -185,7 +185,8 @@ impl Core {
         {
             // Deliveries are in no cache: a quiet write.
             let mut w = self.write_quiet(sandbox).await?;
-            store::webhooks::insert_delivery(w.c(), sandbox, &delivery, MAX_DELIVERIES).await?;
+            let lease = self.lease_from_now(0);
+            store::webhooks::insert_delivery(w.c(), sandbox, &delivery, MAX_DELIVERIES, lease).await?;
             w.commit().await?;
         }
         let core = self.clone();
@@ -244,7 +245,17 @@ impl Core {
             self.settings.base_url.trim_end_matches('/'),
             d.tenant_id
         );
-        for n in 1..=MAX_ATTEMPTS {
+        // A delivery resumed from a replica that died goes on from its attempts so far.
+        let done = u32::try_from(d.attempts.len()).unwrap_or(MAX_ATTEMPTS);
+        if done >= MAX_ATTEMPTS {
+            if let Ok(mut w) = self.write_quiet(sandbox).await {
+                if store::webhooks::update_delivery(w.c(), &d, None).await.is_ok() {
+                    let _ = w.commit().await;
+                }
+            }
+            return;
+        }
+        for n in done + 1..=MAX_ATTEMPTS {
             // The destination is resolved and checked on every attempt (a name may resolve
             // elsewhere by now), and the request goes only to the addresses that passed.
             let client = match self.outbound_client(&d.url).await {
@@ -254,7 +265,7 @@ impl Core {
                     let at = self.sandbox_now_of(sandbox).await.unwrap_or_else(|_| Utc::now());
                     d.refuse(at, why);
                     if let Ok(mut w) = self.write_quiet(sandbox).await {
-                        if store::webhooks::update_delivery(w.c(), &d).await.is_ok() {
+                        if store::webhooks::update_delivery(w.c(), &d, None).await.is_ok() {
                             let _ = w.commit().await;
                         }
                     }
@@ -279,9 +290,12 @@ impl Core {
             };
             let at = self.sandbox_now_of(sandbox).await.unwrap_or_else(|_| Utc::now());
             d.record(at, status, error);
+            // Still leased while attempts remain: through the pause before the next one.
+            let lease = (d.status == DeliveryStatus::Pending && n < MAX_ATTEMPTS)
+                .then(|| self.lease_from_now(webhooks::backoff_ms(n)));
             let saved: Result<()> = async {
                 let mut w = self.write_quiet(sandbox).await?;
-                store::webhooks::update_delivery(w.c(), &d).await?;
+                store::webhooks::update_delivery(w.c(), &d, lease).await?;
                 w.commit().await
             }
             .await;
@@ -290,5 +304,42 @@ impl Core {
             }
             tokio::time::sleep(std::time::Duration::from_millis(webhooks::backoff_ms(n))).await;
         }
+    }
+}
+
+impl Core {
+    /// The wall-clock end of a sender's lease on a delivery that waits `pause_ms` first.
+    fn lease_from_now(&self, pause_ms: u64) -> i64 {
+        let lease = self.settings.delivery_lease.as_millis() + u128::from(pause_ms);
+        Utc::now()
+            .timestamp_millis()
+            .saturating_add(i64::try_from(lease).unwrap_or(i64::MAX / 2))
+    }
+
+    /// Claims the deliveries whose sender died before finishing them (its lease ran out) and
+    /// goes on with them here. Of several replicas exactly one claims each (the claim is a
+    /// write); returns how many were taken over.
+    pub async fn resume_abandoned_deliveries(&self) -> Result<usize> {
+        let claimed = {
+            let mut tx = self.store.begin().await?;
+            let found =
+                store::webhooks::claim_abandoned(&mut tx, Utc::now().timestamp_millis(), self.lease_from_now(0), 100)
+                    .await?;
+            tx.commit().await.map_err(store::StoreError::from)?;
+            found
+        };
+        let n = claimed.len();
+        for (sandbox, d) in claimed {
+            let in_header = {
+                let mut c = self.store.conn().await?;
+                store::webhooks::registration(&mut c, d.tenant_id)
+                    .await?
+                    .is_some_and(|r| r.signature_in_header)
+            };
+            tracing::info!(sandbox = %sandbox, delivery = %d.id, "taking over a webhook delivery its sender abandoned");
+            let core = self.clone();
+            tokio::spawn(async move { core.send(sandbox, d, in_header).await });
+        }
+        Ok(n)
     }
 }

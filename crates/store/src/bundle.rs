@@ -45,7 +45,9 @@ pub const TABLES: [&str; 19] = [
 /// Columns an import lets the database choose (and `rowid`, which a PostgreSQL table has as a
 /// column where SQLite's is implicit).
 fn generated(table: &str, column: &str) -> bool {
-    (table == "api_journal_pages" && column == "seq") || column == "rowid"
+    (table == "api_journal_pages" && column == "seq")
+        || (table == "webhook_deliveries" && column == "lease_until_ms")
+        || column == "rowid"
 }
 
 fn value_of(r: &AnyRow, i: usize) -> Result<Value> {
