@@ -50,6 +50,11 @@ async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve::run(*args).await,
         Command::Ca(args) => {
+            if let api::settings::Database::Postgres(_) = &args.database {
+                anyhow::bail!(
+                    "a team server keeps its CA in the database: fetch it from a replica, GET /sandbox/v1/ca.pem"
+                );
+            }
             let settings_dir = if args.ephemeral {
                 api::tls::ephemeral_dir()
             } else {

@@ -58,6 +58,17 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The same browser (its cookies) now talking to another server: another replica.
+    pub(crate) fn moved_to<'b>(&self, s: &'b Server) -> Browser<'b> {
+        Browser {
+            s,
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            set_cookies: Vec::new(),
+            lang: self.lang,
+        }
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()

@@ -303,3 +303,38 @@ async fn a_webhook_delivery_its_sender_abandoned_is_finished_by_exactly_one_repl
     assert!(data.contains(r#""status":"delivered""#), "{data}");
     assert_eq!(lease, None, "a finished delivery holds no lease");
 }
+
+#[tokio::test]
+async fn a_console_session_started_on_one_replica_continues_on_the_other() {
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+        return;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let mut s = testkit::Settings::for_tests();
+        s.database = api::settings::Database::Postgres(url.clone());
+        s.admin_key = Some("team-console-key".into());
+        replicas.push(Server::start_with(s).await.unwrap());
+    }
+    let mut on_a = crate::portal::Browser::new(&replicas[0]);
+    let signed_in = on_a.post("/console/login", &[("key", "team-console-key")]).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let mut on_b = on_a.moved_to(&replicas[1]);
+    let home = on_b.open("/console").await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.html);
+    assert!(home.html.contains("Create a sandbox"));
+    // A form (its CSRF token made on B) posted to A: one key signs for both.
+    let created = on_b.open("/console").await;
+    let csrf = crate::portal::Browser::csrf(&created);
+    let mut back_on_a = on_b.moved_to(&replicas[0]);
+    let made = back_on_a
+        .post(
+            "/console/sandboxes",
+            &[("csrf", &csrf), ("name", "made-across"), ("scenario", "default")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.html);
+    assert!(made.html.contains("Sandbox created"), "{}", made.html);
+}
