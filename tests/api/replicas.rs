@@ -338,3 +338,126 @@ async fn a_console_session_started_on_one_replica_continues_on_the_other() {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.html);
     assert!(made.html.contains("Sandbox created"), "{}", made.html);
 }
+
+/// A replica as an operator runs it: the release of this build, `pcsandbox serve` in its own
+/// process, on the database `url`. Returns the process and its HTTP base URL.
+fn replica_process(url: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
+        .args([
+            "serve",
+            "--database",
+            url,
+            "--bind",
+            "127.0.0.1:0",
+            "--https-bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--no-default-sandbox"])
+        .env_remove("PCSANDBOX_ADMIN_KEY")
+        .env_remove("PCSANDBOX_DATABASE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(urls) = line.strip_prefix("pcsandbox ready ") {
+                let _ = tx.send(urls.split_whitespace().next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the replica said it was ready");
+    (child, base)
+}
+
+/// Every sandbox name a replica lists, page after page.
+async fn names_on(client: &reqwest::Client, base: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/sandbox/v1/sandboxes?limit=500");
+        if let Some(t) = &next {
+            url.push_str(&format!("&continuationToken={t}"));
+        }
+        let page: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        for s in page["items"].as_array().unwrap() {
+            names.insert(s["name"].as_str().unwrap().to_owned());
+        }
+        match page["continuationToken"].as_str() {
+            Some(t) => next = Some(t.to_owned()),
+            None => return names,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replica_killed_under_load_loses_no_acknowledged_write_and_agrees_when_back() {
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+        return;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    let (mut a, at_a) = replica_process(&url);
+    let (mut b, at_b) = replica_process(&url);
+    let client = reqwest::Client::new();
+    // Writers on both replicas; A is killed (SIGKILL) while they run.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for (w, target) in [(0, &at_a), (1, &at_b), (2, &at_a), (3, &at_b)] {
+        let (client, target, acked, stop) = (client.clone(), target.clone(), acknowledged.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let name = format!("w{w}-{i}");
+                let res = client
+                    .post(format!("{target}/sandbox/v1/sandboxes"))
+                    .json(&json!({"name": name, "scenario": "empty"}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == StatusCode::CREATED => acked.lock().unwrap().push(name),
+                    Ok(r) => assert!(
+                        r.status().is_server_error() || r.status() == StatusCode::CONFLICT,
+                        "{}",
+                        r.status()
+                    ),
+                    // The killed replica refuses connections: not acknowledged, try again later.
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed_at = acknowledged.lock().unwrap().len();
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked: std::collections::BTreeSet<String> = acknowledged.lock().unwrap().iter().cloned().collect();
+    assert!(
+        killed_at > 0 && acked.len() > killed_at,
+        "writes before ({killed_at}) and after ({}) the kill",
+        acked.len()
+    );
+    // B kept serving, and holds every write any replica acknowledged.
+    let on_b = names_on(&client, &at_b).await;
+    let lost: Vec<_> = acked.difference(&on_b).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // A restarts on the same database and agrees with B.
+    let (mut again, at_a2) = replica_process(&url);
+    assert_eq!(names_on(&client, &at_a2).await, on_b);
+    for p in [&mut again, &mut b] {
+        let _ = p.kill();
+        let _ = p.wait();
+    }
+}
