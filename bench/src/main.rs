@@ -4,6 +4,7 @@
 //! Run: `cargo build --release && cargo run --release -p pcsandbox-bench` (see README).
 
 mod pinned;
+mod team;
 
 use std::time::{Duration, Instant};
 
@@ -170,7 +171,7 @@ async fn run() -> anyhow::Result<()> {
         let file = args.get(1).context("usage: pcsandbox-bench bare BODY_FILE")?;
         return pinned::bare(std::path::Path::new(file)).await;
     }
-    // `pcsandbox-bench [pinned|healthy|sandboxes]...` runs only the named groups.
+    // `pcsandbox-bench [pinned|team|healthy|sandboxes]...` runs only the named groups.
     let run = |name: &str| args.is_empty() || args.iter().any(|o| o == name);
     let mut rows = Vec::new();
     if run("pinned") {
@@ -178,6 +179,13 @@ async fn run() -> anyhow::Result<()> {
             pinned::run(&mut rows).await?;
         } else {
             eprintln!("skipping the pinned figures: they need two cores and taskset");
+        }
+    }
+    if run("team") {
+        if pinned::can_pin() {
+            team::run(&mut rows).await?;
+        } else {
+            eprintln!("skipping the team server figures: they need two cores and taskset");
         }
     }
     if run("healthy") {

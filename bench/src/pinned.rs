@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 use crate::Row;
 
 /// Where the release binaries are: beside this one.
-fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?.with_file_name(name);
     anyhow::ensure!(
         exe.exists(),
@@ -50,7 +50,7 @@ pub fn can_pin() -> bool {
         && std::process::Command::new("taskset").arg("-V").output().is_ok()
 }
 
-fn pinned(core: u8, program: &Path) -> Command {
+pub(crate) fn pinned(core: u8, program: &Path) -> Command {
     let mut c = Command::new("taskset");
     c.arg("-c").arg(core.to_string()).arg(program);
     c
@@ -58,7 +58,7 @@ fn pinned(core: u8, program: &Path) -> Command {
 
 /// Starts a command and waits for the stdout line starting with `marker`; returns the child and
 /// the rest of that line.
-async fn start(mut cmd: Command, marker: &str) -> anyhow::Result<(Child, String)> {
+pub(crate) async fn start(mut cmd: Command, marker: &str) -> anyhow::Result<(Child, String)> {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -98,12 +98,12 @@ fn rss_mb(child: &Child) -> Option<f64> {
 
 /// One wrk run's figures.
 #[derive(Debug, Clone, Copy)]
-struct Wrk {
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    requests: u64,
-    errors: u64,
+pub(crate) struct Wrk {
+    pub(crate) rate: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) requests: u64,
+    pub(crate) errors: u64,
 }
 
 fn parse_ms(s: &str) -> f64 {
@@ -119,9 +119,15 @@ fn parse_ms(s: &str) -> f64 {
     }
 }
 
-async fn wrk(url: &str, seconds: u64, extra: &[String]) -> anyhow::Result<Wrk> {
+pub(crate) async fn wrk(url: &str, seconds: u64, extra: &[String]) -> anyhow::Result<Wrk> {
+    wrk_with(url, seconds, 64, extra).await
+}
+
+/// wrk on core 1 with `connections` connections.
+pub(crate) async fn wrk_with(url: &str, seconds: u64, connections: u32, extra: &[String]) -> anyhow::Result<Wrk> {
     let mut cmd = Command::new("taskset");
-    cmd.args(["-c", "1", "wrk", "-t1", "-c64", "--latency"])
+    cmd.args(["-c", "1", "wrk", "-t1", "--latency"])
+        .arg(format!("-c{connections}"))
         .arg(format!("-d{seconds}s"))
         .args(extra)
         .arg(url);
@@ -153,7 +159,7 @@ async fn wrk(url: &str, seconds: u64, extra: &[String]) -> anyhow::Result<Wrk> {
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
@@ -346,7 +352,7 @@ pub async fn run(rows: &mut Vec<Row>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn verdict(met: bool) -> &'static str {
+pub(crate) fn verdict(met: bool) -> &'static str {
     if met {
         "met"
     } else {

@@ -1031,3 +1031,71 @@ async fn a_scenario_adds_products_its_sandbox_alone_sells() {
     assert_eq!(st.as_u16(), 400, "{e}");
     assert_eq!(e["field"], "scenario.catalog[0].id", "{e}");
 }
+
+/// Two role assignments for one user racing: each decides on the user's roles inside its own
+/// write, so both roles stay (read before the write, the second save overwrote the first).
+#[tokio::test]
+async fn racing_role_assignments_for_one_user_both_hold() {
+    let s = server().await;
+    let sb = s.scenario("default").await.unwrap();
+    let token = sb
+        .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
+        .await
+        .unwrap();
+    let (st, customer) = sb
+        .v1(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(json!({
+                "companyProfile": {"domain": "racingus"},
+                "billingProfile": {"email": "it@racing.example", "culture": "en-US", "language": "en",
+                    "companyName": "Racing", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
+                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+            })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{customer}");
+    let cid = customer["id"].as_str().unwrap().to_owned();
+    let domain = customer["companyProfile"]["domain"].as_str().unwrap().to_owned();
+    let roles = [
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    ];
+    for i in 0..8 {
+        let (st, u) = sb
+            .v1(
+                Method::POST,
+                &format!("/v1/customers/{cid}/users"),
+                &token,
+                Some(json!({"userPrincipalName": format!("racer{i}@{domain}"), "displayName": "Racer", "usageLocation": "US"})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{u}");
+        let uid = u["id"].as_str().unwrap().to_owned();
+        let assign = |role: &'static str| {
+            let (sb, token, cid, uid) = (&sb, &token, &cid, &uid);
+            async move {
+                sb.v1(
+                    Method::POST,
+                    &format!("/v1/customers/{cid}/directoryroles/{role}/usermembers"),
+                    token,
+                    Some(json!({"Id": uid})),
+                )
+                .await
+                .unwrap()
+                .0
+            }
+        };
+        let (a, b) = tokio::join!(assign(roles[0]), assign(roles[1]));
+        assert_eq!((a, b), (201, 201));
+        let (st, held) = sb
+            .get_v1(&format!("/v1/customers/{cid}/users/{uid}/directoryroles"), &token)
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{held}");
+        assert_eq!(held["totalCount"], 2, "round {i}: a racing assignment was lost: {held}");
+    }
+}

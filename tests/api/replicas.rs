@@ -339,9 +339,19 @@ async fn a_console_session_started_on_one_replica_continues_on_the_other() {
     assert!(made.html.contains("Sandbox created"), "{}", made.html);
 }
 
-/// A replica as an operator runs it: the release of this build, `pcsandbox serve` in its own
-/// process, on the database `url`. Returns the process and its HTTP base URL.
-fn replica_process(url: &str) -> (std::process::Child, String) {
+/// A replica process, killed when dropped (a failing test leaves none behind).
+struct Replica(std::process::Child);
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A replica as an operator runs it: `pcsandbox serve` of this build in its own process, on the
+/// database `url`. Returns the process and its HTTP base URL.
+fn replica_process(url: &str) -> (Replica, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pcsandbox"))
         .args([
@@ -369,6 +379,7 @@ fn replica_process(url: &str) -> (std::process::Child, String) {
             }
         }
     });
+    let child = Replica(child);
     let base = rx
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the replica said it was ready");
@@ -403,7 +414,7 @@ async fn a_replica_killed_under_load_loses_no_acknowledged_write_and_agrees_when
     };
     let url = api::settings::fresh_postgres_database(&base).await.unwrap();
     let (mut a, at_a) = replica_process(&url);
-    let (mut b, at_b) = replica_process(&url);
+    let (_b, at_b) = replica_process(&url);
     let client = reqwest::Client::new();
     // Writers on both replicas; A is killed (SIGKILL) while they run.
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -435,8 +446,8 @@ async fn a_replica_killed_under_load_loses_no_acknowledged_write_and_agrees_when
         }));
     }
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
     let killed_at = acknowledged.lock().unwrap().len();
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -454,10 +465,6 @@ async fn a_replica_killed_under_load_loses_no_acknowledged_write_and_agrees_when
     let lost: Vec<_> = acked.difference(&on_b).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     // A restarts on the same database and agrees with B.
-    let (mut again, at_a2) = replica_process(&url);
+    let (_again, at_a2) = replica_process(&url);
     assert_eq!(names_on(&client, &at_a2).await, on_b);
-    for p in [&mut again, &mut b] {
-        let _ = p.kill();
-        let _ = p.wait();
-    }
 }

@@ -26,6 +26,14 @@ as_owner() {
 
 case "${1:-}" in
 start)
+  # Tests trade durability for speed (no fsync at all); `start --bench` keeps fsync and full
+  # page writes and only lets commits return before their WAL is flushed (synchronous_commit=off),
+  # which is what SQLite's WAL mode with synchronous=NORMAL (a file database) promises.
+  if [ "${2:-}" = "--bench" ]; then
+    durability="-c synchronous_commit=off"
+  else
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
   bin=$(bindir)
   dir=$(mktemp -d /tmp/pcsandbox-pg.XXXXXX)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -33,7 +41,7 @@ start)
   as_owner "$bin/initdb" -D "$dir/data" -U pcsandbox --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=400 $durability" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U pcsandbox pcsandbox
   echo "export PCSANDBOX_TEST_DATABASE=postgres://pcsandbox@127.0.0.1:$port/pcsandbox PCSANDBOX_TEST_CLUSTER=$dir"
@@ -45,7 +53,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start | stop DIR" >&2
+  echo "usage: $0 start [--bench] | stop DIR" >&2
   exit 2
   ;;
 esac

@@ -199,6 +199,13 @@ impl Core {
     }
 
     /// Saves a user's profile (made on first change for a user created before profiles).
+    /// A user's profile as stored now, read in the write.
+    async fn profile_in(&self, w: &mut Write<'_>, u: &User) -> Result<UserProfile> {
+        let key = u.id.to_string();
+        let stored: Option<UserProfile> = store::commerce::get(w.c(), Kind::User, u.tenant_id, &key).await?;
+        Ok(profile_of(u, stored.as_slice()))
+    }
+
     async fn save_profile(&self, w: &mut Write<'_>, sandbox: SandboxId, u: &CustomerUser) -> Result<()> {
         let key = u.user.id.to_string();
         let existing: Option<UserProfile> = store::commerce::get(w.c(), Kind::User, u.user.tenant_id, &key).await?;
@@ -254,6 +261,10 @@ impl Core {
     ) -> Result<(&'static str, CustomerUser)> {
         let (rid, _) = licensing::directory_role(role).ok_or_else(|| role_not_found(role))?;
         let mut u = self.customer_user(who, customer, user).await?;
+        // Decided on the profile as it is inside the write: another request may have changed
+        // the user's roles since it was read above.
+        let mut w = self.write(who.sandbox).await?;
+        u.profile = self.profile_in(&mut w, &u.user).await?;
         if u.profile.directory_roles.iter().any(|r| r.eq_ignore_ascii_case(rid)) {
             return Err(Fault::explained(
                 409,
@@ -264,7 +275,6 @@ impl Core {
             .into());
         }
         u.profile.directory_roles.push(rid.to_owned());
-        let mut w = self.write(who.sandbox).await?;
         self.save_profile(&mut w, who.sandbox, &u).await?;
         w.commit().await?;
         Ok((rid, u))
@@ -280,6 +290,8 @@ impl Core {
     ) -> Result<()> {
         let (rid, _) = licensing::directory_role(role).ok_or_else(|| role_not_found(role))?;
         let mut u = self.customer_user(who, customer, user).await?;
+        let mut w = self.write(who.sandbox).await?;
+        u.profile = self.profile_in(&mut w, &u.user).await?;
         let before = u.profile.directory_roles.len();
         u.profile.directory_roles.retain(|r| !r.eq_ignore_ascii_case(rid));
         if u.profile.directory_roles.len() == before {
@@ -291,7 +303,6 @@ impl Core {
             )
             .into());
         }
-        let mut w = self.write(who.sandbox).await?;
         self.save_profile(&mut w, who.sandbox, &u).await?;
         w.commit().await
     }
@@ -330,6 +341,8 @@ impl Core {
         let mut w = self.write(who.sandbox).await?;
         let subs = self.subscriptions_now(&mut w, found.user.tenant_id).await?;
         let users = self.profiles(&mut w, found.user.tenant_id).await?;
+        // The licences as they are inside the write, not as read before it.
+        found.profile = profile_of(&found.user, &users);
         let cat = self.catalog_for(who.sandbox).await?;
         let skus = licensing::subscribed_skus(&subs, &users, &cat);
         licensing::apply_update(&mut found.profile, update, &skus, &found.user.tenant_id.to_string())?;
