@@ -347,6 +347,26 @@ pub(crate) fn claims(token: &str) -> Value {
     .unwrap()
 }
 
+/// A US customer the partner creates (`POST /v1/customers`), as created (201).
+async fn us_customer(sb: &testkit::SandboxHandle, token: &str, domain: &str, company: &str, email: &str) -> Value {
+    let (st, customer) = sb
+        .v1(
+            Method::POST,
+            "/v1/customers",
+            token,
+            Some(json!({
+                "companyProfile": {"domain": domain},
+                "billingProfile": {"email": email, "culture": "en-US", "language": "en",
+                    "companyName": company, "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
+                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
+            })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{customer}");
+    customer
+}
+
 #[tokio::test]
 async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app_calls_app_only() {
     let s = server().await;
@@ -355,21 +375,7 @@ async fn customer_users_get_licences_of_bought_seats_sign_in_and_a_consented_app
         .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
         .await
         .unwrap();
-    let (st, customer) = sb
-        .v1(
-            Method::POST,
-            "/v1/customers",
-            &token,
-            Some(json!({
-                "companyProfile": {"domain": "tailspinus"},
-                "billingProfile": {"email": "it@tailspin.example", "culture": "en-US", "language": "en",
-                    "companyName": "Tailspin Toys", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
-                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
-            })),
-        )
-        .await
-        .unwrap();
-    assert_eq!(st, 201, "{customer}");
+    let customer = us_customer(&sb, &token, "tailspinus", "Tailspin Toys", "it@tailspin.example").await;
     let cid = customer["id"].as_str().unwrap().to_owned();
     let domain = customer["companyProfile"]["domain"].as_str().unwrap().to_owned();
     // The customer is an Entra tenant: its admin signs in with the password shown once.
@@ -1042,21 +1048,7 @@ async fn racing_role_assignments_for_one_user_both_hold() {
         .user_token("admin@contosojp.onmicrosoft.com", Mfa::Yes)
         .await
         .unwrap();
-    let (st, customer) = sb
-        .v1(
-            Method::POST,
-            "/v1/customers",
-            &token,
-            Some(json!({
-                "companyProfile": {"domain": "racingus"},
-                "billingProfile": {"email": "it@racing.example", "culture": "en-US", "language": "en",
-                    "companyName": "Racing", "defaultAddress": {"firstName": "Ana", "lastName": "Bowman",
-                    "addressLine1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}},
-            })),
-        )
-        .await
-        .unwrap();
-    assert_eq!(st, 201, "{customer}");
+    let customer = us_customer(&sb, &token, "racingus", "Racing", "it@racing.example").await;
     let cid = customer["id"].as_str().unwrap().to_owned();
     let domain = customer["companyProfile"]["domain"].as_str().unwrap().to_owned();
     let roles = [

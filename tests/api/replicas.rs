@@ -8,6 +8,29 @@ use serde_json::{json, Value};
 use crate::identity::{assert_entra, PC};
 use crate::support::*;
 
+/// A fresh database on the PostgreSQL server of `PCSANDBOX_TEST_DATABASE` (and that server's
+/// URL), or `None`, said on stderr, when there is none.
+async fn fresh_database() -> Option<(String, String)> {
+    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
+        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no PostgreSQL server, no replicas to test");
+        return None;
+    };
+    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
+    Some((base, url))
+}
+
+/// `n` in-process servers on the database `url`, each with the test settings `tweak` changes.
+async fn servers_on(url: &str, n: usize, tweak: impl Fn(&mut testkit::Settings)) -> Vec<Server> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let mut s = testkit::Settings::for_tests();
+        s.database = api::settings::Database::Postgres(url.to_owned());
+        tweak(&mut s);
+        out.push(Server::start_with(s).await.unwrap());
+    }
+    out
+}
+
 /// The balancer's URL, every replica's `--public-url`. Requests go to one replica or the other
 /// with this Host, as a balancer passes them on.
 const PUBLIC: &str = "team.pcsandbox.test";
@@ -15,19 +38,12 @@ const PUBLIC: &str = "team.pcsandbox.test";
 /// Two servers on one fresh PostgreSQL database behind one public URL, each started with a
 /// signing key of its own: the key they end up sharing can only come from the database.
 async fn two_replicas() -> Option<(Server, Server)> {
-    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
-        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no PostgreSQL server, no replicas to test");
-        return None;
-    };
-    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
-    let mut replicas = Vec::new();
-    for _ in 0..2 {
-        let mut s = testkit::Settings::for_tests();
-        s.database = api::settings::Database::Postgres(url.clone());
+    let (_, url) = fresh_database().await?;
+    let mut replicas = servers_on(&url, 2, |s| {
         s.signing_key_pem = Some(identity::SigningKey::generate().unwrap().pem().to_owned());
         s.public_url = Some(format!("https://{PUBLIC}"));
-        replicas.push(Server::start_with(s).await.unwrap());
-    }
+    })
+    .await;
     let b = replicas.pop()?;
     let a = replicas.pop()?;
     Some((a, b))
@@ -192,15 +208,11 @@ async fn a_refresh_token_redeemed_on_two_replicas_at_once_is_redeemed_once() {
 #[tokio::test]
 async fn a_replica_whose_database_goes_away_answers_503_and_recovers_by_itself() {
     use sqlx::Connection;
-    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
-        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no PostgreSQL server to take away");
+    let Some((base, url)) = fresh_database().await else {
         return;
     };
-    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
     let name = url.rsplit('/').next().unwrap().to_owned();
-    let mut s = testkit::Settings::for_tests();
-    s.database = api::settings::Database::Postgres(url);
-    let server = Server::start_with(s).await.unwrap();
+    let server = servers_on(&url, 1, |_| {}).await.remove(0);
     let sb = server.create_sandbox(json!({"scenario": "default"})).await.unwrap();
     let path = format!("/sandbox/v1/sandboxes/{}", sid(&sb));
     let token = server.sandbox_handle(&sb).app_token().await.unwrap();
@@ -247,18 +259,13 @@ async fn a_replica_whose_database_goes_away_answers_503_and_recovers_by_itself()
 #[tokio::test]
 async fn a_webhook_delivery_its_sender_abandoned_is_finished_by_exactly_one_replica() {
     use sqlx::Connection;
-    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
-        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+    let Some((_, url)) = fresh_database().await else {
         return;
     };
-    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
-    let mut replicas = Vec::new();
-    for _ in 0..2 {
-        let mut s = testkit::Settings::for_tests();
-        s.database = api::settings::Database::Postgres(url.clone());
+    let replicas = servers_on(&url, 2, |s| {
         s.delivery_lease = std::time::Duration::from_millis(600);
-        replicas.push(Server::start_with(s).await.unwrap());
-    }
+    })
+    .await;
     let a = &replicas[0];
     let sb = a.scenario("default").await.unwrap();
     let token = sb
@@ -306,18 +313,13 @@ async fn a_webhook_delivery_its_sender_abandoned_is_finished_by_exactly_one_repl
 
 #[tokio::test]
 async fn a_console_session_started_on_one_replica_continues_on_the_other() {
-    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
-        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+    let Some((_, url)) = fresh_database().await else {
         return;
     };
-    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
-    let mut replicas = Vec::new();
-    for _ in 0..2 {
-        let mut s = testkit::Settings::for_tests();
-        s.database = api::settings::Database::Postgres(url.clone());
+    let replicas = servers_on(&url, 2, |s| {
         s.admin_key = Some("team-console-key".into());
-        replicas.push(Server::start_with(s).await.unwrap());
-    }
+    })
+    .await;
     let mut on_a = crate::portal::Browser::new(&replicas[0]);
     let signed_in = on_a.post("/console/login", &[("key", "team-console-key")]).await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
@@ -408,11 +410,9 @@ async fn names_on(client: &reqwest::Client, base: &str) -> std::collections::BTr
 
 #[tokio::test]
 async fn a_replica_killed_under_load_loses_no_acknowledged_write_and_agrees_when_back() {
-    let Some(base) = std::env::var("PCSANDBOX_TEST_DATABASE").ok().filter(|b| !b.is_empty()) else {
-        eprintln!("PCSANDBOX_TEST_DATABASE is not set: no replicas to test");
+    let Some((_, url)) = fresh_database().await else {
         return;
     };
-    let url = api::settings::fresh_postgres_database(&base).await.unwrap();
     let (mut a, at_a) = replica_process(&url);
     let (_b, at_b) = replica_process(&url);
     let client = reqwest::Client::new();
